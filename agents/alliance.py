@@ -1,0 +1,79 @@
+"""The data alliance: pooled non-public data for members only."""
+
+from __future__ import annotations
+
+import mesa
+
+from agents.offers import Offer, Source
+from sim import economics
+
+# OpenAI's Data Partnerships were announced in November 2023 (CALIBRATION §6c).
+FOUNDED_YEAR = 2023 + 10 / 12
+FEE_USD_PER_YEAR = 2e7
+REACHABLE_SHARE = 0.1  # share of private text held by institutions willing to partner
+PROCESSING_CONSENT_BOOST = 2.0  # de-identification and aggregation widen what holders may share
+PROCESSING_QUALITY = 0.8  # ... at a cost in token value
+BASE_QUALITY = 0.5
+ACQUISITION_USD_PER_TOKEN = 2e-5
+RIVAL_SHARE = 0.5  # without antitrust rules, members refuse closed rivals this large relative to the founder
+
+
+class DataAlliance(mesa.Agent):
+    """A consortium in the spirit of OpenAI's Data Partnerships.
+
+    Fees from members buy privacy-processed data from institutional holders into a pool that only
+    members may draw from. Each lab decides every January whether membership pays; without an
+    antitrust rule the members keep large closed rivals out.
+    """
+
+    def __init__(self, model: mesa.Model, private_tokens: float) -> None:
+        super().__init__(model)
+        self.reachable_tokens = private_tokens * REACHABLE_SHARE
+        self.pool_tokens = 0.0
+        self.members: set[int] = set()
+        self.founder: int | None = None
+        self.quality = BASE_QUALITY * PROCESSING_QUALITY
+
+    def step(self) -> None:
+        """Spend this month's fees on new pooled data, up to what holders may consent to share."""
+        if self.model.year < FOUNDED_YEAR:
+            return
+        if self.founder is None:
+            self._found()
+        cap = self.reachable_tokens * min(
+            1.0,
+            PROCESSING_CONSENT_BOOST
+            * economics.consented_share(self.model.params.uncertainties.max_consented_share, self.model.policy.privacy_strictness),
+        )
+        budget = len(self.members) * FEE_USD_PER_YEAR / 12.0
+        self.pool_tokens = min(cap, self.pool_tokens + budget / ACQUISITION_USD_PER_TOKEN)
+
+    def _found(self) -> None:
+        founder = max(self.model.labs, key=lambda lab: (lab.kind == "closed", lab.spec.compute_share))
+        self.founder = founder.unique_id
+        self.join(founder)
+
+    def admits(self, lab: mesa.Agent) -> bool:
+        """Open admission under antitrust; otherwise members keep big closed rivals out."""
+        if self.founder is None or self.model.year < FOUNDED_YEAR:
+            return False
+        if self.model.policy.alliance_antitrust or lab.kind == "open":
+            return True
+        founder_share = self.model.lab_by_id[self.founder].market_share
+        return lab.market_share < RIVAL_SHARE * founder_share
+
+    def join(self, lab: mesa.Agent) -> None:
+        self.members.add(lab.unique_id)
+        self.model.network.add_edge(lab.unique_id, self.unique_id, kind="membership", tokens=0.0)
+
+    def leave(self, lab: mesa.Agent) -> None:
+        if lab.unique_id == self.founder:
+            return
+        self.members.discard(lab.unique_id)
+        if self.model.network.has_edge(lab.unique_id, self.unique_id):
+            self.model.network.remove_edge(lab.unique_id, self.unique_id)
+
+    def offers_to(self, lab_id: int) -> list[Offer]:
+        if lab_id not in self.members or self.pool_tokens <= 0.0:
+            return []
+        return [Offer(self, Source.ALLIANCE, "pool", self.pool_tokens, self.quality, 0.0)]

@@ -1,0 +1,138 @@
+"""Data brokers: the market for consented private text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from agents.offers import Offer, Source
+from sim import economics
+
+
+@dataclass(frozen=True)
+class PrivateTier:
+    """A kind of private text a broker can source from its holders."""
+
+    name: str
+    share: float  # share of all private text; Villalobos App. C and Cummins 2024
+    quality: float  # value of a token against filtered public web text
+    list_usd_per_token: float  # opening price per token per run
+
+
+# Social platforms ~760T, instant messages >1,000T, email ~625T (Villalobos App. C); enterprise
+# documents and transcripts are smaller but better. Prices start near the Reddit-Google deal
+# (~1e-4 $/token/yr) for user content and rise with quality (CALIBRATION §6b).
+PRIVATE_TIERS = (
+    PrivateTier("social", 0.29, 0.3, 1e-4),
+    PrivateTier("messages", 0.38, 0.2, 1e-4),
+    PrivateTier("email", 0.24, 0.3, 2e-4),
+    PrivateTier("enterprise", 0.07, 0.8, 2e-3),
+    PrivateTier("transcripts", 0.02, 0.6, 1e-3),
+)
+ACQUISITION_COST_SHARE = 0.3  # share of the opening price paid to the data holder
+COMPLIANCE_USD_PER_TOKEN = 2e-5  # de-identification and legal review at zero strictness
+FINE_USD_PER_INCIDENT = 1e8  # at full strictness; GDPR-scale fines
+
+
+class DataBroker(mesa.Agent):
+    """Sources consented private text, prices it by tier, and sells licences to labs."""
+
+    def __init__(self, model: mesa.Model, private_tokens: float) -> None:
+        super().__init__(model)
+        n = len(PRIVATE_TIERS)
+        self.holder_tokens = private_tokens * np.array([t.share for t in PRIVATE_TIERS])
+        self.quality = np.array([t.quality for t in PRIVATE_TIERS])
+        self.price_usd = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])
+        self.acquired_fraction = np.full(n, 0.1)
+        self.exclusive_to: dict[int, np.ndarray] = {}  # lab id -> tokens it holds exclusively, by tier
+        self.sold_month = np.zeros(n)
+        self.sold_last_month = 0.0
+        self.demanded_month = np.zeros(n)
+        self.months_since_sale = np.full(n, 999)
+        self.safeguard = 0.0
+        self.incidents = 0
+        self.fines_usd = 0.0
+        self.revenue_usd = 0.0
+
+    # --- what labs can get -----------------------------------------------------------------
+
+    def available_tokens(self) -> np.ndarray:
+        """Consented, acquired tokens not yet sold exclusively, by tier."""
+        consented = economics.consented_share(
+            self.model.params.uncertainties.max_consented_share, self.model.policy.privacy_strictness
+        )
+        exclusive = sum(self.exclusive_to.values(), np.zeros(len(PRIVATE_TIERS)))
+        return np.maximum(self.holder_tokens * consented * self.acquired_fraction - exclusive, 0.0)
+
+    def offers_to(self, lab_id: int) -> list[Offer]:
+        """Licences on the open inventory, and the lab's own exclusive holdings (already paid for)."""
+        available = self.available_tokens()
+        own = self.exclusive_to.get(lab_id)
+        offers = []
+        for i, tier in enumerate(PRIVATE_TIERS):
+            if available[i] > 0.0:
+                offers.append(Offer(self, Source.BROKER, tier.name, float(available[i]), float(self.quality[i]), float(self.price_usd[i])))
+            if own is not None and own[i] > 0.0:
+                offers.append(Offer(self, Source.BROKER, tier.name, float(own[i]), float(self.quality[i]), 0.0))
+        return offers
+
+    def floor_usd(self) -> np.ndarray:
+        """Marginal cost: what the holder is paid plus compliance, which rises with strictness."""
+        list_price = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])
+        compliance = COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * self.model.policy.privacy_strictness)
+        return (ACQUISITION_COST_SHARE * list_price + compliance) * (1.0 + self.safeguard)
+
+    # --- decisions -------------------------------------------------------------------------
+
+    def sell(self, lab_id: int, tier_name: str, tokens: float, wanted: float, exclusive: bool) -> float:
+        """Record a licence sale; returns the USD it costs the buyer."""
+        i = self._tier_index[tier_name]
+        premium = self.model.EXCLUSIVE_PREMIUM if exclusive else 1.0
+        cost = tokens * self.price_usd[i] * premium
+        self.sold_month[i] += tokens
+        self.demanded_month[i] += wanted
+        self.months_since_sale[i] = 0
+        if exclusive:
+            self.exclusive_to.setdefault(lab_id, np.zeros(len(PRIVATE_TIERS)))[i] += tokens
+        self.revenue_usd += cost
+        return cost
+
+    def source_supply(self) -> None:
+        """Holders write more; brokers acquire more consented text where recent sales show demand."""
+        self.holder_tokens *= 1.0 + self.model.private_growth_per_month
+        active = self.months_since_sale < 12
+        profitable = self.price_usd > self.floor_usd()
+        grow = active & profitable
+        self.acquired_fraction[grow] = np.minimum(1.0, self.acquired_fraction[grow] + 0.03)
+
+    def adjust_prices(self) -> None:
+        """Move each tier's price with its excess demand, then settle incidents for the month."""
+        speed = self.model.params.constants.price_adjustment_speed
+        floor = self.floor_usd()
+        available = self.available_tokens()
+        for i in range(self.price_usd.size):
+            supplied = self.sold_month[i] if self.demanded_month[i] > 0 else available[i]
+            self.price_usd[i] = economics.adjust_price(self.price_usd[i], self.demanded_month[i], supplied, floor[i], speed)
+        self.sold_last_month = float(self.sold_month.sum())
+        self._risk_incidents(self.sold_last_month)
+        self.sold_month[:] = 0.0
+        self.demanded_month[:] = 0.0
+        self.months_since_sale += 1
+
+    def _risk_incidents(self, tokens_handled: float) -> None:
+        rate = economics.incident_rate_per_month(
+            self.model.params.uncertainties.incidents_per_trillion_tokens, tokens_handled, self.safeguard
+        )
+        incidents = int(self.rng.poisson(rate)) if rate > 0 else 0
+        if incidents:
+            self.incidents += incidents
+            self.fines_usd += incidents * FINE_USD_PER_INCIDENT * self.model.policy.privacy_strictness
+            self.model.record_incidents(incidents)
+            # A breach makes safeguards worth their cost: spend more, which raises the price floor.
+            self.safeguard = min(1.0, self.safeguard + 0.1 * incidents)
+        else:
+            self.safeguard = max(0.0, self.safeguard - 0.002)
+
+    _tier_index = {t.name: i for i, t in enumerate(PRIVATE_TIERS)}

@@ -1,0 +1,71 @@
+"""Synthetic-data generators: text from the best model they can use, sold by the token."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from agents.offers import Offer, Source
+from sim.scaling import INFERENCE_FLOP_PER_PARAM_TOKEN
+
+INFERENCE_OVERHEAD = 3.0  # serving uses hardware less efficiently than training
+MARGIN = 0.3
+CLOSED_LICENCE_MARKUP = 2.0  # a closed model's API costs more than running open weights
+QUALITY_GAP_SCALE = 0.15  # loss gap (nats) over which a generator's value to a buyer decays by e
+UNLIMITED_TOKENS = 1e18
+
+
+class SyntheticGenerator(mesa.Agent):
+    """Generates training text with the best open-weight model, or a licensed closed one.
+
+    Cost per token is 2 N FLOP at the going FLOP price. The value of a synthetic token to a buyer
+    falls as the generator trails the model the buyer means to train.
+    """
+
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self.source_lab: mesa.Agent | None = None
+        self.usd_per_token = np.inf
+        self.generator_loss = np.inf
+        self.sold_tokens = 0.0
+
+    def update_model(self) -> None:
+        """Pick the usable model with the lowest cost per unit of quality."""
+        market = self.model
+        best, best_score = None, np.inf
+        for lab in market.labs:
+            if lab.deployed is None:
+                continue
+            markup = 1.0 if lab.kind == "open" else CLOSED_LICENCE_MARKUP
+            cost = self._cost_per_token(lab.deployed.params) * markup
+            score = lab.deployed.loss + 0.01 * np.log(cost)  # quality first, cost breaks near-ties
+            if score < best_score:
+                best, best_score, best_cost = lab, score, cost
+        if best is None:
+            return
+        if best is not self.source_lab:
+            if self.source_lab is not None and market.network.has_edge(self.source_lab.unique_id, self.unique_id):
+                market.network.remove_edge(self.source_lab.unique_id, self.unique_id)
+            market.network.add_edge(best.unique_id, self.unique_id, kind="lineage", tokens=0.0)
+        self.source_lab = best
+        self.usd_per_token = best_cost
+        self.generator_loss = best.deployed.loss
+
+    def _cost_per_token(self, params: float) -> float:
+        flop = INFERENCE_FLOP_PER_PARAM_TOKEN * params * INFERENCE_OVERHEAD
+        return flop * self.model.usd_per_flop * (1.0 + MARGIN)
+
+    def quality_for(self, target_loss: float) -> float:
+        """Value of one synthetic token to a buyer aiming at `target_loss`."""
+        gap = max(0.0, self.generator_loss - target_loss)
+        return self.model.params.uncertainties.synthetic_quality * float(np.exp(-gap / QUALITY_GAP_SCALE))
+
+    def offers_to(self, lab_id: int, target_loss: float) -> list[Offer]:
+        if self.source_lab is None or not self.model.params.constants.synthetic_sourcing:
+            return []
+        quality = self.quality_for(target_loss)
+        return [Offer(self, Source.SYNTHETIC, "synthetic", UNLIMITED_TOKENS, quality, self.usd_per_token, ai_generated=True)]
+
+    def sell(self, tokens: float) -> float:
+        self.sold_tokens += tokens
+        return tokens * self.usd_per_token

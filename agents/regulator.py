@@ -1,0 +1,65 @@
+"""The regulator: applies the scenario's policy levers from their effective years."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from agents.publisher import COMMONS_TIER, Publisher
+
+INCIDENTS_TO_TIGHTEN = 3  # incidents within 12 months that prompt a tightening
+TIGHTENING_STEP = 0.1
+
+
+@dataclass
+class Policy:
+    """The policies in force this month."""
+
+    privacy_strictness: float
+    opt_out_regime: str
+    licensing_mandate: bool
+    data_commons_tokens: float
+    synthetic_labelling: bool
+    alliance_antitrust: bool
+    compute_cap_flop: float
+    tighten_privacy_after_incidents: bool
+
+
+class Regulator(mesa.Agent):
+    """Sets the policy in force each month, and may tighten privacy after a run of incidents."""
+
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self.extra_strictness = 0.0
+        self.incident_months: list[float] = []
+        self.commons_released = False
+        self.policy = self._policy_at(model.year)
+
+    def _policy_at(self, year: float) -> Policy:
+        levers = self.model.params.levers
+        values = {name: getattr(levers, name).at(year) for name in type(levers).model_fields}
+        values["privacy_strictness"] = min(1.0, values["privacy_strictness"] + self.extra_strictness)
+        return Policy(**values)
+
+    def apply_policies(self) -> None:
+        """Put this month's levers into force; release the public data commons when it is due."""
+        self.policy = self._policy_at(self.model.year)
+        if not self.commons_released and self.policy.data_commons_tokens > 0.0:
+            self._release_commons(self.policy.data_commons_tokens)
+
+    def _release_commons(self, tokens: float) -> None:
+        # Released government data and digitised books: open to all, never opted out.
+        Publisher(self.model, COMMONS_TIER, np.array([tokens]), usable_share=1.0, head_size_tokens=tokens)
+        self.commons_released = True
+
+    def react_to_incidents(self, incidents: int) -> None:
+        """Tighten privacy after repeated breaches, when the scenario allows it."""
+        year = self.model.year
+        self.incident_months.extend([year] * incidents)
+        self.incident_months = [y for y in self.incident_months if y > year - 1.0]
+        if self.policy.tighten_privacy_after_incidents and len(self.incident_months) >= INCIDENTS_TO_TIGHTEN:
+            self.extra_strictness = min(1.0, self.extra_strictness + TIGHTENING_STEP)
+            self.incident_months.clear()
+            self.policy = self._policy_at(year)

@@ -1,0 +1,154 @@
+"""Pure functions for the market's economics: allocation, pricing, shares, risk.
+
+Agents decide; these functions compute. None of them touches a model, so each can be tested alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scaling import effective_tokens
+
+
+def least_cost_fill(
+    available_tokens: np.ndarray,
+    quality: np.ndarray,
+    usd_per_token: np.ndarray,
+    target_quality_tokens: float,
+    budget_usd: float,
+) -> np.ndarray:
+    """Buy quality-weighted tokens at least cost until the target or the budget is reached.
+
+    Offers are taken cheapest per quality-weighted token first (ties: higher quality first). Each
+    offer can be taken in part. Returns the raw tokens taken from each offer.
+    """
+    taken = np.zeros_like(available_tokens, dtype=float)
+    need = target_quality_tokens
+    budget = budget_usd
+    cost_per_quality = usd_per_token / np.maximum(quality, 1e-12)
+    for i in np.lexsort((-quality, cost_per_quality)):
+        if need <= 0.0:
+            break
+        if available_tokens[i] <= 0.0 or quality[i] <= 0.0:
+            continue
+        tokens = min(available_tokens[i], need / quality[i])
+        if usd_per_token[i] > 0.0:
+            tokens = min(tokens, budget / usd_per_token[i])
+        if tokens <= 0.0:
+            continue
+        taken[i] = tokens
+        need -= tokens * quality[i]
+        budget -= tokens * usd_per_token[i]
+    return taken
+
+
+def dataset_effective_tokens(
+    real_quality_tokens: float,
+    ai_quality_tokens: float,
+    seen_tokens: float,
+    collapse_regime: str,
+    collapse_threshold: float,
+) -> float:
+    """Effective tokens D' of a training set, for the loss law.
+
+    Real (human) tokens count at their quality. AI-generated tokens (bought synthetic data and
+    polluted web text) have diminishing returns relative to the real data beside them: a synthetic
+    corpus as large as the real one adds ln 2 of it. Under the "replace" regime, an AI share above
+    the threshold degrades the whole set (Shumailov et al. 2024); under "accumulate" it stays bounded
+    (Gerstgrasser et al. 2024). Repetition follows Muennighoff et al. 2023.
+    """
+    unique = real_quality_tokens + ai_quality_tokens
+    if unique <= 0.0 or seen_tokens <= 0.0:
+        return 0.0
+    ai_value = real_quality_tokens * np.log1p(ai_quality_tokens / real_quality_tokens) if real_quality_tokens > 0 else 0.0
+    quality_unique = real_quality_tokens + ai_value
+    if collapse_regime == "replace":
+        ai_share = ai_quality_tokens / unique
+        if ai_share > collapse_threshold:
+            quality_unique *= max(0.0, 1.0 - (ai_share - collapse_threshold) / (1.0 - collapse_threshold)) ** 2
+    epochs = max(1.0, seen_tokens / unique)
+    return float(min(effective_tokens(quality_unique, epochs), seen_tokens))
+
+
+def adjust_price(
+    price_usd: float, demanded_tokens: float, supplied_tokens: float, floor_usd: float, speed: float
+) -> float:
+    """Walrasian tatonnement: the price moves with excess demand, never below the seller's cost."""
+    excess = (demanded_tokens - supplied_tokens) / max(supplied_tokens, demanded_tokens, 1.0)
+    return max(floor_usd, price_usd * float(np.exp(speed * excess)))
+
+
+def market_shares(losses: np.ndarray, reach: np.ndarray, temperature: float) -> np.ndarray:
+    """Logit market shares: a lower loss wins users; reach scales a lab's distribution."""
+    if losses.size == 0:
+        return losses
+    utility = -(losses - losses.min()) / temperature
+    weights = reach * np.exp(utility)
+    return weights / weights.sum()
+
+
+def herfindahl_index(shares: np.ndarray) -> float:
+    """Herfindahl-Hirschman index on the 0-10,000 scale used by competition authorities."""
+    return float(10_000.0 * np.sum(np.square(shares)))
+
+
+def logistic(x: float, midpoint: float, steepness: float) -> float:
+    """A smooth switch from 0 to 1 centred on `midpoint`."""
+    return float(1.0 / (1.0 + np.exp(-steepness * (x - midpoint))))
+
+
+def opt_out_hazard(
+    base_hazard_per_month: float,
+    awareness: float,
+    scraping_pressure: float,
+    sensitivity: np.ndarray,
+    size_weight: np.ndarray,
+) -> np.ndarray:
+    """Monthly probability that an unpaid publisher restricts AI crawlers.
+
+    Publishers restrict crawlers when scraping is visible (awareness of AI products) and heavy, and
+    they are not paid; high-quality, actively maintained head domains act first (Longpre et al. 2024).
+    """
+    pressure = min(scraping_pressure, 3.0)
+    return np.clip(base_hazard_per_month * awareness * pressure * sensitivity * size_weight, 0.0, 1.0)
+
+
+def consented_share(max_consented_share: float, privacy_strictness: float) -> float:
+    """Share of private text holders may lawfully license: falls linearly with privacy strictness."""
+    return max_consented_share * (1.0 - privacy_strictness)
+
+
+def incident_rate_per_month(
+    base_rate_per_trillion_tokens: float, tokens_handled: float, safeguard_level: float
+) -> float:
+    """Expected privacy incidents a month: grows with volume, shrinks with spending on safeguards."""
+    return base_rate_per_trillion_tokens * tokens_handled / 1e12 * float(np.exp(-3.0 * safeguard_level))
+
+
+def frontier_compute_flop(
+    year: float,
+    compute_flop_2024: float,
+    growth_per_year: float,
+    spend_cap_usd: float,
+    usd_per_flop_2024: float,
+    flop_price_halving_years: float,
+) -> float:
+    """Largest training run a lab can buy in `year`.
+
+    Spending grows so that compute grows `growth_per_year` (Epoch: 4-5x a year) until a run costs
+    `spend_cap_usd`; after that only cheaper hardware adds compute (GPU price-performance halves
+    the cost of a FLOP every ~2.5 years, Hobbhahn & Besiroglu 2022).
+    """
+    years = year - COMPUTE_REFERENCE_YEAR
+    usd_per_flop = usd_per_flop_at(year, usd_per_flop_2024, flop_price_halving_years)
+    spend_growth = growth_per_year / 2.0 ** (1.0 / flop_price_halving_years)
+    spend = min(compute_flop_2024 * usd_per_flop_2024 * spend_growth**years, spend_cap_usd)
+    return spend / usd_per_flop
+
+
+def usd_per_flop_at(year: float, usd_per_flop_2024: float, flop_price_halving_years: float) -> float:
+    """The price of a FLOP of training compute, falling with GPU price-performance."""
+    return usd_per_flop_2024 * 0.5 ** ((year - COMPUTE_REFERENCE_YEAR) / flop_price_halving_years)
+
+
+COMPUTE_REFERENCE_YEAR = 2024.0  # budgets reach ~4e25 FLOP as 2024 opens, so 2024's deployed runs are ~4e25

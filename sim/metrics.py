@@ -1,0 +1,148 @@
+"""What a run reports: the monthly series (DESIGN.md §4) and the one-row run summary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from agents.offers import PRIVATE_SOURCES, Source
+from sim import economics
+
+if TYPE_CHECKING:
+    from sim.model import DataMarketModel
+
+# name -> description, in the order of the output columns.
+MONTHLY_SERIES: dict[str, str] = {
+    "year": "decimal year of the month (2027.58 = August 2027)",
+    "accessible_effective_stock_tokens": "effective public stock the frontier lab may use (usable x repetition gain)",
+    "frontier_desired_tokens": "tokens the frontier lab's next run wants (D = 20 k N)",
+    "frontier_fill": "share of that desire the frontier lab can fill from all sources within budget",
+    **{f"tokens_{s.value}": f"tokens from {s.value} in the labs' current training sets" for s in Source},
+    "private_share": "share of current training tokens that are private (own-user, alliance, broker)",
+    "synthetic_share": "share of current training tokens that are synthetic",
+    "opted_out_share": "share of public raw tokens whose domains restrict AI crawlers",
+    "opted_out_share_head": "the same for head domains",
+    "exclusive_share": "share of public raw tokens licensed exclusively to one lab",
+    "ai_pollution_share": "share of public raw tokens written by AI",
+    "ai_share_new_text": "share of this month's new web text written by AI",
+    "consented_share": "share of private text holders may license under the privacy regime",
+    "privacy_strictness": "privacy strictness in force",
+    "private_price_usd_per_token": "brokers' mean asking price, weighted by consented supply",
+    "broker_volume_tokens": "tokens licensed by brokers this month",
+    "frontier_compute_flop": "compute of the frontier lab's deployed model",
+    "frontier_params": "parameters of the frontier lab's deployed model",
+    "frontier_tokens": "tokens seen by the frontier lab's deployed model",
+    "frontier_k": "overtraining factor of the frontier lab's deployed model",
+    "frontier_loss": "loss of the frontier lab's deployed model (Besiroglu et al. 2024 law)",
+    "best_loss": "lowest loss among deployed models",
+    "privacy_incidents": "privacy incidents this month",
+    "privacy_incidents_total": "privacy incidents so far",
+    "alliance_members": "labs in the data alliance",
+    "alliance_pool_tokens": "tokens in the alliance pool",
+    "hhi": "Herfindahl-Hirschman index of lab market shares (0-10,000)",
+}
+
+
+def reporters() -> dict[str, Any]:
+    """Model reporters for Mesa's DataCollector: each reads this month's measured value."""
+    return {name: (lambda m, name=name: m.metrics[name]) for name in MONTHLY_SERIES}
+
+
+def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill: float) -> dict[str, float]:
+    """Measure the market this month."""
+    by_source = {s: 0.0 for s in Source}
+    for lab in model.labs:
+        for source, tokens in lab.deployed.tokens_by_source.items():
+            by_source[source] += tokens
+    total = sum(by_source.values())
+    raw = human = ai = opted = opted_head = raw_head = exclusive = 0.0
+    for p in model.publishers:
+        tokens = p.raw_tokens
+        raw += tokens.sum()
+        human += p.human_tokens.sum()
+        ai += p.ai_tokens.sum()
+        restricted = ~p.crawlable() & (p.licensee < 0)
+        opted += tokens[restricted].sum()
+        opted_head += tokens[restricted & p.head].sum()
+        raw_head += tokens[p.head].sum()
+        exclusive += tokens[p.licensee >= 0].sum()
+    brokers = model.brokers
+    supply = np.concatenate([b.available_tokens() for b in brokers]) if brokers else np.zeros(1)
+    prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
+    frontier = model.frontier.deployed
+    return {
+        "year": model.year,
+        "accessible_effective_stock_tokens": frontier_stock_tokens,
+        "frontier_desired_tokens": model.frontier.plan.tokens,
+        "frontier_fill": frontier_fill,
+        **{f"tokens_{s.value}": by_source[s] for s in Source},
+        "private_share": sum(by_source[s] for s in PRIVATE_SOURCES) / total if total else 0.0,
+        "synthetic_share": by_source[Source.SYNTHETIC] / total if total else 0.0,
+        "opted_out_share": opted / raw,
+        "opted_out_share_head": opted_head / raw_head if raw_head else 0.0,
+        "exclusive_share": exclusive / raw,
+        "ai_pollution_share": ai / raw,
+        "ai_share_new_text": model.ai_share_of_new_text,
+        "consented_share": economics.consented_share(model.params.uncertainties.max_consented_share, model.policy.privacy_strictness),
+        "privacy_strictness": model.policy.privacy_strictness,
+        "private_price_usd_per_token": float(np.average(prices, weights=supply)) if supply.sum() > 0 else float(prices.mean()),
+        "broker_volume_tokens": float(sum(b.sold_last_month for b in brokers)),
+        "frontier_compute_flop": frontier.compute_flop,
+        "frontier_params": frontier.params,
+        "frontier_tokens": frontier.tokens,
+        "frontier_k": frontier.k,
+        "frontier_loss": frontier.loss,
+        "best_loss": min(lab.deployed.loss for lab in model.labs),
+        "privacy_incidents": model.incidents_month,
+        "privacy_incidents_total": model.incidents_total,
+        "alliance_members": len(model.alliance.members),
+        "alliance_pool_tokens": model.alliance.pool_tokens,
+        "hhi": model.hhi,
+    }
+
+
+def timeseries(model: DataMarketModel) -> pd.DataFrame:
+    """The monthly series as a DataFrame, one row per month, with the seed on every row."""
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.insert(0, "month", np.arange(len(frame)))
+    frame.insert(0, "seed", model.seed if model.seed is not None else -1)
+    frame.insert(0, "scenario", model.params.name)
+    return frame
+
+
+def _annual_mean(frame: pd.DataFrame, column: str, year: int) -> float:
+    rows = frame[(frame["year"] >= year) & (frame["year"] < year + 1)]
+    return float(rows[column].mean()) if len(rows) else float("nan")
+
+
+def run_summary(model: DataMarketModel) -> dict[str, Any]:
+    """The one-row summary of a finished run (DESIGN.md §4).
+
+    Dates not reached by the horizon are censored: the year is NaN and `*_censored` is True, so
+    that statistics can treat them as "later than the horizon" rather than as numbers.
+    """
+    frame = model.datacollector.get_model_vars_dataframe()
+    exhaustion = model.frontier_exhaustion_year
+    wall = model.data_wall_year
+    summary: dict[str, Any] = {
+        "scenario": model.params.name,
+        "seed": model.seed if model.seed is not None else -1,
+        "horizon_year": model.start_year + (model.n_months - 1) / 12.0,
+        "public_exhaustion_year": exhaustion if exhaustion is not None else float("nan"),
+        "public_exhaustion_censored": exhaustion is None,
+        "data_wall_year": wall if wall is not None else float("nan"),
+        "data_wall_censored": wall is None,
+        "exhaustion_dataset_tokens": getattr(model, "exhaustion_dataset_tokens", float("nan")),
+        "exhaustion_compute_flop": getattr(model, "exhaustion_compute_flop", float("nan")),
+        "first_lab_exhaustion_year": min(model.public_exhaustion_year.values(), default=float("nan")),
+        "labs_exhausted": len(model.public_exhaustion_year),
+    }
+    for year in (2030, 2035):
+        for column in ("private_share", "synthetic_share", "opted_out_share"):
+            summary[f"{column}_{year}"] = _annual_mean(frame, column, year)
+    summary["private_price_usd_per_token_2030"] = _annual_mean(frame, "private_price_usd_per_token", 2030)
+    summary["privacy_incidents_total"] = int(model.incidents_total)
+    summary["frontier_loss_2035"] = _annual_mean(frame, "frontier_loss", 2035)
+    return summary

@@ -1,0 +1,231 @@
+"""DataMarketModel: labs, brokers, an alliance, generators and publishers around a finite commons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import mesa
+from mesa.agent import AgentSet
+import networkx as nx
+import numpy as np
+
+from agents import ClosedLab, DataAlliance, DataBroker, OpenLab, Publisher, Regulator, SyntheticGenerator
+from agents.offers import PRIVATE_SOURCES, Source
+from agents.publisher import TIERS
+from agents.regulator import Policy
+from sim import economics, metrics, scaling
+from sim.params import MarketParams
+
+# AI products became visible, and AI text started to fill the web, as deployed models passed
+# ~2e25 FLOP (ChatGPT, Nov 2022; GPT-4, Mar 2023). Midpoint and steepness (per decade of FLOP)
+# are tuned so the AI share of new articles is ~40% of its plateau one year after ChatGPT and
+# ~95% two years after (Graphite 2025, CALIBRATION §5b).
+AWARENESS_MIDPOINT_LOG10_FLOP = 24.6
+AWARENESS_STEEPNESS = 5.8
+# Scraping pressure is measured against mid-2023, when the labs' current datasets together held
+# about 60% of the usable web (measured in the baseline).
+REFERENCE_SCRAPING_SHARE = 0.6
+# The head: the largest domains, holding 20% of tokens. Longpre et al. 2024 find ~5% of all C4 tokens
+# but ~28% of head tokens restricted, so the head holds roughly 5/28 ~ 18-25% of the tokens.
+HEAD_TOKEN_SHARE = 0.2
+OPEN_LAB_REACH = 0.7  # open-weight models reach fewer paying users than closed products
+
+
+class DataMarketModel(mesa.Model):
+    """The market for LLM training data, one step per month.
+
+    Construct with no arguments for the baseline scenario, or pass `params` (a validated
+    `MarketParams`, e.g. from `load_scenario`) and/or flat keyword overrides such as
+    ``usable_share=0.3``. `rng` seeds everything.
+    """
+
+    EXCLUSIVE_PREMIUM = 3.0  # an exclusive licence costs this many times a non-exclusive one
+
+    def __init__(self, params: MarketParams | None = None, *, rng=None, **overrides) -> None:
+        super().__init__(rng=rng)
+        params = params or MarketParams()
+        self.params = params.with_overrides(**overrides) if overrides else params
+        self.seed = rng if isinstance(rng, (int, np.integer)) else None
+        constants = self.params.constants
+        self.start_year, start_month = (int(x) for x in constants.start.split("-"))
+        end_year, end_month = (int(x) for x in constants.end.split("-"))
+        self.start_year += (start_month - 1) / 12.0
+        self.n_months = (end_year - int(self.start_year)) * 12 + end_month - start_month + 1
+        self.steps_done = 0
+        self.year = self.start_year
+        self.network = nx.DiGraph()
+
+        self.human_growth_per_month = (1.0 + self.params.uncertainties.public_growth_per_year) ** (1 / 12) - 1.0
+        self.private_growth_per_month = (1.0 + self.params.uncertainties.private_growth_per_year) ** (1 / 12) - 1.0
+        self.incidents_total = 0
+        self._advance_clock()
+        self.awareness = self.ai_share_of_new_text = self.scraping_pressure = 0.0
+
+        self.regulator = Regulator(self)
+        self._create_publishers()
+        private = self.params.uncertainties.private_text_tokens
+        self.brokers = AgentSet([DataBroker(self, private / constants.n_brokers) for _ in range(constants.n_brokers)], random=self.random)
+        self.alliance = DataAlliance(self, private)
+        self.generators = AgentSet([SyntheticGenerator(self) for _ in range(constants.n_generators)], random=self.random)
+        self.labs = AgentSet(
+            [(ClosedLab if spec.kind == "closed" else OpenLab)(self, spec) for spec in self.params.labs], random=self.random
+        )
+        self.lab_by_id = {lab.unique_id: lab for lab in self.labs}
+        self.frontier = max(self.labs, key=lambda lab: lab.spec.compute_share)
+        for agent in self.agents:
+            self.network.add_node(agent.unique_id, type=type(agent).__name__, name=getattr(agent, "name", type(agent).__name__))
+
+        self.public_exhaustion_year: dict[int, float] = {}
+        self.data_wall_year: float | None = None
+        self.metrics: dict[str, float] = {}
+        # Each lab enters with the model it had at the start date.
+        for lab in self.labs:
+            lab.plan = lab.plan_run()
+            lab.train()
+        self._update_market_shares()
+        self._observe_market()
+        self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters())
+
+    # --- one month ------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One month of the market."""
+        self._advance_clock()
+        self._observe_market()
+        self.regulator.apply_policies()
+        self.publishers.do("produce")
+        self.publishers.do("review_access")
+        self.brokers.do("source_supply")
+        self.alliance.step()
+        if self.steps_done % 12 == 0:
+            self.labs.shuffle_do("decide_membership")
+        self.generators.do("update_model")
+        self.labs.shuffle_do("step")
+        self.brokers.do("adjust_prices")
+        self._update_market_shares()
+        self._measure()
+        self.datacollector.collect(self)
+        self.steps_done += 1
+        self.running = self.steps_done < self.n_months
+
+    def run(self) -> DataMarketModel:
+        """Step to the horizon."""
+        while self.running:
+            self.step()
+        return self
+
+    # --- the world around the agents -------------------------------------------------------
+
+    def _advance_clock(self) -> None:
+        u = self.params.uncertainties
+        self.year = self.start_year + self.steps_done / 12.0
+        self.usd_per_flop = economics.usd_per_flop_at(self.year, self.params.constants.usd_per_flop_2024, u.flop_price_halving_years)
+        self.frontier_compute_flop = economics.frontier_compute_flop(
+            self.year,
+            u.frontier_compute_flop_2024,
+            u.compute_growth_per_year,
+            u.training_spend_cap_usd,
+            self.params.constants.usd_per_flop_2024,
+            u.flop_price_halving_years,
+        )
+        years = self.year - economics.COMPUTE_REFERENCE_YEAR
+        self.inference_tokens_per_year = u.inference_tokens_per_year_2024 * u.inference_growth_per_year**years
+        self.user_text_tokens_per_year = u.user_text_tokens_per_year_2024 * u.user_text_growth_per_year**years
+        self.scraped_tokens_month = 0.0
+        self.incidents_month = 0
+
+    def _observe_market(self) -> None:
+        """What last month's models did to the world: AI awareness, web pollution, scraping load."""
+        u = self.params.uncertainties
+        # Usage-weighted capability of what is deployed: staggered releases make it move monthly.
+        log_flop = sum(lab.market_share * np.log10(lab.deployed.compute_flop) for lab in self.labs)
+        self.awareness = economics.logistic(log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
+        self.ai_share_of_new_text = u.ai_text_share_max * self.awareness if self.params.constants.ai_pollution else 0.0
+        public_used = sum(lab.deployed.tokens_by_source[Source.PUBLIC] for lab in self.labs)
+        usable = sum(float(p.human_tokens.sum()) * p.usable_share for p in self.publishers)
+        self.scraping_pressure = public_used / usable / REFERENCE_SCRAPING_SHARE
+
+    def _create_publishers(self) -> None:
+        """Domains per tier with Pareto sizes; the raw stock is back-cast from 2024 to the start."""
+        u, c = self.params.uncertainties, self.params.constants
+        years_to_2024 = 2024.0 - self.start_year
+        raw_total = u.public_stock_raw_tokens_2024 / (1.0 + u.public_growth_per_year) ** years_to_2024
+        mean_quality = sum(t.token_share * t.relative_quality for t in TIERS)
+        counts = [max(1, round(c.n_publishers * t.domain_share)) for t in TIERS]
+        sizes = [self.rng.pareto(c.publisher_size_tail, n) + 1.0 for n in counts]
+        tokens_by_tier = [raw_total * t.token_share * size / size.sum() for t, size in zip(TIERS, sizes)]
+        ranked = np.sort(np.concatenate(tokens_by_tier))[::-1]
+        head_size = ranked[np.searchsorted(np.cumsum(ranked), HEAD_TOKEN_SHARE * raw_total)]
+        for tier, tokens in zip(TIERS, tokens_by_tier):
+            usable = min(1.0, u.usable_share * tier.relative_quality / mean_quality)
+            Publisher(self, tier, tokens, usable, head_size)
+
+    @property
+    def publishers(self):
+        return self.agents_by_type[Publisher]
+
+    @property
+    def policy(self) -> Policy:
+        return self.regulator.policy
+
+    @property
+    def data_sellers(self) -> Iterable:
+        yield from self.publishers
+        yield from self.brokers
+        if self.params.constants.private_sourcing:
+            yield self.alliance
+
+    def _update_market_shares(self) -> None:
+        deployed = [lab for lab in self.labs if lab.deployed is not None]
+        losses = np.array([lab.deployed.loss for lab in deployed])
+        reach = np.array([1.0 if lab.kind == "closed" else OPEN_LAB_REACH for lab in deployed])
+        shares = economics.market_shares(losses, reach, self.params.constants.market_temperature)
+        for lab, share in zip(deployed, shares):
+            lab.market_share = float(share)
+        self.hhi = economics.herfindahl_index(shares)
+
+    # --- bookkeeping the agents call -------------------------------------------------------
+
+    def record_deal(self, seller, buyer, tokens: float) -> None:
+        edge = self.network.get_edge_data(seller.unique_id, buyer.unique_id)
+        if edge is None:
+            self.network.add_edge(seller.unique_id, buyer.unique_id, kind="deal", tokens=tokens)
+        else:
+            edge["tokens"] += tokens
+
+    def record_incidents(self, count: int) -> None:
+        self.incidents_total += count
+        self.incidents_month += count
+        self.regulator.react_to_incidents(count)
+
+    def effective_public_tokens(self, lab_id: int) -> float:
+        """Usable public tokens a lab may use once (crawlable or exclusively its own)."""
+        return sum(p.effective_public_tokens(lab_id) for p in self.publishers)
+
+    def accessible_effective_stock(self, lab_id: int) -> float:
+        """Effective public stock for a lab: usable tokens times the repetition gain it tolerates."""
+        return self.effective_public_tokens(lab_id) * scaling.repetition_gain(self.params.uncertainties.max_epochs)
+
+    # --- measurement ------------------------------------------------------------------------
+
+    def _measure(self) -> None:
+        """Record exhaustion and the data wall, then this month's metrics."""
+        stock_for = {lab.unique_id: self.accessible_effective_stock(lab.unique_id) for lab in self.labs}
+        for lab in self.labs:
+            if lab.unique_id not in self.public_exhaustion_year and lab.plan.tokens > stock_for[lab.unique_id]:
+                self.public_exhaustion_year[lab.unique_id] = self.year
+                if lab is self.frontier:
+                    self.exhaustion_dataset_tokens = lab.plan.tokens
+                    self.exhaustion_compute_flop = lab.plan.compute_flop
+        frontier_fill = self.frontier.source(self.frontier.plan).fill
+        if self.data_wall_year is None and frontier_fill < self.params.constants.data_wall_fill:
+            self.data_wall_year = self.year
+        self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], frontier_fill)
+
+    @property
+    def frontier_exhaustion_year(self) -> float | None:
+        return self.public_exhaustion_year.get(self.frontier.unique_id)
+
+    def private_share_of(self, tokens_by_source: dict[Source, float]) -> float:
+        total = sum(tokens_by_source.values())
+        return sum(tokens_by_source[s] for s in PRIVATE_SOURCES) / total if total > 0 else 0.0

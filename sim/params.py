@@ -1,0 +1,312 @@
+"""Scenario parameters: uncertainties, levers and constants, validated once at the edge.
+
+A scenario file is TOML with four sections, kept apart as in the EMA Workbench:
+
+- ``[uncertainties]``: facts about the world we do not know well (stock size, compute growth...).
+- ``[levers]``: policies, each with the year it takes effect.
+- ``[constants]``: model structure and switches that a study holds fixed.
+- ``[[labs]]``: the labs in the market.
+
+``extends = "baseline.toml"`` merges the named file (relative to this one) underneath. Inside the
+model every value is trusted; all checking happens here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+OptOutRegime = Literal["none", "robots", "opt_in"]
+CollapseRegime = Literal["accumulate", "replace"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Uncertainties(_Strict):
+    """Inputs whose true value is uncertain. A single run uses these point values."""
+
+    public_stock_raw_tokens_2024: float = Field(5.1e14, ge=1e12, le=1e17, description="Indexed web, deduplicated; Villalobos Table 1")
+    usable_share: float = Field(0.16, ge=0.01, le=1.0, description="Share left after quality filtering; Villalobos §2.3.1 (10-40%)")
+    max_epochs: float = Field(4.0, ge=1.0, le=100.0, description="Epochs a lab tolerates before repetition hurts; Muennighoff §6")
+    public_growth_per_year: float = Field(0.08, ge=0.0, le=0.5, description="Growth of human web text; Villalobos indexed_web.py")
+    frontier_compute_flop_2024: float = Field(4e25, ge=1e22, le=1e28, description="Largest training run in 2024; Epoch")
+    compute_growth_per_year: float = Field(4.5, ge=1.0, le=10.0, description="Frontier compute multiplier per year; Epoch 4-5x")
+    training_spend_cap_usd: float = Field(1e11, ge=1e8, le=1e14, description="Most a lab spends on one run; growth slows after")
+    flop_price_halving_years: float = Field(2.5, ge=0.5, le=20.0, description="GPU price-performance; Hobbhahn & Besiroglu 2022")
+    inference_tokens_per_year_2024: float = Field(3e14, ge=0.0, le=1e18, description="Tokens served by all deployed models in 2024")
+    inference_growth_per_year: float = Field(2.5, ge=1.0, le=10.0)
+    user_text_tokens_per_year_2024: float = Field(1e14, ge=0.0, le=1e18, description="Text users write into chat products a year")
+    user_text_growth_per_year: float = Field(1.5, ge=1.0, le=10.0)
+    synthetic_quality: float = Field(0.6, ge=0.0, le=1.0, description="Value of a synthetic token from a frontier-class generator")
+    ai_text_share_max: float = Field(0.5, ge=0.0, le=1.0, description="Plateau of AI-written share of new web text; Graphite 2025")
+    pollution_value: float = Field(0.5, ge=0.0, le=1.0, description="Value of an unlabelled AI-written web token")
+    private_text_tokens: float = Field(2.6e15, ge=0.0, le=1e17, description="Non-indexed text: 3,100T whole web minus 510T; Villalobos")
+    private_growth_per_year: float = Field(0.1, ge=0.0, le=1.0, description="Growth of private text; messages ~165T/yr on >1,000T")
+    max_consented_share: float = Field(0.05, ge=0.0, le=1.0, description="Share of private text licensable with no privacy law")
+    opt_out_hazard_per_month: float = Field(0.02, ge=0.0, le=1.0, description="Opt-out propensity of a fully sensitive head domain")
+    incidents_per_trillion_tokens: float = Field(0.3, ge=0.0, le=100.0, description="Privacy incidents per 1e12 private tokens handled")
+
+
+class Lever(_Strict):
+    """A policy: `value` from `year` on, `before` until then."""
+
+    value: Any
+    year: float = Field(-1e9, description="Decimal year the policy takes effect")
+    before: Any = None
+
+    def at(self, year: float) -> Any:
+        return self.value if year >= self.year else self.before
+
+
+# Status quo for every lever: what holds before a policy's effective year.
+LEVER_STATUS_QUO: dict[str, Any] = {
+    "privacy_strictness": 0.5,
+    "opt_out_regime": "robots",
+    "licensing_mandate": False,
+    "data_commons_tokens": 0.0,
+    "synthetic_labelling": False,
+    "alliance_antitrust": False,
+    "compute_cap_flop": float("inf"),
+    "tighten_privacy_after_incidents": False,
+}
+
+
+class _LeverValues(_Strict):
+    """The allowed values of each lever, used to check both `value` and `before`."""
+
+    privacy_strictness: float = Field(ge=0.0, le=1.0)
+    opt_out_regime: OptOutRegime
+    licensing_mandate: bool
+    data_commons_tokens: float = Field(ge=0.0, le=1e16)
+    synthetic_labelling: bool
+    alliance_antitrust: bool
+    compute_cap_flop: float = Field(gt=0.0)
+    tighten_privacy_after_incidents: bool
+
+
+def _status_quo(name: str) -> Lever:
+    return Lever(value=LEVER_STATUS_QUO[name], before=LEVER_STATUS_QUO[name])
+
+
+class Levers(_Strict):
+    """Policy levers. Each may be a plain value (in force throughout) or {value, year[, before]}."""
+
+    privacy_strictness: Lever = _status_quo("privacy_strictness")
+    opt_out_regime: Lever = _status_quo("opt_out_regime")
+    licensing_mandate: Lever = _status_quo("licensing_mandate")
+    data_commons_tokens: Lever = _status_quo("data_commons_tokens")
+    synthetic_labelling: Lever = _status_quo("synthetic_labelling")
+    alliance_antitrust: Lever = _status_quo("alliance_antitrust")
+    compute_cap_flop: Lever = _status_quo("compute_cap_flop")
+    tighten_privacy_after_incidents: Lever = _status_quo("tighten_privacy_after_incidents")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_and_check(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        expanded: dict[str, Any] = {}
+        for name, raw in data.items():
+            if name not in LEVER_STATUS_QUO:
+                expanded[name] = raw  # extra="forbid" reports it by name
+                continue
+            lever = dict(raw) if isinstance(raw, dict) else {"value": raw}
+            lever.setdefault("before", LEVER_STATUS_QUO[name])
+            expanded[name] = lever
+        _check_lever_values(expanded)
+        return expanded
+
+
+def _check_lever_values(levers: dict[str, Any]) -> None:
+    """Validate each lever's value and `before` against its allowed range, naming the field."""
+    for part in ("value", "before"):
+        values = {k: v[part] for k, v in levers.items() if isinstance(v, dict) and part in v}
+        if not values:
+            continue
+        try:
+            _LeverValues.model_validate({**LEVER_STATUS_QUO, **values})
+        except ValidationError as err:
+            first = err.errors()[0]
+            name = first["loc"][0]
+            raise ValueError(f"{name}.{part} = {first['input']!r}: {_allowed(first)}") from None
+
+
+class Constants(_Strict):
+    """Model structure and mechanism switches."""
+
+    start: str = Field("2020-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    end: str = Field("2040-12", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    n_publishers: int = Field(200, ge=7, le=100_000)
+    n_brokers: int = Field(3, ge=0, le=100)
+    n_generators: int = Field(2, ge=0, le=100)
+    publisher_size_tail: float = Field(1.1, ge=0.5, le=5.0, description="Pareto tail index of publisher sizes")
+    collapse_regime: CollapseRegime = "accumulate"
+    collapse_threshold: float = Field(0.5, ge=0.0, lt=1.0)
+    data_wall_fill: float = Field(0.9, gt=0.0, le=1.0, description="Data wall: share of desired data a lab can fill")
+    usd_per_flop_2024: float = Field(3e-18, gt=0.0, le=1e-12)
+    market_temperature: float = Field(0.05, gt=0.0, le=10.0, description="Loss gap that moves market shares")
+    price_adjustment_speed: float = Field(0.15, ge=0.0, le=2.0)
+    # Mechanism switches: the Epoch replication turns the market feedbacks off.
+    opt_out_response: bool = True
+    exclusive_deals: bool = True
+    ai_pollution: bool = True
+    private_sourcing: bool = True
+    synthetic_sourcing: bool = True
+    # Force every lab to a fixed overtraining factor from a year on (Epoch's "5x from 2025").
+    override_k: float | None = Field(None, ge=0.05, le=10_000.0)
+    override_k_from_year: float = -1e9
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Constants:
+        if self.end < self.start:
+            raise ValueError(f"end = {self.end!r} is before start = {self.start!r}")
+        return self
+
+
+class LabSpec(_Strict):
+    """One lab: its kind, size relative to the frontier, cadence and overtraining strategy."""
+
+    name: str = Field(min_length=1, max_length=60)
+    kind: Literal["open", "closed"]
+    compute_share: float = Field(gt=0.0, le=1.0, description="Compute relative to the frontier lab")
+    cadence_months: int = Field(ge=1, le=60, description="Months between frontier runs")
+    strategy: Literal["fixed", "adaptive"] = "adaptive"
+    k: float = Field(1.0, ge=0.05, le=10_000.0, description="Tokens per parameter / 20, for fixed labs")
+    data_budget_share: float = Field(0.1, ge=0.0, le=10.0, description="Data spend as a share of compute spend")
+
+
+DEFAULT_LABS = (
+    LabSpec(name="Closed Frontier", kind="closed", compute_share=1.0, cadence_months=12, data_budget_share=0.25),
+    LabSpec(name="Closed Challenger", kind="closed", compute_share=0.6, cadence_months=9, data_budget_share=0.2),
+    LabSpec(name="Closed Efficient", kind="closed", compute_share=0.3, cadence_months=12, strategy="fixed", k=5.0),
+    LabSpec(name="Open Major", kind="open", compute_share=0.8, cadence_months=12, strategy="fixed", k=10.0, data_budget_share=0.05),
+    LabSpec(name="Open Startup", kind="open", compute_share=0.2, cadence_months=8, data_budget_share=0.05),
+    LabSpec(name="Open Small", kind="open", compute_share=0.05, cadence_months=6, strategy="fixed", k=100.0, data_budget_share=0.02),
+)
+
+
+class MarketParams(_Strict):
+    """Everything a run needs. Defaults are the baseline scenario."""
+
+    name: str = "baseline"
+    description: str = ""
+    uncertainties: Uncertainties = Uncertainties()
+    levers: Levers = Levers()
+    constants: Constants = Constants()
+    labs: tuple[LabSpec, ...] = Field(DEFAULT_LABS, min_length=1, max_length=1000)
+
+    def with_overrides(self, **overrides: Any) -> MarketParams:
+        """A copy with flat overrides, e.g. ``usable_share=0.3`` or ``privacy_strictness=0.9``.
+
+        Names are unique across sections, which is what lets Mesa's ``batch_run`` pass them as
+        keyword arguments.
+        """
+        data = self.model_dump()
+        for name, value in overrides.items():
+            section = _SECTION_OF.get(name)
+            if section is None:
+                raise ParamsError(f"unknown parameter {name!r}; allowed: {', '.join(sorted(_SECTION_OF))}")
+            if section == "levers":
+                data["levers"][name] = value if isinstance(value, dict) else {**data["levers"][name], "value": value}
+            else:
+                data[section][name] = value
+        return validate(data, source="overrides")
+
+
+_SECTION_OF = {
+    **{name: "uncertainties" for name in Uncertainties.model_fields},
+    **{name: "levers" for name in Levers.model_fields},
+    **{name: "constants" for name in Constants.model_fields},
+}
+
+
+class ParamsError(ValueError):
+    """A scenario that cannot be run, with a message meant for the person who wrote it."""
+
+
+def _allowed(error: dict[str, Any]) -> str:
+    ctx = error.get("ctx") or {}
+    bounds = [f"{op} {ctx[key]}" for key, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")) if key in ctx]
+    if bounds:
+        return "allowed: " + " and ".join(bounds)
+    if "expected" in ctx:
+        return f"allowed: {ctx['expected']}"
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    return error["msg"]
+
+
+def _format(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            section = e["loc"][0] if len(e["loc"]) > 1 else None
+            known = _known_keys(section)
+            lines.append(f"{source}: unknown key {field!r}; allowed here: {', '.join(known)}")
+        elif e["type"] == "value_error":
+            lines.append(f"{source}: {field + ': ' if e['loc'] else ''}{e['msg'].removeprefix('Value error, ')}")
+        else:
+            lines.append(f"{source}: {field} = {e['input']!r}: {_allowed(e)}")
+    return "\n".join(lines)
+
+
+def _known_keys(section: Any) -> list[str]:
+    models = {"uncertainties": Uncertainties, "levers": Levers, "constants": Constants}
+    if section in models:
+        return sorted(models[section].model_fields)
+    if section == "labs":
+        return sorted(LabSpec.model_fields)
+    return sorted(MarketParams.model_fields) + ["extends"]
+
+
+def validate(data: dict[str, Any], source: str = "scenario") -> MarketParams:
+    """Validate a scenario dictionary, raising ParamsError with a readable message."""
+    try:
+        return MarketParams.model_validate(data)
+    except ValidationError as err:
+        raise ParamsError(_format(err, source)) from None
+
+
+def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if not path.is_file():
+        raise ParamsError(f"{path}: scenario file not found")
+    if path.resolve() in seen:
+        raise ParamsError(f"{path}: 'extends' loops back to itself")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ParamsError(f"{path}: not valid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise ParamsError(f"{path}: not a UTF-8 text file") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ParamsError(f"{path}: extends = {parent!r}: allowed: a path to another scenario file")
+    base = _read_toml(path.parent / parent, (*seen, path.resolve()))
+    return _merge(base, data)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge tables; arrays (such as [[labs]]) replace rather than append."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_scenario(path: str | Path) -> MarketParams:
+    """Read, merge and validate a scenario file."""
+    path = Path(path)
+    data = _read_toml(path)
+    data.setdefault("name", path.stem)
+    return validate(data, source=str(path))
