@@ -33,7 +33,7 @@ def least_cost_fill(
             continue
         tokens = min(available_tokens[i], need / quality[i])
         if usd_per_token[i] > 0.0:
-            tokens = min(tokens, budget / usd_per_token[i])
+            tokens = min(tokens, float(budget) / float(usd_per_token[i]))
         if tokens <= 0.0:
             continue
         taken[i] = tokens
@@ -57,17 +57,17 @@ def dataset_effective_tokens(
     the threshold degrades the whole set (Shumailov et al. 2024); under "accumulate" it stays bounded
     (Gerstgrasser et al. 2024). Repetition follows Muennighoff et al. 2023.
     """
-    unique = real_quality_tokens + ai_quality_tokens
-    if unique <= 0.0 or seen_tokens <= 0.0:
+    if real_quality_tokens <= 0.0 or seen_tokens <= 0.0:
         return 0.0
-    ai_value = real_quality_tokens * np.log1p(ai_quality_tokens / real_quality_tokens) if real_quality_tokens > 0 else 0.0
-    quality_unique = real_quality_tokens + ai_value
+    ai_value = real_quality_tokens * np.log1p(ai_quality_tokens / real_quality_tokens)
+    # Synthetic tokens are seen once; the rest of the training budget repeats the real data.
+    seen_real = max(seen_tokens - ai_quality_tokens, real_quality_tokens)
+    value = float(effective_tokens(real_quality_tokens, seen_real / real_quality_tokens)) + ai_value
     if collapse_regime == "replace":
-        ai_share = ai_quality_tokens / unique
+        ai_share = ai_quality_tokens / (real_quality_tokens + ai_quality_tokens)
         if ai_share > collapse_threshold:
-            quality_unique *= max(0.0, 1.0 - (ai_share - collapse_threshold) / (1.0 - collapse_threshold)) ** 2
-    epochs = max(1.0, seen_tokens / unique)
-    return float(min(effective_tokens(quality_unique, epochs), seen_tokens))
+            value *= max(0.0, 1.0 - (ai_share - collapse_threshold) / (1.0 - collapse_threshold)) ** 2
+    return min(value, seen_tokens)
 
 
 def adjust_price(

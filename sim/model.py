@@ -229,3 +229,39 @@ class DataMarketModel(mesa.Model):
     def private_share_of(self, tokens_by_source: dict[Source, float]) -> float:
         total = sum(tokens_by_source.values())
         return sum(tokens_by_source[s] for s in PRIVATE_SOURCES) / total if total > 0 else 0.0
+
+    # --- invariants (DESIGN.md §8) ------------------------------------------------------------
+
+    def invariant_violations(self) -> list[str]:
+        """Conservation, non-negativity and bounds that must hold after every month."""
+        problems: list[str] = []
+        for p in self.publishers:
+            if (p.human_tokens < 0).any() or (p.ai_tokens < 0).any():
+                problems.append(f"{p.tier.name}: negative public stock")
+            states = p.crawlable().astype(int) + (~p.crawlable() & (p.licensee < 0)).astype(int) + ((p.licensee >= 0) & ~p.crawlable()).astype(int)
+            if (states != 1).any():
+                problems.append(f"{p.tier.name}: a domain is not in exactly one access state")
+        for lab in self.labs:
+            sourcing = lab.last_sourcing
+            if sourcing is None:
+                continue
+            available = np.array([o.tokens for o in sourcing.offers])
+            if (sourcing.taken < 0).any() or (sourcing.taken > available * (1 + 1e-9) + 1e-6).any():
+                problems.append(f"{lab.name}: took tokens an offer did not have")
+            if not np.isclose(sum(lab.deployed.tokens_by_source.values()), sourcing.taken.sum(), rtol=1e-9):
+                problems.append(f"{lab.name}: training set does not add up to the tokens sourced")
+            budget = lab.data_budget_usd(lab.plan)
+            if sourcing.spend_usd > budget * (1 + 1e-9) + 1e-6:
+                problems.append(f"{lab.name}: spent {sourcing.spend_usd:.3g} USD over its budget {budget:.3g}")
+            if lab.own_user_tokens < 0 or lab.deployed.effective_tokens > lab.deployed.tokens * (1 + 1e-9):
+                problems.append(f"{lab.name}: effective tokens exceed tokens seen, or negative user data")
+        for broker in self.brokers:
+            if (broker.price_usd <= 0).any() or (broker.available_tokens() < 0).any():
+                problems.append("broker: non-positive price or negative supply")
+        for name in ("private_share", "synthetic_share", "opted_out_share", "opted_out_share_head", "exclusive_share", "ai_pollution_share", "consented_share", "frontier_fill"):
+            value = self.metrics.get(name, 0.0)
+            if not 0.0 <= value <= 1.0 + 1e-12:
+                problems.append(f"{name} = {value} outside [0, 1]")
+        if self.alliance.pool_tokens < 0:
+            problems.append("alliance: negative pool")
+        return problems
