@@ -11,4 +11,4 @@ def baseline_run() -> DataMarketModel:
 
 def short_params(**overrides) -> MarketParams:
     """The baseline to 2030, with overrides, for tests that need several runs."""
-    return MarketParams().with_overrides(end="2030-12", **overrides)
+    return MarketParams().with_overrides(**{"end": "2030-12", **overrides})

@@ -1,0 +1,184 @@
+"""Each agent's decisions, exercised on a real model."""
+
+import numpy as np
+import pytest
+
+from agents import DataBroker, Publisher, Source
+from agents.publisher import NOBODY
+from sim import DataMarketModel
+from tests.conftest import short_params
+
+
+def _news(model) -> Publisher:
+    return next(p for p in model.publishers if p.tier.name == "news")
+
+
+def test_opt_outs_rise_with_uncompensated_scraping():
+    quiet, busy = DataMarketModel(rng=1), DataMarketModel(rng=1)
+    for model, pressure in ((quiet, 0.0), (busy, 3.0)):
+        model.awareness, model.scraping_pressure = 1.0, pressure
+        for _ in range(24):
+            model.publishers.do("review_access")
+    assert not any(p.opted_out.any() for p in quiet.publishers)
+    assert sum(p.opted_out.sum() for p in busy.publishers) > 0
+
+
+def test_paid_domains_do_not_opt_out_and_sensitive_tiers_go_first():
+    model = DataMarketModel(rng=2, n_publishers=2000)
+    for p in model.publishers:
+        p.paid[::2] = True
+    model.awareness, model.scraping_pressure = 1.0, 1.0
+    for _ in range(12):
+        model.publishers.do("review_access")
+    assert not any((p.opted_out & p.paid).any() for p in model.publishers)
+    share = {p.tier.name: p.opted_out[~p.paid].mean() for p in model.publishers}
+    assert share["news"] > share["general_web"]
+
+
+def test_opt_out_regime_decides_whether_robots_txt_blocks_crawlers():
+    model = DataMarketModel(rng=3)
+    news = _news(model)
+    news.opted_out[:] = True
+    model.regulator.policy.opt_out_regime = "robots"
+    assert not news.crawlable().any()
+    model.regulator.policy.opt_out_regime = "none"
+    assert news.crawlable().all()
+
+
+def test_licensing_mandate_takes_books_and_news_out_of_the_free_crawl():
+    model = DataMarketModel(rng=3, licensing_mandate=True)
+    lab = model.labs.to_list()[0]
+    offers = [o for p in model.publishers for o in p.offers_to(lab.unique_id)]
+    free_tiers = {o.tier for o in offers if o.source is Source.PUBLIC and o.tokens > 0}
+    paid_tiers = {o.tier for o in offers if o.source is Source.LICENSED and o.usd_per_token > 0}
+    assert {"books", "news"} <= paid_tiers and not {"books", "news"} & free_tiers
+
+
+def test_an_exclusive_licence_removes_a_domain_from_everyone_elses_commons():
+    model = DataMarketModel(rng=4)
+    buyer, rival = model.labs.to_list()[0], model.labs.to_list()[1]
+    publisher = next(p for p in model.publishers if p.head.any())
+    before_rival = model.effective_public_tokens(rival.unique_id)
+    domain, tokens = publisher.best_exclusive_deal(budget_usd=1e12)
+    publisher.license_exclusive(domain, buyer.unique_id)
+    assert publisher.licensee[domain] == buyer.unique_id
+    assert model.effective_public_tokens(rival.unique_id) == pytest.approx(before_rival - tokens, rel=1e-6)
+    assert model.effective_public_tokens(buyer.unique_id) == pytest.approx(before_rival, rel=1e-6)
+
+
+def test_brokers_offer_less_private_data_under_stricter_privacy():
+    lax, strict = DataMarketModel(rng=5, privacy_strictness=0.1), DataMarketModel(rng=5, privacy_strictness=0.9)
+    assert strict.brokers.to_list()[0].available_tokens().sum() < 0.2 * lax.brokers.to_list()[0].available_tokens().sum()
+    assert (strict.brokers.to_list()[0].floor_usd() > lax.brokers.to_list()[0].floor_usd()).all()
+
+
+def test_broker_prices_rise_when_labs_want_more_than_there_is():
+    model = DataMarketModel(rng=6)
+    broker: DataBroker = model.brokers.to_list()[0]
+    before = broker.price_usd.copy()
+    broker.sell(model.labs.to_list()[0].unique_id, "social", tokens=1e12, wanted=5e12, exclusive=False)
+    broker.adjust_prices()
+    assert broker.price_usd[0] > before[0]
+    assert broker.price_usd[1] <= before[1]  # no demand for messages: the price drifts down
+
+
+def test_exclusive_private_data_stays_with_its_buyer_and_leaves_the_market():
+    model = DataMarketModel(rng=6)
+    broker, buyer, rival = model.brokers.to_list()[0], model.labs.to_list()[0], model.labs.to_list()[1]
+    open_before = broker.available_tokens()[0]
+    broker.sell(buyer.unique_id, "social", tokens=1e11, wanted=1e11, exclusive=True)
+    assert broker.available_tokens()[0] == pytest.approx(open_before - 1e11)
+    own = [o for o in broker.offers_to(buyer.unique_id) if o.tier == "social" and o.usd_per_token == 0]
+    assert own and own[0].tokens == pytest.approx(1e11)
+    assert not [o for o in broker.offers_to(rival.unique_id) if o.usd_per_token == 0]
+
+
+def test_fixed_k_labs_plan_20k_tokens_per_parameter():
+    model = DataMarketModel(rng=7)
+    lab = next(lab for lab in model.labs if lab.spec.strategy == "fixed")
+    plan = lab.plan_run()
+    assert plan.tokens / plan.params == pytest.approx(20 * lab.spec.k)
+    assert 6 * plan.params * plan.tokens == pytest.approx(lab.compute_budget_flop())
+
+
+def test_adaptive_labs_overtrain_more_when_they_expect_more_users():
+    model = DataMarketModel(rng=7)
+    lab = next(lab for lab in model.labs if lab.spec.strategy == "adaptive")
+    lab.market_share = 0.01
+    small = lab.plan_run().k
+    lab.market_share = 0.9
+    assert lab.plan_run().k > small
+
+
+def test_labs_short_of_data_buy_it_and_adaptive_ones_train_a_bigger_model_on_less():
+    model = DataMarketModel(rng=8, public_stock_raw_tokens_2024=2e13, end="2026-12").run()
+    frontier = model.frontier
+    mix = frontier.deployed.tokens_by_source
+    assert mix[Source.SYNTHETIC] + mix[Source.BROKER] + mix[Source.LICENSED] + mix[Source.OWN_USER] > 0
+    assert frontier.spec.strategy == "adaptive"
+    assert frontier.deployed.k < frontier.plan.k  # data-constrained: fewer tokens per parameter than planned
+
+
+def test_only_alliance_members_can_draw_from_the_pool():
+    model = DataMarketModel(rng=9, end="2026-12").run()
+    alliance = model.alliance
+    assert alliance.founder in alliance.members and alliance.pool_tokens > 0
+    outsider = next((lab for lab in model.labs if lab.unique_id not in alliance.members), None)
+    if outsider is not None:
+        assert alliance.offers_to(outsider.unique_id) == []
+    assert alliance.offers_to(alliance.founder)[0].tokens == alliance.pool_tokens
+
+
+def test_antitrust_forces_the_alliance_to_admit_closed_rivals():
+    model = DataMarketModel(rng=9, end="2024-06").run()
+    rival = next(lab for lab in model.labs if lab.kind == "closed" and lab.unique_id != model.alliance.founder)
+    rival.market_share = model.lab_by_id[model.alliance.founder].market_share
+    assert not model.alliance.admits(rival)
+    model.regulator.policy.alliance_antitrust = True
+    assert model.alliance.admits(rival)
+
+
+def test_generators_use_the_best_model_and_are_worth_less_to_better_buyers():
+    model = DataMarketModel(rng=10, end="2025-12").run()
+    generator = model.generators.to_list()[0]
+    assert generator.generator_loss == pytest.approx(min(lab.deployed.loss for lab in model.labs), abs=0.02)
+    assert generator.quality_for(generator.generator_loss - 0.2) < generator.quality_for(generator.generator_loss + 0.1)
+    assert model.network.has_edge(generator.source_lab.unique_id, generator.unique_id)
+
+
+def test_levers_take_effect_from_their_year_and_not_before():
+    model = DataMarketModel(rng=11, privacy_strictness={"value": 0.9, "year": 2025.0}, end="2026-12")
+    strictness = []
+    while model.running:
+        model.step()
+        strictness.append((model.year, model.policy.privacy_strictness))
+    assert all(s == 0.5 for y, s in strictness if y < 2025.0)
+    assert all(s == 0.9 for y, s in strictness if y >= 2025.0)
+
+
+def test_a_data_commons_adds_open_tokens_in_its_year():
+    model = DataMarketModel(rng=12, data_commons_tokens={"value": 2e13, "year": 2023.0}, end="2023-06")
+    stocks = {}
+    while model.running:
+        model.step()
+        stocks[round(model.year, 3)] = model.effective_public_tokens(model.frontier.unique_id)
+    jump = stocks[2023.0] - stocks[round(2023 - 1 / 12, 3)]
+    assert jump > 2e13 * 0.99
+
+
+def test_the_regulator_tightens_privacy_after_repeated_incidents():
+    model = DataMarketModel(rng=13, tighten_privacy_after_incidents=True)
+    before = model.policy.privacy_strictness
+    model.record_incidents(3)
+    assert model.policy.privacy_strictness == pytest.approx(before + 0.1)
+    calm = DataMarketModel(rng=13)
+    calm.record_incidents(3)
+    assert calm.policy.privacy_strictness == before
+
+
+def test_every_publisher_domain_is_in_exactly_one_access_state(baseline_run):
+    for p in baseline_run.publishers:
+        crawl = p.crawlable()
+        exclusive = p.licensee != NOBODY
+        restricted = ~crawl & ~exclusive
+        assert ((crawl & ~exclusive).astype(int) + restricted + exclusive == 1).all()

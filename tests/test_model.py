@@ -1,0 +1,119 @@
+"""The whole market: emergent exhaustion, determinism, invariants, Mesa's batch_run."""
+
+import math
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import MONTHLY_SERIES, DataMarketModel, run_summary, timeseries
+from tests.conftest import short_params
+
+SEEDS = range(3)
+
+
+def _mean_exhaustion(**overrides) -> float:
+    years = []
+    for seed in SEEDS:
+        summary = run_summary(DataMarketModel(rng=seed, **overrides).run())
+        years.append(summary["horizon_year"] + 1 if summary["public_exhaustion_censored"] else summary["public_exhaustion_year"])
+    return float(np.mean(years))
+
+
+def test_the_model_builds_with_no_arguments_and_runs_2020_to_2040(baseline_run):
+    frame = timeseries(baseline_run)
+    assert len(frame) == 21 * 12
+    assert frame["year"].iloc[0] == 2020.0 and frame["year"].iloc[-1] == pytest.approx(2040 + 11 / 12)
+    assert set(MONTHLY_SERIES) <= set(frame.columns)
+    assert (np.diff(frame["year"]) > 0).all()
+
+
+@pytest.mark.slow
+def test_a_smaller_public_stock_runs_out_sooner():
+    assert _mean_exhaustion(public_stock_raw_tokens_2024=1.5e14) < _mean_exhaustion() - 0.5
+
+
+@pytest.mark.slow
+def test_more_overtraining_runs_out_sooner():
+    assert _mean_exhaustion(override_k=50.0, override_k_from_year=2020) < _mean_exhaustion(override_k=1.0, override_k_from_year=2020) - 0.5
+
+
+@pytest.mark.slow
+def test_opt_outs_bring_exhaustion_forward():
+    assert _mean_exhaustion(opt_out_response=True) < _mean_exhaustion(opt_out_response=False)
+
+
+@pytest.mark.slow
+def test_private_uptake_falls_as_privacy_tightens():
+    shares = {}
+    for strictness in (0.1, 0.9):
+        shares[strictness] = np.mean([run_summary(DataMarketModel(rng=s, privacy_strictness=strictness).run())["private_share_2035"] for s in SEEDS])
+    assert shares[0.9] < shares[0.1]
+    assert shares[0.1] > 0.0
+
+
+def test_same_seed_same_output_and_different_seeds_differ():
+    first = timeseries(DataMarketModel(short_params(), rng=5).run())
+    again = timeseries(DataMarketModel(short_params(), rng=5).run())
+    other = timeseries(DataMarketModel(short_params(), rng=6).run())
+    pd.testing.assert_frame_equal(first, again)
+    numeric = first.columns.drop(["scenario", "seed"])
+    assert not first[numeric].equals(other[numeric])
+    assert (first["seed"] == 5).all()
+
+
+def test_summary_censors_dates_beyond_the_horizon():
+    model = DataMarketModel(short_params(end="2022-12"), rng=1).run()
+    summary = run_summary(model)
+    assert summary["public_exhaustion_censored"] and math.isnan(summary["public_exhaustion_year"])
+    assert summary["data_wall_censored"] and math.isnan(summary["data_wall_year"])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    stock=st.floats(5e13, 5e15),
+    usable=st.floats(0.05, 0.6),
+    strictness=st.floats(0.0, 1.0),
+    regime=st.sampled_from(["none", "robots", "opt_in"]),
+    collapse=st.sampled_from(["accumulate", "replace"]),
+    k=st.one_of(st.none(), st.floats(0.5, 500)),
+    seed=st.integers(0, 2**32),
+)
+def test_invariants_hold_every_month(stock, usable, strictness, regime, collapse, k, seed):
+    model = DataMarketModel(
+        short_params(
+            public_stock_raw_tokens_2024=stock,
+            usable_share=usable,
+            privacy_strictness=strictness,
+            opt_out_regime=regime,
+            collapse_regime=collapse,
+            override_k=k,
+            end="2032-12",
+        ),
+        rng=seed,
+    )
+    previous_year = -np.inf
+    while model.running:
+        model.step()
+        assert model.invariant_violations() == []
+        assert model.year > previous_year
+        previous_year = model.year
+
+
+def test_the_model_runs_under_mesa_batch_run():
+    results = mesa.batch_run(
+        DataMarketModel,
+        parameters={"privacy_strictness": [0.2, 0.8], "end": "2021-12"},
+        rng=[1, 2],
+        max_steps=24,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(results)
+    assert len(frame) == 4
+    assert set(frame["privacy_strictness"]) == {0.2, 0.8}
+    assert frame["frontier_desired_tokens"].gt(0).all()
