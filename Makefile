@@ -8,6 +8,7 @@ run: setup
 	.venv/bin/peakdata run scenarios/baseline.toml --seed 0 --out results/baseline
 
 test: setup
+	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q
 
 lint: setup

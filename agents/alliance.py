@@ -43,7 +43,9 @@ class DataAlliance(mesa.Agent):
         cap = self.reachable_tokens * min(
             1.0,
             PROCESSING_CONSENT_BOOST
-            * economics.consented_share(self.model.params.uncertainties.max_consented_share, self.model.policy.privacy_strictness),
+            * economics.consented_share(
+                self.model.params.uncertainties.max_consented_share, self.model.policy.privacy_strictness
+            ),
         )
         budget = len(self.members) * FEE_USD_PER_YEAR / 12.0
         self.pool_tokens = min(cap, self.pool_tokens + budget / ACQUISITION_USD_PER_TOKEN)

@@ -34,6 +34,7 @@ PRIVATE_TIERS = (
 ACQUISITION_COST_SHARE = 0.3  # share of the opening price paid to the data holder
 COMPLIANCE_USD_PER_TOKEN = 2e-5  # de-identification and legal review at zero strictness
 FINE_USD_PER_INCIDENT = 1e8  # at full strictness; GDPR-scale fines
+TIER_INDEX = {t.name: i for i, t in enumerate(PRIVATE_TIERS)}
 
 
 class DataBroker(mesa.Agent):
@@ -73,7 +74,9 @@ class DataBroker(mesa.Agent):
         offers = []
         for i, tier in enumerate(PRIVATE_TIERS):
             if available[i] > 0.0:
-                offers.append(Offer(self, Source.BROKER, tier.name, float(available[i]), float(self.quality[i]), float(self.price_usd[i])))
+                offers.append(
+                    Offer(self, Source.BROKER, tier.name, float(available[i]), float(self.quality[i]), float(self.price_usd[i]))
+                )
             if own is not None and own[i] > 0.0:
                 offers.append(Offer(self, Source.BROKER, tier.name, float(own[i]), float(self.quality[i]), 0.0))
         return offers
@@ -88,7 +91,7 @@ class DataBroker(mesa.Agent):
 
     def sell(self, lab_id: int, tier_name: str, tokens: float, wanted: float, exclusive: bool) -> float:
         """Record a licence sale; returns the USD it costs the buyer."""
-        i = self._tier_index[tier_name]
+        i = TIER_INDEX[tier_name]
         premium = self.model.EXCLUSIVE_PREMIUM if exclusive else 1.0
         cost = tokens * self.price_usd[i] * premium
         self.sold_month[i] += tokens
@@ -134,5 +137,3 @@ class DataBroker(mesa.Agent):
             self.safeguard = min(1.0, self.safeguard + 0.1 * incidents)
         else:
             self.safeguard = max(0.0, self.safeguard - 0.002)
-
-    _tier_index = {t.name: i for i, t in enumerate(PRIVATE_TIERS)}

@@ -155,7 +155,11 @@ class Lab(mesa.Agent):
         if paid_target > 0.0 and (~free).any():
             # Synthetic data beside the real data: past the collapse threshold it stops paying.
             real = float(taken[~ai] @ quality[~ai])
-            ratio = constants.collapse_threshold / (1.0 - constants.collapse_threshold) if constants.collapse_regime == "replace" else 1.0
+            ratio = (
+                constants.collapse_threshold / (1.0 - constants.collapse_threshold)
+                if constants.collapse_regime == "replace"
+                else 1.0
+            )
             capped = available.copy()
             synthetic = np.array([o.source is Source.SYNTHETIC for o in offers])
             capped[synthetic] = np.minimum(available[synthetic], ratio * real / np.maximum(quality[synthetic], 1e-12))
@@ -164,7 +168,11 @@ class Lab(mesa.Agent):
         bought_quality = float(taken[~free] @ quality[~free])
         unmet = max(0.0, plan.tokens / max_epochs - float(taken @ quality))
         effective = economics.dataset_effective_tokens(
-            float(taken[~ai] @ quality[~ai]), float(taken[ai] @ quality[ai]), plan.tokens, constants.collapse_regime, constants.collapse_threshold
+            float(taken[~ai] @ quality[~ai]),
+            float(taken[ai] @ quality[ai]),
+            plan.tokens,
+            constants.collapse_regime,
+            constants.collapse_threshold,
         )
         return Sourcing(
             offers=offers,
@@ -226,7 +234,9 @@ class Lab(mesa.Agent):
                 scarce = tokens >= offer.tokens * 0.999 and sourcing.unmet_quality_tokens > 0
                 wanted = tokens + (sourcing.unmet_quality_tokens / offer.quality if scarce else 0.0)
                 premium_cost = (market.EXCLUSIVE_PREMIUM - 1.0) * tokens * offer.usd_per_token
-                exclusive = self.locks_scarce_data and market.params.constants.exclusive_deals and scarce and premium_cost <= remaining
+                exclusive = (
+                    self.locks_scarce_data and market.params.constants.exclusive_deals and scarce and premium_cost <= remaining
+                )
                 if exclusive:
                     remaining -= premium_cost
                 cost = offer.seller.sell(self.unique_id, offer.tier, tokens, wanted, exclusive)

@@ -156,7 +156,17 @@ class Publisher(mesa.Agent):
         offers = [Offer(self, Source.PUBLIC, self.tier.name, human_open, 1.0, 0.0)]
         if not market.policy.synthetic_labelling:
             ai_open = float(self.ai_tokens[crawl].sum()) * q
-            offers.append(Offer(self, Source.PUBLIC, self.tier.name, ai_open, market.params.uncertainties.pollution_value, 0.0, ai_generated=True))
+            offers.append(
+                Offer(
+                    self,
+                    Source.PUBLIC,
+                    self.tier.name,
+                    ai_open,
+                    market.params.uncertainties.pollution_value,
+                    0.0,
+                    ai_generated=True,
+                )
+            )
         if own.any():
             offers.append(Offer(self, Source.LICENSED, self.tier.name, float(self.human_tokens[own].sum()) * q, 1.0, 0.0))
         licensable = float(self.human_tokens[self._licensable()].sum()) * q

@@ -72,7 +72,10 @@ def _summary_table(summary: dict) -> Table:
     table.add_column("outcome")
     table.add_column("value", justify="right")
     horizon = summary["horizon_year"]
-    for key, label in (("public_exhaustion", "Public exhaustion year (frontier lab)"), ("data_wall", "Data-wall year (frontier lab)")):
+    for key, label in (
+        ("public_exhaustion", "Public exhaustion year (frontier lab)"),
+        ("data_wall", "Data-wall year (frontier lab)"),
+    ):
         value = f"> {horizon:.2f} (censored)" if summary[f"{key}_censored"] else f"{summary[f'{key}_year']:.2f}"
         table.add_row(label, value)
     rows = [

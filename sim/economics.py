@@ -70,9 +70,7 @@ def dataset_effective_tokens(
     return min(value, seen_tokens)
 
 
-def adjust_price(
-    price_usd: float, demanded_tokens: float, supplied_tokens: float, floor_usd: float, speed: float
-) -> float:
+def adjust_price(price_usd: float, demanded_tokens: float, supplied_tokens: float, floor_usd: float, speed: float) -> float:
     """Walrasian tatonnement: the price moves with excess demand, never below the seller's cost."""
     excess = (demanded_tokens - supplied_tokens) / max(supplied_tokens, demanded_tokens, 1.0)
     return max(floor_usd, price_usd * float(np.exp(speed * excess)))
@@ -118,9 +116,7 @@ def consented_share(max_consented_share: float, privacy_strictness: float) -> fl
     return max_consented_share * (1.0 - privacy_strictness)
 
 
-def incident_rate_per_month(
-    base_rate_per_trillion_tokens: float, tokens_handled: float, safeguard_level: float
-) -> float:
+def incident_rate_per_month(base_rate_per_trillion_tokens: float, tokens_handled: float, safeguard_level: float) -> float:
     """Expected privacy incidents a month: grows with volume, shrinks with spending on safeguards."""
     return base_rate_per_trillion_tokens * tokens_handled / 1e12 * float(np.exp(-3.0 * safeguard_level))
 

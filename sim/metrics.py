@@ -85,7 +85,9 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "exclusive_share": exclusive / raw,
         "ai_pollution_share": ai / raw,
         "ai_share_new_text": model.ai_share_of_new_text,
-        "consented_share": economics.consented_share(model.params.uncertainties.max_consented_share, model.policy.privacy_strictness),
+        "consented_share": economics.consented_share(
+            model.params.uncertainties.max_consented_share, model.policy.privacy_strictness
+        ),
         "privacy_strictness": model.policy.privacy_strictness,
         "private_price_usd_per_token": float(np.average(prices, weights=supply)) if supply.sum() > 0 else float(prices.mean()),
         "broker_volume_tokens": float(sum(b.sold_last_month for b in brokers)),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import mesa
-from mesa.agent import AgentSet
 import networkx as nx
 import numpy as np
+from mesa.agent import AgentSet
 
 from agents import ClosedLab, DataAlliance, DataBroker, OpenLab, Publisher, Regulator, SyntheticGenerator
 from agents.offers import PRIVATE_SOURCES, Source
@@ -64,7 +64,9 @@ class DataMarketModel(mesa.Model):
         self.regulator = Regulator(self)
         self._create_publishers()
         private = self.params.uncertainties.private_text_tokens
-        self.brokers = AgentSet([DataBroker(self, private / constants.n_brokers) for _ in range(constants.n_brokers)], random=self.random)
+        self.brokers = AgentSet(
+            [DataBroker(self, private / constants.n_brokers) for _ in range(constants.n_brokers)], random=self.random
+        )
         self.alliance = DataAlliance(self, private)
         self.generators = AgentSet([SyntheticGenerator(self) for _ in range(constants.n_generators)], random=self.random)
         self.labs = AgentSet(
@@ -119,7 +121,9 @@ class DataMarketModel(mesa.Model):
     def _advance_clock(self) -> None:
         u = self.params.uncertainties
         self.year = self.start_year + self.steps_done / 12.0
-        self.usd_per_flop = economics.usd_per_flop_at(self.year, self.params.constants.usd_per_flop_2024, u.flop_price_halving_years)
+        self.usd_per_flop = economics.usd_per_flop_at(
+            self.year, self.params.constants.usd_per_flop_2024, u.flop_price_halving_years
+        )
         self.frontier_compute_flop = economics.frontier_compute_flop(
             self.year,
             u.frontier_compute_flop_2024,
@@ -171,8 +175,8 @@ class DataMarketModel(mesa.Model):
     @property
     def data_sellers(self) -> Iterable:
         yield from self.publishers
-        yield from self.brokers
         if self.params.constants.private_sourcing:
+            yield from self.brokers
             yield self.alliance
 
     def _update_market_shares(self) -> None:
@@ -238,7 +242,11 @@ class DataMarketModel(mesa.Model):
         for p in self.publishers:
             if (p.human_tokens < 0).any() or (p.ai_tokens < 0).any():
                 problems.append(f"{p.tier.name}: negative public stock")
-            states = p.crawlable().astype(int) + (~p.crawlable() & (p.licensee < 0)).astype(int) + ((p.licensee >= 0) & ~p.crawlable()).astype(int)
+            states = (
+                p.crawlable().astype(int)
+                + (~p.crawlable() & (p.licensee < 0)).astype(int)
+                + ((p.licensee >= 0) & ~p.crawlable()).astype(int)
+            )
             if (states != 1).any():
                 problems.append(f"{p.tier.name}: a domain is not in exactly one access state")
         for lab in self.labs:
@@ -258,7 +266,16 @@ class DataMarketModel(mesa.Model):
         for broker in self.brokers:
             if (broker.price_usd <= 0).any() or (broker.available_tokens() < 0).any():
                 problems.append("broker: non-positive price or negative supply")
-        for name in ("private_share", "synthetic_share", "opted_out_share", "opted_out_share_head", "exclusive_share", "ai_pollution_share", "consented_share", "frontier_fill"):
+        for name in (
+            "private_share",
+            "synthetic_share",
+            "opted_out_share",
+            "opted_out_share_head",
+            "exclusive_share",
+            "ai_pollution_share",
+            "consented_share",
+            "frontier_fill",
+        ):
             value = self.metrics.get(name, 0.0)
             if not 0.0 <= value <= 1.0 + 1e-12:
                 problems.append(f"{name} = {value} outside [0, 1]")

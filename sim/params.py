@@ -30,26 +30,44 @@ class _Strict(BaseModel):
 class Uncertainties(_Strict):
     """Inputs whose true value is uncertain. A single run uses these point values."""
 
-    public_stock_raw_tokens_2024: float = Field(5.1e14, ge=1e12, le=1e17, description="Indexed web, deduplicated; Villalobos Table 1")
-    usable_share: float = Field(0.16, ge=0.01, le=1.0, description="Share left after quality filtering; Villalobos §2.3.1 (10-40%)")
+    public_stock_raw_tokens_2024: float = Field(
+        5.1e14, ge=1e12, le=1e17, description="Indexed web, deduplicated; Villalobos Table 1"
+    )
+    usable_share: float = Field(
+        0.16, ge=0.01, le=1.0, description="Share left after quality filtering; Villalobos §2.3.1 (10-40%)"
+    )
     max_epochs: float = Field(4.0, ge=1.0, le=100.0, description="Epochs a lab tolerates before repetition hurts; Muennighoff §6")
     public_growth_per_year: float = Field(0.08, ge=0.0, le=0.5, description="Growth of human web text; Villalobos indexed_web.py")
     frontier_compute_flop_2024: float = Field(4e25, ge=1e22, le=1e28, description="Largest training run in 2024; Epoch")
     compute_growth_per_year: float = Field(4.5, ge=1.0, le=10.0, description="Frontier compute multiplier per year; Epoch 4-5x")
     training_spend_cap_usd: float = Field(1e11, ge=1e8, le=1e14, description="Most a lab spends on one run; growth slows after")
     flop_price_halving_years: float = Field(2.5, ge=0.5, le=20.0, description="GPU price-performance; Hobbhahn & Besiroglu 2022")
-    inference_tokens_per_year_2024: float = Field(3e14, ge=0.0, le=1e18, description="Tokens served by all deployed models in 2024")
+    inference_tokens_per_year_2024: float = Field(
+        3e14, ge=0.0, le=1e18, description="Tokens served by all deployed models in 2024"
+    )
     inference_growth_per_year: float = Field(2.5, ge=1.0, le=10.0)
     user_text_tokens_per_year_2024: float = Field(1e14, ge=0.0, le=1e18, description="Text users write into chat products a year")
     user_text_growth_per_year: float = Field(1.5, ge=1.0, le=10.0)
-    synthetic_quality: float = Field(0.6, ge=0.0, le=1.0, description="Value of a synthetic token from a frontier-class generator")
-    ai_text_share_max: float = Field(0.5, ge=0.0, le=1.0, description="Plateau of AI-written share of new web text; Graphite 2025")
+    synthetic_quality: float = Field(
+        0.6, ge=0.0, le=1.0, description="Value of a synthetic token from a frontier-class generator"
+    )
+    ai_text_share_max: float = Field(
+        0.5, ge=0.0, le=1.0, description="Plateau of AI-written share of new web text; Graphite 2025"
+    )
     pollution_value: float = Field(0.5, ge=0.0, le=1.0, description="Value of an unlabelled AI-written web token")
-    private_text_tokens: float = Field(2.6e15, ge=0.0, le=1e17, description="Non-indexed text: 3,100T whole web minus 510T; Villalobos")
-    private_growth_per_year: float = Field(0.1, ge=0.0, le=1.0, description="Growth of private text; messages ~165T/yr on >1,000T")
+    private_text_tokens: float = Field(
+        2.6e15, ge=0.0, le=1e17, description="Non-indexed text: 3,100T whole web minus 510T; Villalobos"
+    )
+    private_growth_per_year: float = Field(
+        0.1, ge=0.0, le=1.0, description="Growth of private text; messages ~165T/yr on >1,000T"
+    )
     max_consented_share: float = Field(0.05, ge=0.0, le=1.0, description="Share of private text licensable with no privacy law")
-    opt_out_hazard_per_month: float = Field(0.02, ge=0.0, le=1.0, description="Opt-out propensity of a fully sensitive head domain")
-    incidents_per_trillion_tokens: float = Field(0.3, ge=0.0, le=100.0, description="Privacy incidents per 1e12 private tokens handled")
+    opt_out_hazard_per_month: float = Field(
+        0.02, ge=0.0, le=1.0, description="Opt-out propensity of a fully sensitive head domain"
+    )
+    incidents_per_trillion_tokens: float = Field(
+        0.3, ge=0.0, le=100.0, description="Privacy incidents per 1e12 private tokens handled"
+    )
 
 
 class Lever(_Strict):
@@ -184,9 +202,13 @@ DEFAULT_LABS = (
     LabSpec(name="Closed Frontier", kind="closed", compute_share=1.0, cadence_months=12, data_budget_share=0.25),
     LabSpec(name="Closed Challenger", kind="closed", compute_share=0.6, cadence_months=9, data_budget_share=0.2),
     LabSpec(name="Closed Efficient", kind="closed", compute_share=0.3, cadence_months=12, strategy="fixed", k=5.0),
-    LabSpec(name="Open Major", kind="open", compute_share=0.8, cadence_months=12, strategy="fixed", k=10.0, data_budget_share=0.05),
+    LabSpec(
+        name="Open Major", kind="open", compute_share=0.8, cadence_months=12, strategy="fixed", k=10.0, data_budget_share=0.05
+    ),
     LabSpec(name="Open Startup", kind="open", compute_share=0.2, cadence_months=8, data_budget_share=0.05),
-    LabSpec(name="Open Small", kind="open", compute_share=0.05, cadence_months=6, strategy="fixed", k=100.0, data_budget_share=0.02),
+    LabSpec(
+        name="Open Small", kind="open", compute_share=0.05, cadence_months=6, strategy="fixed", k=100.0, data_budget_share=0.02
+    ),
 )
 
 
@@ -247,7 +269,7 @@ def _format(err: ValidationError, source: str) -> str:
         field = ".".join(str(p) for p in e["loc"]) or "(top level)"
         if e["type"] == "extra_forbidden":
             section = e["loc"][0] if len(e["loc"]) > 1 else None
-            known = _known_keys(section)
+            known = _known_keys(section, nested=len(e["loc"]) > 2)
             lines.append(f"{source}: unknown key {field!r}; allowed here: {', '.join(known)}")
         elif e["type"] == "value_error":
             lines.append(f"{source}: {field + ': ' if e['loc'] else ''}{e['msg'].removeprefix('Value error, ')}")
@@ -256,13 +278,15 @@ def _format(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def _known_keys(section: Any) -> list[str]:
+def _known_keys(section: Any, nested: bool = False) -> list[str]:
     models = {"uncertainties": Uncertainties, "levers": Levers, "constants": Constants}
     if section in models:
         return sorted(models[section].model_fields)
+    if section == "levers" and nested:
+        return sorted(Lever.model_fields)
     if section == "labs":
         return sorted(LabSpec.model_fields)
-    return sorted(MarketParams.model_fields) + ["extends"]
+    return [*sorted(MarketParams.model_fields), "extends"]
 
 
 def validate(data: dict[str, Any], source: str = "scenario") -> MarketParams:

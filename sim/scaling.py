@@ -63,9 +63,7 @@ def repetition_gain(epochs: float) -> float:
     return float(effective_tokens(1.0, epochs))
 
 
-def inference_optimal_k(
-    compute_flop: float, lifetime_inference_tokens: float, max_k: float = 1000.0
-) -> float:
+def inference_optimal_k(compute_flop: float, lifetime_inference_tokens: float, max_k: float = 1000.0) -> float:
     """Overtraining factor k that minimises training plus inference FLOP at fixed quality.
 
     Sardana & Frankle 2024: for the loss a compute-optimal model of `compute_flop` reaches, choose

@@ -1,12 +1,10 @@
 """Each agent's decisions, exercised on a real model."""
 
-import numpy as np
 import pytest
 
 from agents import DataBroker, Publisher, Source
 from agents.publisher import NOBODY
 from sim import DataMarketModel
-from tests.conftest import short_params
 
 
 def _news(model) -> Publisher:

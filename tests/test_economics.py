@@ -47,7 +47,10 @@ def test_prices_rise_with_excess_demand_and_fall_to_the_floor_without_it():
 
 def test_replacing_real_data_with_synthetic_collapses_while_accumulating_stays_bounded():
     real = 1e12
-    replace = [economics.dataset_effective_tokens(real * (1 - s), real * s / (1 - s) * (1 - s), 4e12, "replace", 0.5) for s in (0.3, 0.6, 0.9)]
+    replace = [
+        economics.dataset_effective_tokens(real * (1 - s), real * s / (1 - s) * (1 - s), 4e12, "replace", 0.5)
+        for s in (0.3, 0.6, 0.9)
+    ]
     assert replace[0] > replace[1] > replace[2]
     # A lab repeating scarce real data 100 times: synthetic keeps helping, with diminishing returns.
     accumulate = [economics.dataset_effective_tokens(real, real * m, 1e14, "accumulate", 0.5) for m in (0, 1, 4, 16)]
@@ -62,11 +65,15 @@ def test_herfindahl_index_runs_from_competition_to_monopoly():
 
 
 def test_consent_falls_with_privacy_strictness():
-    assert economics.consented_share(0.05, 0.0) > economics.consented_share(0.05, 0.5) > economics.consented_share(0.05, 1.0) == 0.0
+    assert (
+        economics.consented_share(0.05, 0.0) > economics.consented_share(0.05, 0.5) > economics.consented_share(0.05, 1.0) == 0.0
+    )
 
 
 def test_frontier_compute_grows_45x_a_year_until_the_spend_cap():
-    args = dict(compute_flop_2024=4e25, growth_per_year=4.5, spend_cap_usd=1e11, usd_per_flop_2024=3e-18, flop_price_halving_years=2.5)
+    args = dict(
+        compute_flop_2024=4e25, growth_per_year=4.5, spend_cap_usd=1e11, usd_per_flop_2024=3e-18, flop_price_halving_years=2.5
+    )
     assert economics.frontier_compute_flop(2024.0, **args) == pytest.approx(4e25)
     assert economics.frontier_compute_flop(2025.0, **args) / 4e25 == pytest.approx(4.5)
     late = economics.frontier_compute_flop(2036.0, **args) / economics.frontier_compute_flop(2035.0, **args)

@@ -38,7 +38,10 @@ def test_a_smaller_public_stock_runs_out_sooner():
 
 @pytest.mark.slow
 def test_more_overtraining_runs_out_sooner():
-    assert _mean_exhaustion(override_k=50.0, override_k_from_year=2020) < _mean_exhaustion(override_k=1.0, override_k_from_year=2020) - 0.5
+    assert (
+        _mean_exhaustion(override_k=50.0, override_k_from_year=2020)
+        < _mean_exhaustion(override_k=1.0, override_k_from_year=2020) - 0.5
+    )
 
 
 @pytest.mark.slow
@@ -50,7 +53,9 @@ def test_opt_outs_bring_exhaustion_forward():
 def test_private_uptake_falls_as_privacy_tightens():
     shares = {}
     for strictness in (0.1, 0.9):
-        shares[strictness] = np.mean([run_summary(DataMarketModel(rng=s, privacy_strictness=strictness).run())["private_share_2035"] for s in SEEDS])
+        shares[strictness] = np.mean(
+            [run_summary(DataMarketModel(rng=s, privacy_strictness=strictness).run())["private_share_2035"] for s in SEEDS]
+        )
     assert shares[0.9] < shares[0.1]
     assert shares[0.1] > 0.0
 

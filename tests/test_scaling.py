@@ -1,5 +1,7 @@
 """The scaling laws against their published numbers."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -49,5 +51,5 @@ def test_inference_aware_k_reproduces_the_sardana_frankle_table(params, inferenc
 def test_more_expected_inference_means_more_overtraining():
     ks = [scaling.inference_optimal_k(1e26, demand) for demand in (0, 1e12, 1e14, 1e16)]
     assert ks[0] == 1.0
-    assert all(a <= b for a, b in zip(ks, ks[1:]))
+    assert all(a <= b for a, b in itertools.pairwise(ks))
     assert ks[-1] > 10

@@ -1,0 +1,81 @@
+"""`peakdata run` end to end, and its handling of bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def peakdata(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.slow
+def test_run_prints_a_summary_and_writes_series_summary_and_chart(tmp_path):
+    result = peakdata("run", "--seed", "3", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Public exhaustion year" in result.stdout
+    frame = pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert len(frame) == 252 and (frame["seed"] == 3).all()
+    assert len(pd.read_csv(tmp_path / "timeseries.csv")) == 252
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["scenario"] == "baseline"
+    assert pd.read_parquet(tmp_path / "summary.parquet").shape[0] == 1
+    png = (tmp_path / "data_wall.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _scenario(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('extends = "{base}"\n[uncertainties]\nusable_share = 1.5\n', ["uncertainties.usable_share", "1.5", "<= 1.0"]),
+        ('extends = "{base}"\n[levers]\nopt_out_regime = "maybe"\n', ["opt_out_regime", "maybe", "'none', 'robots' or 'opt_in'"]),
+        ('extends = "{base}"\n[constants]\nn_publisher = 10\n', ["unknown key", "constants.n_publisher", "n_publishers"]),
+        ("[uncertainties\nusable_share = 0.2\n", ["not valid TOML"]),
+        ('extends = "missing.toml"\n', ["missing.toml", "not found"]),
+    ],
+)
+def test_bad_scenarios_fail_with_a_clear_message_and_write_nothing(tmp_path, text, expected):
+    scenario = _scenario(tmp_path, text.replace("{base}", str(ROOT / "scenarios" / "baseline.toml")))
+    out = tmp_path / "out"
+    result = peakdata("run", str(scenario), "--out", str(out))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in expected:
+        assert fragment in result.stderr
+    assert not out.exists()
+
+
+def test_a_missing_scenario_file_is_named(tmp_path):
+    result = peakdata("run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "nope.toml" in result.stderr and "not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_seed_is_rejected_before_anything_runs(tmp_path):
+    result = peakdata("run", "--seed", "-4", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "--seed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_run_leaves_earlier_results_intact(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text('{"kept": true}')
+    scenario = _scenario(tmp_path, "[uncertainties]\nmax_epochs = 0\n")
+    result = peakdata("run", str(scenario), "--out", str(out))
+    assert result.returncode == 2 and "max_epochs" in result.stderr
+    assert json.loads((out / "summary.json").read_text()) == {"kept": True}
