@@ -71,6 +71,9 @@ class Publisher(mesa.Agent):
         # Whether the domain would opt in under an opt-in regime, drawn once per domain.
         self.opts_in = self.rng.random(raw_tokens.size) > tier.sensitivity
         self.commons = tier is COMMONS_TIER
+        # Running totals for the conservation check: the pool is what it started with plus what was written.
+        self.initial_tokens = float(self.human_tokens.sum())
+        self.written_tokens = 0.0
 
     # --- decisions -------------------------------------------------------------------------
 
@@ -79,9 +82,12 @@ class Publisher(mesa.Agent):
         market = self.model
         new_human = self.human_tokens * market.human_growth_per_month
         self.human_tokens += new_human
+        self.written_tokens += float(new_human.sum())
         share = market.ai_share_of_new_text
         if share > 0.0:
-            self.ai_tokens += new_human * share / (1.0 - share)
+            new_ai = new_human * share / (1.0 - share)
+            self.ai_tokens += new_ai
+            self.written_tokens += float(new_ai.sum())
 
     def review_access(self) -> None:
         """Unpaid domains restrict AI crawlers when scraping is visible and heavy."""

@@ -1,6 +1,6 @@
 """Time one default baseline run (median of repeats) and show where the time goes.
 
-    .venv/bin/python benchmarks/one_run.py [--repeats 7] [--profile]
+.venv/bin/python benchmarks/one_run.py [--repeats 7] [--profile]
 """
 
 from __future__ import annotations

@@ -242,6 +242,8 @@ class DataMarketModel(mesa.Model):
         for p in self.publishers:
             if (p.human_tokens < 0).any() or (p.ai_tokens < 0).any():
                 problems.append(f"{p.tier.name}: negative public stock")
+            if not np.isclose(p.raw_tokens.sum(), p.initial_tokens + p.written_tokens, rtol=1e-9):
+                problems.append(f"{p.tier.name}: the pool is not what it started with plus what was written")
             states = (
                 p.crawlable().astype(int)
                 + (~p.crawlable() & (p.licensee < 0)).astype(int)

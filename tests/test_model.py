@@ -122,3 +122,13 @@ def test_the_model_runs_under_mesa_batch_run():
     assert len(frame) == 4
     assert set(frame["privacy_strictness"]) == {0.2, 0.8}
     assert frame["frontier_desired_tokens"].gt(0).all()
+
+
+def test_the_market_graph_holds_deals_memberships_and_lineage(baseline_run):
+    kinds = {}
+    for _, _, data in baseline_run.network.edges(data=True):
+        kinds.setdefault(data["kind"], []).append(data["tokens"])
+    assert {"deal", "membership", "lineage"} <= set(kinds)
+    assert all(tokens > 0 for tokens in kinds["deal"])
+    types = {data["type"] for _, data in baseline_run.network.nodes(data=True)}
+    assert {"ClosedLab", "OpenLab", "DataBroker", "DataAlliance", "SyntheticGenerator", "Publisher"} <= types
