@@ -66,6 +66,7 @@ class Lab(mesa.Agent):
     """A lab with a compute budget that grows, an overtraining strategy and a sourcing policy."""
 
     kind = "lab"
+    locks_scarce_data = False  # whether the lab buys scarce broker data exclusively
 
     def __init__(self, model: mesa.Model, spec: LabSpec) -> None:
         super().__init__(model)
@@ -228,7 +229,6 @@ class Lab(mesa.Agent):
                 continue
             wanted = tokens
             if offer.source is Source.PUBLIC:
-                market.scraped_tokens_month += tokens
                 continue
             if offer.source is Source.BROKER and offer.usd_per_token > 0.0:
                 scarce = tokens >= offer.tokens * 0.999 and sourcing.unmet_quality_tokens > 0
@@ -250,8 +250,6 @@ class Lab(mesa.Agent):
             if offer.seller is not self:
                 market.record_deal(offer.seller, self, tokens)
         return spent
-
-    locks_scarce_data = False
 
     def seek_exclusive_licence(self, plan: RunPlan) -> None:
         """Sign an exclusive licence with a head domain once the open commons falls short."""

@@ -10,7 +10,7 @@ import numpy as np
 from mesa.agent import AgentSet
 
 from agents import ClosedLab, DataAlliance, DataBroker, OpenLab, Publisher, Regulator, SyntheticGenerator
-from agents.offers import PRIVATE_SOURCES, Source
+from agents.offers import Source
 from agents.publisher import TIERS
 from agents.regulator import Policy
 from sim import economics, metrics, scaling
@@ -135,7 +135,6 @@ class DataMarketModel(mesa.Model):
         years = self.year - economics.COMPUTE_REFERENCE_YEAR
         self.inference_tokens_per_year = u.inference_tokens_per_year_2024 * u.inference_growth_per_year**years
         self.user_text_tokens_per_year = u.user_text_tokens_per_year_2024 * u.user_text_growth_per_year**years
-        self.scraped_tokens_month = 0.0
         self.incidents_month = 0
 
     def _observe_market(self) -> None:
@@ -229,10 +228,6 @@ class DataMarketModel(mesa.Model):
     @property
     def frontier_exhaustion_year(self) -> float | None:
         return self.public_exhaustion_year.get(self.frontier.unique_id)
-
-    def private_share_of(self, tokens_by_source: dict[Source, float]) -> float:
-        total = sum(tokens_by_source.values())
-        return sum(tokens_by_source[s] for s in PRIVATE_SOURCES) / total if total > 0 else 0.0
 
     # --- invariants (DESIGN.md §8) ------------------------------------------------------------
 
