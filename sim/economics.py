@@ -148,3 +148,15 @@ def usd_per_flop_at(year: float, usd_per_flop_2024: float, flop_price_halving_ye
 
 
 COMPUTE_REFERENCE_YEAR = 2024.0  # budgets reach ~4e25 FLOP as 2024 opens, so 2024's deployed runs are ~4e25
+
+
+def saturating_growth(value_2024: float, growth_per_year: float, ceiling: float, years_since_2024: float) -> float:
+    """Logistic growth: `growth_per_year` while small, levelling off at `ceiling`."""
+    if value_2024 <= 0.0:
+        return 0.0
+    return ceiling / (1.0 + (ceiling / value_2024 - 1.0) * growth_per_year ** (-years_since_2024))
+
+
+def open_weight_parity(best_open_loss: float, best_loss: float, scale: float = 0.1) -> float:
+    """How close the best open-weight model is to the frontier: 1 at parity, toward 0 far behind."""
+    return float(np.exp(-max(0.0, best_open_loss - best_loss) / scale))

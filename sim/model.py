@@ -59,7 +59,7 @@ class DataMarketModel(mesa.Model):
         self.private_growth_per_month = (1.0 + self.params.uncertainties.private_growth_per_year) ** (1 / 12) - 1.0
         self.incidents_total = 0
         self._advance_clock()
-        self.awareness = self.ai_share_of_new_text = self.scraping_pressure = 0.0
+        self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
 
         self.regulator = Regulator(self)
         self._create_publishers()
@@ -133,7 +133,9 @@ class DataMarketModel(mesa.Model):
             u.flop_price_halving_years,
         )
         years = self.year - economics.COMPUTE_REFERENCE_YEAR
-        self.inference_tokens_per_year = u.inference_tokens_per_year_2024 * u.inference_growth_per_year**years
+        self.inference_tokens_per_year = economics.saturating_growth(
+            u.inference_tokens_per_year_2024, u.inference_growth_per_year, u.inference_tokens_per_year_max, years
+        )
         self.user_text_tokens_per_year = u.user_text_tokens_per_year_2024 * u.user_text_growth_per_year**years
         self.incidents_month = 0
 
@@ -143,7 +145,13 @@ class DataMarketModel(mesa.Model):
         # Usage-weighted capability of what is deployed: staggered releases make it move monthly.
         log_flop = sum(lab.market_share * np.log10(lab.deployed.compute_flop) for lab in self.labs)
         self.awareness = economics.logistic(log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
-        self.ai_share_of_new_text = u.ai_text_share_max * self.awareness if self.params.constants.ai_pollution else 0.0
+        # Half of AI writing goes through closed APIs; the other half grows as open weights near the
+        # frontier, since anyone can then run a good model (DESIGN.md §3.2).
+        open_losses = [lab.deployed.loss for lab in self.labs if lab.kind == "open"]
+        parity = economics.open_weight_parity(min(open_losses, default=np.inf), min(lab.deployed.loss for lab in self.labs))
+        self.open_weight_parity = parity
+        writers = 0.5 * (1.0 + parity)
+        self.ai_share_of_new_text = u.ai_text_share_max * self.awareness * writers if self.params.constants.ai_pollution else 0.0
         public_used = sum(lab.deployed.tokens_by_source[Source.PUBLIC] for lab in self.labs)
         usable = sum(float(p.human_tokens.sum()) * p.usable_share for p in self.publishers)
         self.scraping_pressure = public_used / usable / REFERENCE_SCRAPING_SHARE

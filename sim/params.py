@@ -46,6 +46,7 @@ class Uncertainties(_Strict):
         3e14, ge=0.0, le=1e18, description="Tokens served by all deployed models in 2024"
     )
     inference_growth_per_year: float = Field(2.5, ge=1.0, le=10.0)
+    inference_tokens_per_year_max: float = Field(1e18, ge=1.0, le=1e22, description="Ceiling on tokens served a year")
     user_text_tokens_per_year_2024: float = Field(1e14, ge=0.0, le=1e18, description="Text users write into chat products a year")
     user_text_growth_per_year: float = Field(1.5, ge=1.0, le=10.0)
     synthetic_quality: float = Field(

@@ -78,3 +78,9 @@ def test_frontier_compute_grows_45x_a_year_until_the_spend_cap():
     assert economics.frontier_compute_flop(2025.0, **args) / 4e25 == pytest.approx(4.5)
     late = economics.frontier_compute_flop(2036.0, **args) / economics.frontier_compute_flop(2035.0, **args)
     assert late == pytest.approx(2 ** (1 / 2.5))  # only cheaper hardware adds compute after the cap
+
+
+def test_inference_demand_grows_at_its_rate_then_levels_off_at_the_ceiling():
+    assert economics.saturating_growth(3e14, 2.5, 1e18, 0.0) == pytest.approx(3e14)
+    assert economics.saturating_growth(3e14, 2.5, 1e18, 1.0) == pytest.approx(7.5e14, rel=0.01)
+    assert 0.99e18 < economics.saturating_growth(3e14, 2.5, 1e18, 40.0) <= 1e18

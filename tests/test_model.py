@@ -132,3 +132,14 @@ def test_the_market_graph_holds_deals_memberships_and_lineage(baseline_run):
     assert all(tokens > 0 for tokens in kinds["deal"])
     types = {data["type"] for _, data in baseline_run.network.nodes(data=True)}
     assert {"ClosedLab", "OpenLab", "DataBroker", "DataAlliance", "SyntheticGenerator", "Publisher"} <= types
+
+
+def test_open_weights_near_the_frontier_raise_web_pollution():
+    with_open = DataMarketModel(short_params(end="2024-12"), rng=3).run()
+    closed_only = short_params(end="2024-12")
+    closed_only = closed_only.model_copy(
+        update={"labs": tuple(lab.model_copy(update={"kind": "closed"}) for lab in closed_only.labs)}
+    )
+    without_open = DataMarketModel(closed_only, rng=3).run()
+    assert with_open.open_weight_parity > 0.5 and without_open.open_weight_parity == 0.0
+    assert timeseries(with_open)["ai_pollution_share"].iloc[-1] > 1.3 * timeseries(without_open)["ai_pollution_share"].iloc[-1]

@@ -1,6 +1,6 @@
 """How far the market's feedbacks move the exhaustion date and private uptake (10 seeds each).
 
-    .venv/bin/python docs/examples/feedback_comparison.py
+.venv/bin/python docs/examples/feedback_comparison.py
 """
 
 import numpy as np
@@ -8,7 +8,9 @@ import numpy as np
 from sim import DataMarketModel, run_summary
 
 SEEDS = range(10)
-FEEDBACKS_OFF = dict(opt_out_response=False, exclusive_deals=False, ai_pollution=False, private_sourcing=False, synthetic_sourcing=False)
+FEEDBACKS_OFF = dict(
+    opt_out_response=False, exclusive_deals=False, ai_pollution=False, private_sourcing=False, synthetic_sourcing=False
+)
 VARIANTS = {
     "baseline (market on)": {},
     "feedbacks off, baseline labs": FEEDBACKS_OFF,
