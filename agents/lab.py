@@ -41,6 +41,7 @@ class Sourcing:
     fill: float
     spend_usd: float
     unmet_quality_tokens: float
+    paid_quality_tokens: float  # quality-weighted tokens bought (not free)
     usd_per_quality_token: float  # average price of the paid data taken
 
     def quality_tokens(self) -> float:
@@ -182,6 +183,7 @@ class Lab(mesa.Agent):
             fill=effective / plan.tokens,
             spend_usd=spend,
             unmet_quality_tokens=unmet,
+            paid_quality_tokens=bought_quality,
             usd_per_quality_token=spend / bought_quality if bought_quality > 0 else 0.0,
         )
 
@@ -257,15 +259,12 @@ class Lab(mesa.Agent):
     def decide_membership(self) -> None:
         """Join the alliance when its pool is worth more than the fee; leave when it is not."""
         alliance = self.model.alliance
-        if alliance is None or not alliance.admits(self):
+        if not alliance.admits(self):
             return
         sourcing = self.last_sourcing
         value = 0.0
         if sourcing is not None and sourcing.usd_per_quality_token > 0.0:
-            bought = sourcing.quality_tokens() - float(
-                sum(t * o.quality for o, t in zip(sourcing.offers, sourcing.taken) if o.usd_per_token <= 0.0)
-            )
-            usable = min(alliance.pool_tokens * alliance.quality, bought + sourcing.unmet_quality_tokens)
+            usable = min(alliance.pool_tokens * alliance.quality, sourcing.paid_quality_tokens + sourcing.unmet_quality_tokens)
             runs_per_year = 12.0 / self.spec.cadence_months
             value = usable * sourcing.usd_per_quality_token * runs_per_year
         if value > FEE_USD_PER_YEAR:

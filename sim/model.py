@@ -11,7 +11,7 @@ from mesa.agent import AgentSet
 
 from agents import ClosedLab, DataAlliance, DataBroker, OpenLab, Publisher, Regulator, SyntheticGenerator
 from agents.offers import Source
-from agents.publisher import TIERS
+from agents.publisher import NOBODY, TIERS
 from agents.regulator import Policy
 from sim import economics, metrics, scaling
 from sim.params import MarketParams
@@ -247,13 +247,8 @@ class DataMarketModel(mesa.Model):
                 problems.append(f"{p.tier.name}: negative public stock")
             if not np.isclose(p.raw_tokens.sum(), p.initial_tokens + p.written_tokens, rtol=1e-9):
                 problems.append(f"{p.tier.name}: the pool is not what it started with plus what was written")
-            states = (
-                p.crawlable().astype(int)
-                + (~p.crawlable() & (p.licensee < 0)).astype(int)
-                + ((p.licensee >= 0) & ~p.crawlable()).astype(int)
-            )
-            if (states != 1).any():
-                problems.append(f"{p.tier.name}: a domain is not in exactly one access state")
+            if (p.crawlable() & (p.licensee != NOBODY)).any():
+                problems.append(f"{p.tier.name}: an exclusively licensed domain is open to every crawler")
         for lab in self.labs:
             sourcing = lab.last_sourcing
             if sourcing is None:

@@ -180,3 +180,4 @@ def test_every_publisher_domain_is_in_exactly_one_access_state(baseline_run):
         exclusive = p.licensee != NOBODY
         restricted = ~crawl & ~exclusive
         assert ((crawl & ~exclusive).astype(int) + restricted + exclusive == 1).all()
+        assert not (crawl & exclusive).any()  # sole access means no one else may crawl it
