@@ -109,6 +109,22 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
     }
 
 
+# The numeric outcomes of a run, as in `run_summary`; the ones that may be censored name their flag.
+OUTCOMES = (
+    "public_exhaustion_year",
+    "data_wall_year",
+    "exhaustion_dataset_tokens",
+    "exhaustion_compute_flop",
+    "first_lab_exhaustion_year",
+    "labs_exhausted",
+    *(f"{column}_{year}" for year in (2030, 2035) for column in ("private_share", "synthetic_share", "opted_out_share")),
+    "private_price_usd_per_token_2030",
+    "privacy_incidents_total",
+    "frontier_loss_2035",
+)
+CENSORED_BY = {"public_exhaustion_year": "public_exhaustion_censored", "data_wall_year": "data_wall_censored"}
+
+
 def timeseries(model: DataMarketModel) -> pd.DataFrame:
     """The monthly series as a DataFrame, one row per month, with the seed on every row."""
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)

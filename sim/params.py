@@ -17,7 +17,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import stats
 
 OptOutRegime = Literal["none", "robots", "opt_in"]
 CollapseRegime = Literal["accumulate", "replace"]
@@ -69,6 +71,72 @@ class Uncertainties(_Strict):
     incidents_per_trillion_tokens: float = Field(
         0.3, ge=0.0, le=100.0, description="Privacy incidents per 1e12 private tokens handled"
     )
+
+
+class Distribution(_Strict):
+    """What we believe about an uncertainty, for sweeps. A single run uses its median.
+
+    ``low`` and ``high`` are the bounds of ``uniform`` and ``loguniform``, and the 5th and 95th
+    percentiles of ``normal`` and ``lognormal`` (a 90% interval, as Epoch's priors are quoted).
+    ``triangular`` needs ``mode`` too. ``choice`` picks evenly among ``values``. Samples are kept
+    inside the field's allowed range by truncating the distribution there.
+    """
+
+    dist: Literal["uniform", "loguniform", "normal", "lognormal", "triangular", "choice"]
+    low: float | None = None
+    high: float | None = None
+    mode: float | None = None
+    values: tuple[float, ...] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> Distribution:
+        if self.dist == "choice":
+            if self.values is None:
+                raise ValueError("dist = 'choice' needs values = [...]")
+            return self
+        if self.low is None or self.high is None or not self.low < self.high:
+            raise ValueError(f"dist = {self.dist!r} needs low < high (got low = {self.low}, high = {self.high})")
+        if self.dist in ("loguniform", "lognormal") and self.low <= 0:
+            raise ValueError(f"dist = {self.dist!r} needs low > 0 (got {self.low})")
+        if self.dist == "triangular" and (self.mode is None or not self.low <= self.mode <= self.high):
+            raise ValueError(f"dist = 'triangular' needs low <= mode <= high (got mode = {self.mode})")
+        return self
+
+    def _frozen(self) -> Any:
+        z = stats.norm.ppf(0.95)
+        if self.dist == "uniform":
+            return stats.uniform(self.low, self.high - self.low)
+        if self.dist == "loguniform":
+            return stats.loguniform(self.low, self.high)
+        if self.dist == "normal":
+            return stats.norm((self.low + self.high) / 2, (self.high - self.low) / (2 * z))
+        if self.dist == "lognormal":
+            mu, sigma = (np.log(self.low) + np.log(self.high)) / 2, (np.log(self.high) - np.log(self.low)) / (2 * z)
+            return stats.lognorm(sigma, scale=np.exp(mu))
+        c = (self.mode - self.low) / (self.high - self.low)
+        return stats.triang(c, loc=self.low, scale=self.high - self.low)
+
+    def ppf(self, u: np.ndarray, bounds: tuple[float, float] = (-np.inf, np.inf)) -> np.ndarray:
+        """Map quantiles in [0, 1) to values, truncated to `bounds`."""
+        u = np.asarray(u, dtype=float)
+        if self.dist == "choice":
+            values = np.asarray(self.values, dtype=float)
+            return values[np.minimum((u * len(values)).astype(int), len(values) - 1)]
+        frozen = self._frozen()
+        lo, hi = frozen.cdf(bounds[0]), frozen.cdf(bounds[1])
+        return np.clip(frozen.ppf(lo + u * (hi - lo)), *bounds)
+
+    def median(self, bounds: tuple[float, float] = (-np.inf, np.inf)) -> float:
+        return float(self.ppf(np.array([0.5]), bounds)[0])
+
+
+def field_bounds(model: type[BaseModel], name: str) -> tuple[float, float]:
+    """The allowed [low, high] of a numeric field, from its ge/gt/le/lt constraints."""
+    low, high = -np.inf, np.inf
+    for constraint in model.model_fields[name].metadata:
+        low = getattr(constraint, "ge", getattr(constraint, "gt", low))
+        high = getattr(constraint, "le", getattr(constraint, "lt", high))
+    return float(low), float(high)
 
 
 class Lever(_Strict):
@@ -264,13 +332,13 @@ def _allowed(error: dict[str, Any]) -> str:
     return error["msg"]
 
 
-def _format(err: ValidationError, source: str) -> str:
+def _format(err: ValidationError, source: str, sections: dict[str, type[BaseModel]] | None = None) -> str:
     lines = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"]) or "(top level)"
         if e["type"] == "extra_forbidden":
             section = e["loc"][0] if len(e["loc"]) > 1 else None
-            known = _known_keys(section, nested=len(e["loc"]) > 2)
+            known = _known_keys(section, nested=len(e["loc"]) > 2, sections=sections)
             lines.append(f"{source}: unknown key {field!r}; allowed here: {', '.join(known)}")
         elif e["type"] == "value_error":
             lines.append(f"{source}: {field + ': ' if e['loc'] else ''}{e['msg'].removeprefix('Value error, ')}")
@@ -279,8 +347,8 @@ def _format(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def _known_keys(section: Any, nested: bool = False) -> list[str]:
-    models = {"uncertainties": Uncertainties, "levers": Levers, "constants": Constants}
+def _known_keys(section: Any, nested: bool = False, sections: dict[str, type[BaseModel]] | None = None) -> list[str]:
+    models = {"uncertainties": Uncertainties, "levers": Levers, "constants": Constants, **(sections or {})}
     if section in models:
         return sorted(models[section].model_fields)
     if section == "levers" and nested:
@@ -329,9 +397,45 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_scenario(path: str | Path) -> MarketParams:
-    """Read, merge and validate a scenario file."""
+def read_scenario(path: str | Path) -> tuple[MarketParams, dict[str, Distribution], dict[str, Any]]:
+    """Read, merge and validate a scenario file.
+
+    Returns the point-value parameters (each uncertainty with a distribution at its median), the
+    distributions by name, and the remaining study tables (``[design]``, ``outcomes``) unvalidated.
+    """
     path = Path(path)
     data = _read_toml(path)
     data.setdefault("name", path.stem)
-    return validate(data, source=str(path))
+    study = {key: data.pop(key) for key in ("design", "outcomes") if key in data}
+    distributions = _pop_distributions(data, source=str(path))
+    params = validate(data, source=str(path))
+    return params, distributions, study
+
+
+def _pop_distributions(data: dict[str, Any], source: str) -> dict[str, Distribution]:
+    """Replace each uncertainty given as a distribution (a table or a list) by its median."""
+    uncertainties = data.get("uncertainties")
+    if not isinstance(uncertainties, dict):
+        return {}
+    distributions = {}
+    for name, raw in uncertainties.items():
+        if not isinstance(raw, dict | list) or name not in Uncertainties.model_fields:
+            continue  # plain values and unknown keys are checked by validate()
+        try:
+            dist = Distribution.model_validate({"dist": "choice", "values": raw} if isinstance(raw, list) else raw)
+        except ValidationError as err:
+            raise ParamsError(_format(err, source).replace(f"{source}: ", f"{source}: uncertainties.{name}.")) from None
+        bounds = field_bounds(Uncertainties, name)
+        outside = [v for v in (dist.values or ()) if not bounds[0] <= v <= bounds[1]]
+        if dist.dist in ("uniform", "loguniform", "triangular"):
+            outside += [v for v in (dist.low, dist.high) if not bounds[0] <= v <= bounds[1]]
+        if outside:
+            raise ParamsError(f"{source}: uncertainties.{name} = {outside[0]!r}: allowed: >= {bounds[0]:g} and <= {bounds[1]:g}")
+        distributions[name] = dist
+        uncertainties[name] = dist.median(bounds)
+    return distributions
+
+
+def load_scenario(path: str | Path) -> MarketParams:
+    """Read, merge and validate a scenario file; uncertainties with distributions take their medians."""
+    return read_scenario(path)[0]
