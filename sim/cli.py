@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,20 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.params import ParamsError, load_scenario
+
+
+class ExecutorOption(StrEnum):
+    serial = "serial"
+    process = "process"
+
+
+class DesignKindOption(StrEnum):
+    grid = "grid"
+    monte_carlo = "monte_carlo"
+    lhs = "lhs"
+    sobol = "sobol"
+    morris = "morris"
+
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
@@ -65,6 +80,78 @@ def run(
     save_data_wall(frame, summary, out / "data_wall.png")
     console.print(_summary_table(summary))
     console.print(f"Wrote {out}/timeseries.parquet, timeseries.csv, summary.parquet, summary.json, data_wall.png")
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with distributions and a [design] table")],
+    out: Annotated[Path, typer.Option(help="Folder for the results; rerun into the same folder to resume")],
+    design: Annotated[DesignKindOption | None, typer.Option(help="Override design.kind")] = None,
+    samples: Annotated[int | None, typer.Option(min=1, help="Override design.samples")] = None,
+    replications: Annotated[int | None, typer.Option(min=1, help="Override design.replications")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Override design.seed")] = None,
+    executor: Annotated[ExecutorOption, typer.Option(help="Where runs execute")] = ExecutorOption.process,
+    workers: Annotated[int | None, typer.Option(min=1, max=4096, help="Worker processes (default: one per core)")] = None,
+    dask: Annotated[
+        str | None, typer.Option(help="Run on Dask: 'local' starts a LocalCluster, or a scheduler address tcp://HOST:PORT")
+    ] = None,
+    report: Annotated[bool, typer.Option(help="Write the report (peakdata report) when the sweep ends")] = True,
+) -> None:
+    """Run a study's design (grid, Monte Carlo, LHS, Sobol, Morris) and store every run as Parquet."""
+    from sim.study import load_study
+    from sim.sweep import SweepFolderError, SweepInterrupted, run_sweep
+
+    overrides = {"kind": design.value if design else None, "samples": samples, "replications": replications, "seed": seed}
+    try:
+        study = load_study(scenario, **overrides)
+    except ParamsError as err:
+        raise _fail(str(err)) from None
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: exists and is not a folder")
+    if dask is not None and dask != "local" and not dask.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
+        raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address such as tcp://127.0.0.1:8786")
+    runs = study.runs()["run_id"].nunique()
+    where = f"Dask ({dask})" if dask else executor.value
+    console.print(f"Sweep [bold]{study.params.name}[/]: {study.design.kind}, {runs} runs, on {where} -> {out}")
+    try:
+        outcome = run_sweep(study, out, executor=executor.value, workers=workers, dask=dask)
+    except SweepFolderError as err:
+        raise _fail(str(err)) from None
+    except SweepInterrupted as stop:
+        errors.print(
+            f"Interrupted: {stop.outcome.already_done + stop.outcome.ran} of {stop.outcome.planned} runs are stored in {out}. "
+            "Run the same command again to resume."
+        )
+        raise typer.Exit(code=130) from None
+    except OSError as err:  # e.g. a Dask scheduler that cannot be reached
+        raise _fail(f"--dask {dask}: could not connect: {err}") from None
+    console.print(
+        f"{outcome.ran} runs in {outcome.wall_seconds:.1f} s ({outcome.runs_per_second:.2f} runs/s), "
+        f"{outcome.failed} failed; {outcome.already_done} were already stored."
+    )
+    if report:
+        _write_report(out)
+
+
+@app.command(name="report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="A sweep folder written by peakdata sweep")],
+    out: Annotated[Path | None, typer.Option(help="Where to write report.md and the charts (default: FOLDER/report)")] = None,
+) -> None:
+    """Summarise a sweep: outcome percentiles (censoring-aware), fan charts, Sobol/Morris indices, tornado charts."""
+    _write_report(folder, out)
+
+
+def _write_report(folder: Path, out: Path | None = None) -> None:
+    from sim.analysis import ResultsError
+    from sim.report import write_report
+
+    try:
+        with console.status("Writing the report..."):
+            path = write_report(folder, out)
+    except ResultsError as err:
+        raise _fail(str(err)) from None
+    console.print(f"Wrote {path} and its charts")
 
 
 def _summary_table(summary: dict) -> Table:

@@ -1,4 +1,4 @@
-"""The data-wall chart: frontier demand against the accessible stock, and the token mix."""
+"""Charts: one run's data wall and token mix; a sweep's distributions, fans and sensitivity indices."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from agents.offers import Source
@@ -78,9 +79,110 @@ def data_wall_figure(frame: pd.DataFrame, summary: dict[str, Any]) -> plt.Figure
     return fig
 
 
-def save_data_wall(frame: pd.DataFrame, summary: dict[str, Any], path: Path) -> None:
-    fig = data_wall_figure(frame, summary)
+def save_figure(fig: plt.Figure, path: Path) -> None:
     try:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
     finally:
         plt.close(fig)
+
+
+def save_data_wall(frame: pd.DataFrame, summary: dict[str, Any], path: Path) -> None:
+    save_figure(data_wall_figure(frame, summary), path)
+
+
+def date_distribution_figure(runs: pd.DataFrame, outcome: str, label: str) -> plt.Figure:
+    """Histogram of a date across runs, with the runs that never reached it as a bar past the horizon."""
+    from sim.analysis import censored_percentiles
+    from sim.metrics import CENSORED_BY
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    censored = runs[CENSORED_BY[outcome]].astype(bool)
+    reached = runs.loc[~censored, outcome].astype(float)
+    horizon = float(runs["horizon_year"].max())
+    low = min(reached.min(), horizon - 1) if len(reached) else horizon - 1
+    high = horizon if censored.any() or not len(reached) else reached.max()
+    bins = np.arange(np.floor(low * 4) / 4, high + 0.5, 0.25)
+    ax.hist(reached, bins=bins, color="#4C72B0", alpha=0.85, label=f"reached ({len(reached)} runs)")
+    if censored.any():
+        ax.bar(horizon + 0.5, censored.sum(), width=0.5, color="#999999", label=f"after the horizon ({int(censored.sum())} runs)")
+    for p, style in zip(censored_percentiles(runs, outcome), (":", "-", ":")):
+        if not p.after_horizon:
+            ax.axvline(p.value, color="black", ls=style, lw=1.2)
+            ax.annotate(
+                f"p{round(p.q * 100)} {p.value:.2f}",
+                (p.value, 0.97),
+                xycoords=("data", "axes fraction"),
+                fontsize=8,
+                rotation=90,
+                va="top",
+                ha="right",
+            )
+    ax.set_xlabel("year")
+    ax.set_ylabel("runs")
+    ax.set_title(f"{label}: distribution across runs (Kaplan-Meier percentiles)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def fan_figure(fans: dict[str, pd.DataFrame], log_scale: tuple[str, ...] = ()) -> plt.Figure:
+    """One panel per series: the median across runs, with 25-75% and 10-90% bands."""
+    fig, axes = plt.subplots(len(fans), 1, figsize=(9, 2.6 * len(fans)), sharex=True, squeeze=False)
+    for ax, (column, fan) in zip(axes[:, 0], fans.items()):
+        ax.fill_between(fan["year"], fan["p10"], fan["p90"], color="#4C72B0", alpha=0.2, lw=0, label="10-90%")
+        ax.fill_between(fan["year"], fan["p25"], fan["p75"], color="#4C72B0", alpha=0.4, lw=0, label="25-75%")
+        ax.plot(fan["year"], fan["p50"], color="#1B3A6B", lw=1.8, label="median")
+        ax.set_ylabel(column.replace("_", " "), fontsize=8)
+        if column in log_scale:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8, loc="upper left")
+    axes[-1, 0].set_xlabel("year")
+    fig.tight_layout()
+    return fig
+
+
+def sobol_figure(indices: pd.DataFrame, outcome: str) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(indices) + 1.5))
+    y = np.arange(len(indices))
+    ax.barh(y - 0.2, indices["S1"], 0.4, xerr=indices["S1_conf"], color="#4C72B0", label="first order S1")
+    ax.barh(y + 0.2, indices["ST"], 0.4, xerr=indices["ST_conf"], color="#DD8452", label="total ST")
+    ax.set_yticks(y, indices["factor"], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("Sobol index (bars: 95% bootstrap interval)")
+    ax.set_title(f"Sensitivity of {outcome}")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig
+
+
+def morris_figure(indices: pd.DataFrame, outcome: str) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.errorbar(indices["mu_star"], indices["sigma"], xerr=indices["mu_star_conf"], fmt="o", color="#4C72B0")
+    for _, row in indices.iterrows():
+        ax.annotate(row["factor"], (row["mu_star"], row["sigma"]), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel("mu* (mean absolute elementary effect)")
+    ax.set_ylabel("sigma (interaction / non-linearity)")
+    ax.set_title(f"Morris screening of {outcome}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def tornado_figure(frame: pd.DataFrame, outcome: str, centre: float) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(frame) + 1.5))
+    y = np.arange(len(frame))
+    ax.barh(y, frame["low"] - centre, left=centre, color="#4C72B0", label="factor in its bottom 20%")
+    ax.barh(y, frame["high"] - centre, left=centre, color="#DD8452", label="factor in its top 20%")
+    ax.set_yticks(y, frame["factor"], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(centre, color="black", lw=0.8)
+    ax.set_xlabel(f"mean {outcome}")
+    ax.set_title(f"Tornado: {outcome} (centre: mean over all runs)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig

@@ -85,7 +85,7 @@ class Study(_Strict):
 
     def config_hash(self) -> str:
         """A fingerprint of everything that determines the results."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)  # json, unlike pydantic, keeps inf
+        text = json.dumps(self.model_dump(), sort_keys=True, default=str)  # json.dumps, unlike pydantic, keeps inf
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def unit_samples(self) -> np.ndarray:

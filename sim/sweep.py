@@ -411,7 +411,7 @@ def _new_manifest(study: Study, design: pd.DataFrame) -> dict[str, Any]:
     return {
         "scenario": study.params.name,
         "config_hash": study.config_hash(),
-        "config": study.model_dump(mode="json"),
+        "config": study.model_dump(),
         "runs_planned": int(design["run_id"].nunique()),
         "design_rows": int(design["row"].nunique()),
         "replications": study.design.replications,

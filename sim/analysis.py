@@ -1,0 +1,230 @@
+"""Reading a sweep back, and the statistics a report needs.
+
+Dates that a run did not reach by its horizon are right-censored (the year is NaN and the
+`*_censored` flag is set). Their distribution is the Kaplan-Meier estimate (`scipy.stats.ecdf`),
+so a percentile beyond the share of runs that reached the date is reported as "after the horizon"
+rather than dropped or faked. Sensitivity indices need one number per run, so there a censored
+date counts as the horizon; the report says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.metrics import CENSORED_BY
+from sim.study import Study
+
+
+class ResultsError(ValueError):
+    """A folder that does not hold a readable sweep."""
+
+
+@dataclass
+class SweepResults:
+    """A finished (or partly finished) sweep folder, read lazily."""
+
+    folder: Path
+
+    @classmethod
+    def load(cls, folder: str | Path) -> SweepResults:
+        folder = Path(folder)
+        if not (folder / "manifest.json").is_file():
+            raise ResultsError(f"{folder}: no manifest.json here; is it a sweep folder (peakdata sweep ... --out {folder})?")
+        if not list((folder / "summary").glob("part-*.parquet")):
+            raise ResultsError(f"{folder}: the sweep has no finished runs yet")
+        return cls(folder)
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.folder / "manifest.json").read_text())
+
+    @cached_property
+    def all_runs(self) -> pd.DataFrame:
+        """Every stored run, failed ones included, in design order."""
+        parts = sorted((self.folder / "summary").glob("part-*.parquet"))
+        runs = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        order = self.design.drop_duplicates("run_id")[["run_id"]].reset_index(names="order")
+        return runs.merge(order, on="run_id", how="left").sort_values("order").drop(columns="order").reset_index(drop=True)
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return self.all_runs[self.all_runs["status"] == "ok"].reset_index(drop=True)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.all_runs[self.all_runs["status"] != "ok"].reset_index(drop=True)
+
+    @cached_property
+    def design(self) -> pd.DataFrame:
+        return pd.read_parquet(self.folder / "design.parquet")
+
+    @cached_property
+    def study(self) -> Study:
+        return Study.model_validate(self.manifest["config"])
+
+    @property
+    def factors(self) -> list[str]:
+        return self.study.factors
+
+    @property
+    def outcomes(self) -> list[str]:
+        return list(self.study.outcomes)
+
+    def series(self, columns: list[str]) -> pd.DataFrame:
+        """Chosen monthly series of every stored run (read column by column, so memory stays small)."""
+        folder = self.folder / "timeseries"
+        if not list(folder.glob("part-*.parquet")):
+            raise ResultsError(f"{self.folder}: the sweep stored no time series (design.timeseries = false)")
+        return pd.read_parquet(folder, columns=["run_id", "month", "year", *columns])
+
+    def per_design_row(self, outcome: str) -> pd.Series:
+        """The outcome averaged over replications, one value per design row (censored dates at the horizon)."""
+        values = outcome_values(self.all_runs, outcome)
+        by_run = pd.Series(values.to_numpy(), index=self.all_runs["run_id"])
+        design = self.design.assign(value=self.design["run_id"].map(by_run))
+        return design.groupby("row")["value"].mean()
+
+
+def outcome_values(runs: pd.DataFrame, outcome: str) -> pd.Series:
+    """An outcome with censored dates set to the run's horizon (for statistics that need numbers)."""
+    values = runs[outcome].astype(float)
+    flag = CENSORED_BY.get(outcome)
+    if flag is not None:
+        values = values.where(~runs[flag].astype(bool), runs["horizon_year"])
+    return values
+
+
+@dataclass(frozen=True)
+class Percentile:
+    q: float
+    value: float  # NaN when the percentile lies beyond the horizon
+    after_horizon: bool
+
+    def format(self, outcome: str) -> str:
+        if self.after_horizon:
+            return "after horizon"
+        return f"{self.value:.2f}" if outcome.endswith("_year") else f"{self.value:.3g}"
+
+
+def censored_percentiles(runs: pd.DataFrame, outcome: str, qs: tuple[float, ...] = (0.1, 0.5, 0.9)) -> list[Percentile]:
+    """Percentiles of an outcome, respecting right-censoring for dates (Kaplan-Meier)."""
+    values = runs[outcome].astype(float)
+    flag = CENSORED_BY.get(outcome)
+    if flag is None:
+        finite = values.dropna().to_numpy()
+        if not len(finite):
+            return [Percentile(q, float("nan"), False) for q in qs]
+        return [Percentile(q, float(np.quantile(finite, q)), False) for q in qs]
+    censored = runs[flag].astype(bool).to_numpy()
+    times = np.where(censored, runs["horizon_year"].astype(float), values)
+    if censored.all():
+        return [Percentile(q, float("nan"), True) for q in qs]
+    cdf = stats.ecdf(stats.CensoredData.right_censored(times, censored)).cdf
+    result = []
+    for q in qs:
+        reached = np.nonzero(cdf.probabilities >= q - 1e-12)[0]
+        result.append(
+            Percentile(q, float(cdf.quantiles[reached[0]]), False) if len(reached) else Percentile(q, float("nan"), True)
+        )
+    return result
+
+
+def outcome_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Per outcome: runs, median and 10th-90th percentiles, and the share censored (dates only)."""
+    rows = []
+    for outcome in outcomes:
+        p10, p50, p90 = censored_percentiles(runs, outcome)
+        flag = CENSORED_BY.get(outcome)
+        rows.append(
+            {
+                "outcome": outcome,
+                "runs": int(runs[outcome].notna().sum() + (runs[flag].sum() if flag else 0)),
+                "p10": p10,
+                "median": p50,
+                "p90": p90,
+                "censored_share": float(runs[flag].mean()) if flag else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sobol_indices(results: SweepResults, outcome: str) -> pd.DataFrame:
+    """First-order and total Sobol indices with 95% bootstrap intervals (SALib, Saltelli/Jansen)."""
+    from SALib.analyze import sobol
+
+    y = results.per_design_row(outcome)
+    if y.isna().any():
+        raise ResultsError(f"Sobol indices for {outcome} need every design row; {int(y.isna().sum())} rows have no result")
+    problem = results.study.salib_problem()
+    second = results.study.design.second_order
+    indices = sobol.analyze(problem, y.to_numpy(), calc_second_order=second, seed=results.study.design.seed)
+    frame = indices.to_df()[:2] if second else indices.to_df()
+    total, first = frame
+    return pd.DataFrame(
+        {
+            "factor": problem["names"],
+            "S1": first["S1"].to_numpy(),
+            "S1_conf": first["S1_conf"].to_numpy(),
+            "ST": total["ST"].to_numpy(),
+            "ST_conf": total["ST_conf"].to_numpy(),
+        }
+    )
+
+
+def morris_indices(results: SweepResults, outcome: str) -> pd.DataFrame:
+    """Morris elementary effects: mu* (with a 95% bootstrap interval) and sigma, in outcome units per unit quantile."""
+    from SALib.analyze import morris
+
+    y = results.per_design_row(outcome)
+    if y.isna().any():
+        raise ResultsError(f"Morris indices for {outcome} need every design row; {int(y.isna().sum())} rows have no result")
+    study = results.study
+    x = study.unit_samples()
+    indices = morris.analyze(study.salib_problem(), x, y.to_numpy(), num_levels=study.design.levels, seed=study.design.seed)
+    return pd.DataFrame(
+        {
+            "factor": study.factors,
+            "mu_star": indices["mu_star"],
+            "mu_star_conf": indices["mu_star_conf"],
+            "sigma": indices["sigma"],
+        }
+    )
+
+
+def tornado(runs: pd.DataFrame, factors: list[str], outcome: str, share: float = 0.2) -> pd.DataFrame:
+    """How the outcome's mean moves between the runs with each factor in its bottom and top `share`.
+
+    Read from the sampled runs themselves (Monte Carlo, LHS or Sobol), not from one-at-a-time
+    reruns, so it shows each factor's effect averaged over the others.
+    """
+    y = outcome_values(runs, outcome)
+    rows = []
+    for factor in factors:
+        low_cut, high_cut = runs[factor].quantile([share, 1 - share])
+        rows.append(
+            {
+                "factor": factor,
+                "low": float(y[runs[factor] <= low_cut].mean()),
+                "high": float(y[runs[factor] >= high_cut].mean()),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["swing"] = (frame["high"] - frame["low"]).abs()
+    return frame.sort_values("swing", ascending=False).reset_index(drop=True)
+
+
+def fan(series: pd.DataFrame, column: str, qs: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+    """Percentiles of a monthly series across runs, one row per month."""
+    grouped = series.groupby("month")
+    frame = grouped[column].quantile(list(qs)).unstack()
+    frame.columns = [f"p{round(q * 100)}" for q in qs]
+    frame.insert(0, "year", grouped["year"].first())
+    return frame.reset_index()

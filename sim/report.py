@@ -1,0 +1,142 @@
+"""`peakdata report DIR`: a sweep's Markdown summary and charts, every number computed from the runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim import plots
+from sim.analysis import ResultsError, SweepResults, fan, morris_indices, outcome_table, outcome_values, sobol_indices, tornado
+from sim.io import atomic_write
+from sim.metrics import CENSORED_BY
+
+FAN_SERIES = (
+    "frontier_desired_tokens",
+    "accessible_effective_stock_tokens",
+    "private_share",
+    "synthetic_share",
+    "opted_out_share",
+)
+LOG_SERIES = ("frontier_desired_tokens", "accessible_effective_stock_tokens")
+LABELS = {"public_exhaustion_year": "Public exhaustion year", "data_wall_year": "Data-wall year"}
+
+
+def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
+    """Write `report.md` and its PNGs into `out` (default: `folder/report`) and return the Markdown path."""
+    results = SweepResults.load(folder)
+    out = Path(out) if out else results.folder / "report"
+    runs, study = results.runs, results.study
+    lines = [
+        f"# Sweep report: {study.params.name}",
+        "",
+        f"Design: **{study.design.kind}**, {results.manifest['design_rows']} design points x "
+        f"{study.design.replications} replication(s), root seed {study.design.seed}, "
+        f"common random numbers {'on' if study.design.crn else 'off'}.",
+        f"Runs: {len(results.all_runs)} stored of {results.manifest['runs_planned']} planned; "
+        f"**{len(runs)} ok, {len(results.failures)} failed**. Status: {results.manifest['status']}.",
+        "",
+    ]
+    if study.factors:
+        lines += ["Uncertain inputs: " + ", ".join(f"`{name}` ({_describe(d)})" for name, d in study.distributions.items()), ""]
+    if runs.empty:
+        raise ResultsError(f"{results.folder}: every stored run failed; see summary/ for their errors")
+
+    lines += ["## Outcomes", "", _outcome_markdown(outcome_table(runs, list(study.outcomes))), ""]
+    lines += [
+        "Dates not reached by the horizon are censored; percentiles use the Kaplan-Meier estimate, so a",
+        "percentile past the share of runs that reached the date reads *after horizon*.",
+        "",
+    ]
+
+    for outcome in (o for o in study.outcomes if o in CENSORED_BY):
+        name = f"distribution_{outcome}.png"
+        plots.save_figure(plots.date_distribution_figure(runs, outcome, LABELS.get(outcome, outcome)), out / name)
+        lines += [f"![{outcome}]({name})", ""]
+
+    if study.design.timeseries:
+        series = results.series(list(FAN_SERIES))
+        series = series[series["run_id"].isin(runs["run_id"])]
+        plots.save_figure(plots.fan_figure({c: fan(series, c) for c in FAN_SERIES}, LOG_SERIES), out / "fan_chart.png")
+        lines += ["## Monthly series across runs", "", "![fan chart](fan_chart.png)", ""]
+
+    if study.factors:
+        lines += _sensitivity(results, runs, out)
+    if len(results.failures):
+        lines += ["## Failed runs", "", "| run_id | seed | error |", "|---|---|---|"]
+        lines += [f"| {r.run_id} | {r.seed} | {r.error.splitlines()[0][:200]} |" for r in results.failures.itertuples()]
+        lines += ["", "Full tracebacks are in the `traceback` column of `summary/`.", ""]
+    sessions = results.manifest["sessions"]
+    ran, wall = sum(s["runs"] for s in sessions), sum(s["wall_seconds"] for s in sessions)
+    lines += [
+        "## Provenance",
+        "",
+        f"Git commit {(results.manifest.get('git') or {}).get('commit', 'unknown')}; Mesa {results.manifest['versions']['mesa']}; "
+        f"{len(sessions)} session(s), {ran} runs in {wall:.1f} s wall ({ran / wall if wall else float('nan'):.2f} runs/s).",
+        "",
+    ]
+    path = out / "report.md"
+    atomic_write(path, lambda tmp: tmp.write_text("\n".join(lines)))
+    return path
+
+
+def _sensitivity(results: SweepResults, runs: pd.DataFrame, out: Path) -> list[str]:
+    study = results.study
+    lines = ["## Sensitivity", ""]
+    if any(o in CENSORED_BY for o in study.outcomes):
+        lines += ["For sensitivity, a date not reached counts as the horizon year.", ""]
+    for outcome in study.outcomes:
+        if outcome_values(runs, outcome).nunique() <= 1:
+            lines += [f"`{outcome}` does not vary across runs; no sensitivity to report.", ""]
+            continue
+        lines += [f"### {outcome}", ""]
+        if study.design.kind == "sobol":
+            try:
+                indices = sobol_indices(results, outcome)
+            except ResultsError as err:
+                lines += [f"Sobol indices not computed: {err}.", ""]
+            else:
+                plots.save_figure(plots.sobol_figure(indices, outcome), out / f"sobol_{outcome}.png")
+                lines += [_table(indices, ("S1", "S1_conf", "ST", "ST_conf")), "", f"![Sobol {outcome}](sobol_{outcome}.png)", ""]
+        if study.design.kind == "morris":
+            try:
+                indices = morris_indices(results, outcome)
+            except ResultsError as err:
+                lines += [f"Morris indices not computed: {err}.", ""]
+            else:
+                plots.save_figure(plots.morris_figure(indices, outcome), out / f"morris_{outcome}.png")
+                lines += [
+                    _table(indices, ("mu_star", "mu_star_conf", "sigma")),
+                    "",
+                    f"![Morris {outcome}](morris_{outcome}.png)",
+                    "",
+                ]
+        if study.design.kind != "morris" and len(runs) >= 10:
+            swings = tornado(runs, study.factors, outcome)
+            centre = float(outcome_values(runs, outcome).mean())
+            plots.save_figure(plots.tornado_figure(swings, outcome, centre), out / f"tornado_{outcome}.png")
+            lines += [f"![Tornado {outcome}](tornado_{outcome}.png)", ""]
+    return lines
+
+
+def _describe(dist) -> str:
+    if dist.dist == "choice":
+        return "one of " + ", ".join(f"{v:g}" for v in dist.values)
+    bounds = "90% interval" if dist.dist in ("normal", "lognormal") else "from"
+    mode = f", mode {dist.mode:g}" if dist.mode is not None else ""
+    return f"{dist.dist}, {bounds} {dist.low:g} to {dist.high:g}{mode}"
+
+
+def _outcome_markdown(table: pd.DataFrame) -> str:
+    lines = ["| outcome | runs | p10 | median | p90 | censored |", "|---|---:|---:|---:|---:|---:|"]
+    for row in table.itertuples():
+        censored = "" if row.censored_share != row.censored_share else f"{row.censored_share:.0%}"
+        cells = " | ".join(p.format(row.outcome) for p in (row.p10, row.median, row.p90))
+        lines.append(f"| {row.outcome} | {row.runs} | {cells} | {censored} |")
+    return "\n".join(lines)
+
+
+def _table(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
+    lines = ["| factor | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    lines += ["| " + row["factor"] + " | " + " | ".join(f"{row[c]:.3g}" for c in columns) + " |" for _, row in frame.iterrows()]
+    return "\n".join(lines)
