@@ -120,7 +120,8 @@ def sweep(
     except SweepInterrupted as stop:
         errors.print(
             f"Interrupted: {stop.outcome.already_done + stop.outcome.ran} of {stop.outcome.planned} runs are stored in {out}. "
-            "Run the same command again to resume."
+            "Run the same command again to resume.",
+            soft_wrap=True,
         )
         raise typer.Exit(code=130) from None
     except OSError as err:  # e.g. a Dask scheduler that cannot be reached

@@ -76,8 +76,9 @@ class Uncertainties(_Strict):
 class Distribution(_Strict):
     """What we believe about an uncertainty, for sweeps. A single run uses its median.
 
-    ``low`` and ``high`` are the bounds of ``uniform`` and ``loguniform``, and the 5th and 95th
-    percentiles of ``normal`` and ``lognormal`` (a 90% interval, as Epoch's priors are quoted).
+    ``low`` and ``high`` are the bounds of ``uniform`` and ``loguniform``, and the central
+    ``credibility`` % interval of ``normal`` and ``lognormal`` (90 by default; Epoch quotes its priors
+    this way, as squigglepy's ``sq.to(low, high, credibility=95)``).
     ``triangular`` needs ``mode`` too. ``choice`` picks evenly among ``values``. Samples are kept
     inside the field's allowed range by truncating the distribution there.
     """
@@ -86,6 +87,7 @@ class Distribution(_Strict):
     low: float | None = None
     high: float | None = None
     mode: float | None = None
+    credibility: float = Field(90.0, gt=0.0, lt=100.0, description="Percent of mass between low and high (normal, lognormal)")
     values: tuple[float, ...] | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
@@ -103,7 +105,7 @@ class Distribution(_Strict):
         return self
 
     def _frozen(self) -> Any:
-        z = stats.norm.ppf(0.95)
+        z = stats.norm.ppf(0.5 + self.credibility / 200)
         if self.dist == "uniform":
             return stats.uniform(self.low, self.high - self.low)
         if self.dist == "loguniform":
