@@ -155,6 +155,87 @@ def _write_report(folder: Path, out: Path | None = None) -> None:
     console.print(f"Wrote {path} and its charts")
 
 
+_RUNNER_HELP = "Worker processes (default: one per core)"
+
+
+@app.command()
+def compare(
+    base: Annotated[Path, typer.Argument(help="The base scenario (e.g. scenarios/baseline.toml)")],
+    policies: Annotated[list[Path], typer.Argument(help="One or more policy scenarios to compare with the base")],
+    runs: Annotated[int, typer.Option(min=2, max=100_000, help="Paired runs (seeds) per scenario")] = 30,
+    out: Annotated[Path, typer.Option(help="Folder for the runs and the report")] = Path("results/compare"),
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root of the common seeds")] = 0,
+    workers: Annotated[int | None, typer.Option(min=1, max=4096, help=_RUNNER_HELP)] = None,
+    dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
+) -> None:
+    """Paired comparison with common random numbers: each policy's effect with a bootstrap 95% CI."""
+    from sim.policy import compare as run_compare
+
+    effects = _policy_command(lambda: run_compare(base, policies, out, runs=runs, seed=seed, workers=workers, dask=dask), dask)
+    table = Table(title=f"Effects against {base.stem} ({runs} paired runs)")
+    for column in ("policy", "outcome", "effect", "95% CI"):
+        table.add_column(column, justify="right" if column in ("effect", "95% CI") else "left")
+    for row in effects.itertuples():
+        fmt = "{:+.2f}" if row.outcome.endswith("_year") else "{:+.3g}"
+        table.add_row(row.policy, row.outcome, fmt.format(row.effect), f"[{fmt.format(row.ci_low)}, {fmt.format(row.ci_high)}]")
+    console.print(table)
+    console.print(f"Wrote {out}/compare.md, effects.png and effects.parquet")
+
+
+@app.command()
+def robustness(
+    policies: Annotated[list[Path], typer.Argument(help="Policy scenarios (include the baseline to compare against it)")],
+    uncertainties: Annotated[Path, typer.Option(help="A study file whose distributions define the worlds")] = Path(
+        "scenarios/sensitivity.toml"
+    ),
+    outcome: Annotated[str, typer.Option(help="The outcome to judge policies by")] = "data_wall_year",
+    minimize: Annotated[bool, typer.Option("--minimize", help="Lower is better (default: higher is better)")] = False,
+    threshold: Annotated[float | None, typer.Option(help="Report the share of worlds meeting this value")] = None,
+    samples: Annotated[int, typer.Option(min=2, max=1_000_000, help="Worlds (Latin hypercube)")] = 50,
+    out: Annotated[Path, typer.Option(help="Folder for the runs and the report")] = Path("results/robustness"),
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1)] = 0,
+    workers: Annotated[int | None, typer.Option(min=1, max=4096, help=_RUNNER_HELP)] = None,
+    dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
+) -> None:
+    """Every policy in the same sampled worlds: mean, 10th-90th percentiles, regret, share meeting a threshold."""
+    from sim.metrics import OUTCOMES
+    from sim.policy import robustness as run_robustness
+
+    if outcome not in OUTCOMES:
+        raise _fail(f"--outcome {outcome!r}: allowed: {', '.join(OUTCOMES)}")
+    table = _policy_command(
+        lambda: run_robustness(
+            policies,
+            uncertainties,
+            out,
+            outcome=outcome,
+            maximize=not minimize,
+            threshold=threshold,
+            samples=samples,
+            seed=seed,
+            workers=workers,
+            dask=dask,
+        ),
+        dask,
+    )
+    console.print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    console.print(f"Wrote {out}/robustness.md and robustness.parquet")
+
+
+def _policy_command(action, dask: str | None):
+    from sim.sweep import SweepFolderError, SweepInterrupted
+
+    if dask is not None and dask != "local" and not dask.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
+        raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address such as tcp://127.0.0.1:8786")
+    try:
+        return action()
+    except (ParamsError, SweepFolderError) as err:
+        raise _fail(str(err)) from None
+    except SweepInterrupted:
+        errors.print("Interrupted. Run the same command again to resume.")
+        raise typer.Exit(code=130) from None
+
+
 def _summary_table(summary: dict) -> Table:
     table = Table(title=f"PeakData run summary: {summary['scenario']} (seed {summary['seed']}, {summary['run_seconds']:.2f} s)")
     table.add_column("outcome")

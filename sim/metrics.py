@@ -121,6 +121,7 @@ OUTCOMES = (
     "private_price_usd_per_token_2030",
     "privacy_incidents_total",
     "frontier_loss_2035",
+    "hhi_2035",
 )
 CENSORED_BY = {"public_exhaustion_year": "public_exhaustion_censored", "data_wall_year": "data_wall_censored"}
 
@@ -167,4 +168,5 @@ def run_summary(model: DataMarketModel) -> dict[str, Any]:
     summary["private_price_usd_per_token_2030"] = _annual_mean(frame, "private_price_usd_per_token", 2030)
     summary["privacy_incidents_total"] = int(model.incidents_total)
     summary["frontier_loss_2035"] = _annual_mean(frame, "frontier_loss", 2035)
+    summary["hhi_2035"] = _annual_mean(frame, "hhi", 2035)
     return summary

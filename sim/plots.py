@@ -186,3 +186,27 @@ def tornado_figure(frame: pd.DataFrame, outcome: str, centre: float) -> plt.Figu
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
+
+
+def effects_figure(effects: pd.DataFrame) -> plt.Figure:
+    """A forest plot: each policy's paired effect on each outcome, with its 95% interval."""
+    outcomes = list(dict.fromkeys(effects["outcome"]))
+    policies = list(dict.fromkeys(effects["policy"]))
+    cols = 2
+    rows = (len(outcomes) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 1.0 + rows * (0.45 * len(policies) + 1.0)), squeeze=False)
+    for ax, outcome in zip(axes.flat, outcomes):
+        part = effects[effects["outcome"] == outcome].set_index("policy").reindex(policies)
+        y = np.arange(len(policies))
+        err = np.vstack([part["effect"] - part["ci_low"], part["ci_high"] - part["effect"]]).clip(min=0)
+        ax.errorbar(part["effect"], y, xerr=err, fmt="o", color="#4C72B0", capsize=3)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, policies, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(f"effect on {outcome}", fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle("Policy effects against the base (paired, common random numbers; bars: 95% bootstrap CI)", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,263 @@
+"""Policy what-ifs: paired comparisons with common random numbers, robustness across uncertainties,
+and export to the EMA Workbench.
+
+A policy is a scenario file that extends the baseline and sets levers. `compare` runs the base and
+each policy on the same seeds (common random numbers), so each policy's effect is measured run by
+run as a paired difference, with a bootstrap 95% confidence interval. `robustness` runs every
+policy on the same Latin-hypercube sample of the uncertainties and the same seeds, and reports each
+policy's spread, its regret against the best policy in each sampled world, and how often it meets a
+threshold. Both reuse the sweep runner, so they run on processes or Dask, and resume.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim import plots
+from sim.analysis import SweepResults, outcome_values
+from sim.io import atomic_write, write_parquet
+from sim.metrics import CENSORED_BY
+from sim.params import Levers, ParamsError, load_scenario
+from sim.study import Design, Study, load_study
+from sim.sweep import run_sweep
+
+COMPARE_OUTCOMES = (
+    "public_exhaustion_year",
+    "data_wall_year",
+    "private_share_2030",
+    "private_share_2035",
+    "synthetic_share_2035",
+    "frontier_loss_2035",
+    "privacy_incidents_total",
+    "hhi_2035",
+)
+
+
+def _named(paths: list[Path]) -> dict[str, Study]:
+    """Load each scenario once, keyed by a folder-safe name that is unique among them."""
+    named: dict[str, Any] = {}
+    for path in paths:
+        params = load_scenario(path)
+        name = params.name if params.name not in named else Path(path).stem
+        if name in named:
+            raise ParamsError(f"{path}: two scenarios are both called {name!r}; give one a different name")
+        named[name] = params
+    return named
+
+
+def _run_all(studies: dict[str, Study], out: Path, **runner: Any) -> dict[str, SweepResults]:
+    results = {}
+    for name, study in studies.items():
+        run_sweep(study, out / name, **runner)
+        results[name] = SweepResults.load(out / name)
+    return results
+
+
+# --- paired comparison ---------------------------------------------------------------------------
+
+
+def compare(
+    base: Path,
+    policies: list[Path],
+    out: str | Path,
+    *,
+    runs: int = 30,
+    seed: int = 0,
+    outcomes: tuple[str, ...] = COMPARE_OUTCOMES,
+    **runner: Any,
+) -> pd.DataFrame:
+    """Run base and policies on the same `runs` seeds; return one row per (policy, outcome) effect."""
+    out = Path(out)
+    scenarios = _named([Path(base), *map(Path, policies)])
+    design = Design(kind="monte_carlo", samples=1, replications=runs, seed=seed, common_random_numbers=True)
+    studies = {name: Study(params=params, design=design, outcomes=outcomes) for name, params in scenarios.items()}
+    results = _run_all(studies, out, **runner)
+    base_name, *policy_names = list(studies)
+    effects = pd.DataFrame(
+        [
+            paired_effect(results[base_name].runs, results[name].runs, outcome, seed=seed) | {"policy": name}
+            for name in policy_names
+            for outcome in outcomes
+        ]
+    )
+    effects.insert(0, "policy", effects.pop("policy"))
+    write_parquet(effects, out / "effects.parquet")
+    _write_compare_report(effects, base_name, runs, out)
+    return effects
+
+
+def paired_effect(base: pd.DataFrame, policy: pd.DataFrame, outcome: str, seed: int = 0) -> dict[str, Any]:
+    """Mean paired difference (policy - base) over the seeds both ran, with a bootstrap 95% CI.
+
+    A date not reached by the horizon counts as the horizon year. If either run of a pair is
+    censored, that pair's difference is a bound, not a value; `censored_pairs` counts them.
+    """
+    pairs = base.set_index("seed").join(policy.set_index("seed"), how="inner", lsuffix="_base", rsuffix="_policy")
+    b = outcome_values(pairs.rename(columns=lambda c: c.removesuffix("_base")), outcome)
+    p = outcome_values(pairs.rename(columns=lambda c: c.removesuffix("_policy")), outcome)
+    diff = (p - b).dropna().to_numpy()
+    flag = CENSORED_BY.get(outcome)
+    censored = int((pairs[f"{flag}_base"] | pairs[f"{flag}_policy"]).sum()) if flag else 0
+    low, high = bootstrap_ci(diff, seed=seed)
+    return {
+        "outcome": outcome,
+        "pairs": len(diff),
+        "base_mean": float(b.mean()),
+        "policy_mean": float(p.mean()),
+        "effect": float(diff.mean()) if len(diff) else float("nan"),
+        "ci_low": low,
+        "ci_high": high,
+        "censored_pairs": censored,
+    }
+
+
+def bootstrap_ci(values: np.ndarray, seed: int = 0, confidence: float = 0.95) -> tuple[float, float]:
+    """A BCa bootstrap interval for the mean; a point when the values do not vary."""
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    if np.ptp(values) == 0:
+        return float(values[0]), float(values[0])
+    result = stats.bootstrap((values,), np.mean, confidence_level=confidence, n_resamples=2000, method="BCa", rng=seed)
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _write_compare_report(effects: pd.DataFrame, base_name: str, runs: int, out: Path) -> None:
+    lines = [
+        f"# Policy comparison against `{base_name}`",
+        "",
+        f"Each policy ran on the same {runs} seeds as the base (common random numbers). An effect is the mean",
+        "of the per-seed differences (policy - base), with a BCa bootstrap 95% interval. Dates not reached by the",
+        "horizon count as the horizon year; pairs with such a date are counted as *censored*, and for them the",
+        "difference is a bound.",
+        "",
+        "| policy | outcome | base | policy | effect | 95% CI | pairs | censored |",
+        "|---|---|---:|---:|---:|---|---:|---:|",
+    ]
+    for row in effects.itertuples():
+        fmt = "{:.2f}" if row.outcome.endswith("_year") else "{:.3g}"
+        lines.append(
+            f"| {row.policy} | {row.outcome} | {fmt.format(row.base_mean)} | {fmt.format(row.policy_mean)} | "
+            f"{fmt.format(row.effect)} | [{fmt.format(row.ci_low)}, {fmt.format(row.ci_high)}] | {row.pairs} | {row.censored_pairs} |"
+        )
+    plots.save_figure(plots.effects_figure(effects), out / "effects.png")
+    lines += ["", "![effects](effects.png)", ""]
+    atomic_write(out / "compare.md", lambda tmp: tmp.write_text("\n".join(lines)))
+
+
+# --- robustness ------------------------------------------------------------------------------------
+
+
+def robustness(
+    policies: list[Path],
+    uncertainties: Path,
+    out: str | Path,
+    *,
+    outcome: str = "data_wall_year",
+    maximize: bool = True,
+    threshold: float | None = None,
+    samples: int = 50,
+    seed: int = 0,
+    **runner: Any,
+) -> pd.DataFrame:
+    """Every policy in the same sampled worlds: spread, regret against the best, share meeting `threshold`."""
+    out = Path(out)
+    distributions = load_study(uncertainties).distributions
+    if not distributions:
+        raise ParamsError(f"{uncertainties}: has no uncertainty with a distribution to sample")
+    design = Design(kind="lhs", samples=samples, replications=1, seed=seed, common_random_numbers=True)
+    studies = {
+        name: Study(params=params, distributions=distributions, design=design, outcomes=(outcome,))
+        for name, params in _named(list(map(Path, policies))).items()
+    }
+    results = _run_all(studies, out, **runner)
+    # One row per sampled world, one column per policy (failed runs leave a gap).
+    matrix = pd.DataFrame({name: r.per_design_row(outcome) for name, r in results.items()})
+    best = matrix.max(axis=1) if maximize else matrix.min(axis=1)
+    regret = (best.to_numpy()[:, None] - matrix).abs()
+    table = pd.DataFrame(
+        {
+            "policy": matrix.columns,
+            "worlds": matrix.notna().sum().to_numpy(),
+            "mean": matrix.mean().to_numpy(),
+            "p10": matrix.quantile(0.1).to_numpy(),
+            "p90": matrix.quantile(0.9).to_numpy(),
+            "mean_regret": regret.mean().to_numpy(),
+            "max_regret": regret.max().to_numpy(),
+        }
+    )
+    if threshold is not None:
+        meets = matrix >= threshold if maximize else matrix <= threshold
+        table["share_meeting_threshold"] = (meets.sum() / matrix.notna().sum()).to_numpy()
+    write_parquet(table, out / "robustness.parquet")
+    write_parquet(matrix.reset_index(names="world"), out / "outcome_by_world.parquet")
+    _write_robustness_report(table, outcome, maximize, threshold, samples, uncertainties, out)
+    return table
+
+
+def _write_robustness_report(table, outcome, maximize, threshold, samples, uncertainties, out: Path) -> None:
+    goal = "higher is better" if maximize else "lower is better"
+    lines = [
+        f"# Robustness of policies: `{outcome}` ({goal})",
+        "",
+        f"Every policy ran in the same {samples} worlds, a Latin-hypercube sample of the distributions in `{uncertainties}`,",
+        "with the same seed in each world. Regret is the distance to the best policy in the same world.",
+        "A date not reached by the horizon counts as the horizon year.",
+        "",
+        "| policy | worlds | mean | p10 | p90 | mean regret | max regret |"
+        + (" share meeting threshold |" if threshold is not None else ""),
+        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if threshold is not None else ""),
+    ]
+    for row in table.itertuples():
+        share = f" {row.share_meeting_threshold:.0%} |" if threshold is not None else ""
+        lines.append(
+            f"| {row.policy} | {row.worlds} | {row.mean:.3g} | {row.p10:.3g} | {row.p90:.3g} | {row.mean_regret:.3g} | {row.max_regret:.3g} |{share}"
+        )
+    if threshold is not None:
+        lines += ["", f"Threshold: {outcome} {'>=' if maximize else '<='} {threshold:g}."]
+    atomic_write(out / "robustness.md", lambda tmp: tmp.write_text("\n".join(lines) + "\n"))
+
+
+# --- EMA Workbench export ----------------------------------------------------------------------------
+
+
+def to_ema(folders: list[str | Path], series: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Sweep folders as the EMA Workbench's `(experiments, outcomes)` pair, ready for PRIM or CART.
+
+    `experiments` has one row per successful run: the sampled uncertainties, each lever's value
+    (and its effective year as `<lever>_year` when it has one), `scenario` (the design row),
+    `policy` (the scenario name), `model` and `seed`. `outcomes` maps each scalar outcome, with
+    censored dates at the horizon, to an array aligned with the rows, and each requested monthly
+    series to an array of shape (runs, months).
+    """
+    experiments, outcomes = [], {}
+    for folder in folders:
+        results = SweepResults.load(folder)
+        runs = results.runs
+        design = results.design.drop_duplicates("run_id").set_index("run_id")
+        frame = runs[["run_id", "seed", *results.factors]].copy()
+        frame["scenario"] = frame["run_id"].map(design["row"]).to_numpy()
+        levers = results.study.params.levers
+        for name in Levers.model_fields:
+            lever = getattr(levers, name)
+            frame[name] = lever.value
+            if lever.year > -1e8:
+                frame[f"{name}_year"] = lever.year
+        frame["policy"] = results.study.params.name
+        frame["model"] = "peakdata"
+        experiments.append(frame)
+        for outcome in results.outcomes:
+            outcomes.setdefault(outcome, []).append(outcome_values(runs, outcome).to_numpy())
+        if series:
+            monthly = results.series(list(series)).set_index(["run_id", "month"])
+            for column in series:
+                wide = monthly[column].unstack("month").reindex(runs["run_id"])
+                outcomes.setdefault(column, []).append(wide.to_numpy())
+    table = pd.concat(experiments, ignore_index=True).drop(columns="run_id")
+    for column in ("policy", "model"):
+        table[column] = table[column].astype("category")
+    return table, {name: np.concatenate(parts) for name, parts in outcomes.items()}
