@@ -97,7 +97,7 @@ def paired_effect(base: pd.DataFrame, policy: pd.DataFrame, outcome: str, seed: 
     A date not reached by the horizon counts as the horizon year. If either run of a pair is
     censored, that pair's difference is a bound, not a value; `censored_pairs` counts them.
     """
-    pairs = base.set_index("seed").join(policy.set_index("seed"), how="inner", lsuffix="_base", rsuffix="_policy")
+    pairs = base.set_index("seed").join(policy.set_index("seed"), how="inner", suffixes=("_base", "_policy"))
     b = outcome_values(pairs.rename(columns=lambda c: c.removesuffix("_base")), outcome)
     p = outcome_values(pairs.rename(columns=lambda c: c.removesuffix("_policy")), outcome)
     diff = (p - b).dropna().to_numpy()

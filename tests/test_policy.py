@@ -1,0 +1,137 @@
+"""Policy comparisons, robustness and the EMA Workbench export, on short real runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis import SweepResults, outcome_values
+from sim.policy import bootstrap_ci, compare, robustness, to_ema
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "scenarios" / "policies"
+
+
+def short(tmp_path: Path, path: Path, end: str = "2031-12") -> Path:
+    """The same scenario, cut at `end` so a test stays quick."""
+    copy = tmp_path / f"short_{path.stem}.toml"
+    copy.write_text(f'extends = "{path}"\n[constants]\nend = "{end}"\n')
+    return copy
+
+
+@pytest.mark.slow
+def test_compare_reports_paired_effects_computed_from_the_runs_with_intervals_that_shrink(tmp_path):
+    base = short(tmp_path, ROOT / "scenarios" / "baseline.toml")
+    policy = short(tmp_path, POLICIES / "gdpr_consent_for_training.toml")
+    small = compare(base, [policy], tmp_path / "small", runs=4, seed=3, workers=2, progress=False)
+    large = compare(base, [policy], tmp_path / "large", runs=16, seed=3, workers=2, progress=False)
+
+    # The effect is the mean of per-seed differences read back from the stored runs.
+    base_runs = SweepResults.load(tmp_path / "large" / "baseline").runs.set_index("seed")
+    policy_runs = SweepResults.load(tmp_path / "large" / "gdpr_consent").runs.set_index("seed")
+    assert sorted(base_runs.index) == sorted(policy_runs.index)  # common random numbers
+    diff = policy_runs["private_share_2030"] - base_runs["private_share_2030"]
+    row = large.set_index("outcome").loc["private_share_2030"]
+    assert row["effect"] == pytest.approx(diff.mean()) and row["pairs"] == 16
+    assert row["ci_low"] <= row["effect"] <= row["ci_high"] and row["ci_high"] < 0  # stricter privacy, less private data
+
+    def width(effects: pd.DataFrame) -> float:
+        r = effects.set_index("outcome").loc["private_share_2030"]
+        return r["ci_high"] - r["ci_low"]
+
+    assert width(large) < width(small)
+    report = (tmp_path / "large" / "compare.md").read_text()
+    assert f"{row['effect']:.3g}" in report and (tmp_path / "large" / "effects.png").stat().st_size > 10_000
+
+
+def test_bootstrap_interval_covers_the_mean_and_is_a_point_without_variation():
+    values = np.random.default_rng(0).normal(1.0, 0.5, 200)
+    low, high = bootstrap_ci(values)
+    assert low < values.mean() < high and high - low < 0.3
+    assert bootstrap_ci(np.full(10, 2.5)) == (2.5, 2.5)
+
+
+@pytest.mark.slow
+def test_robustness_gives_regret_against_the_best_policy_in_each_world_and_exports_to_prim(tmp_path):
+    uncertainties = tmp_path / "worlds.toml"
+    uncertainties.write_text(
+        f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\n'
+        '[uncertainties]\nusable_share = { dist = "uniform", low = 0.08, high = 0.4 }\n'
+    )
+    policies = [short(tmp_path, ROOT / "scenarios" / "baseline.toml"), short(tmp_path, POLICIES / "public_data_commons.toml")]
+    table = robustness(
+        policies,
+        uncertainties,
+        tmp_path,
+        outcome="public_exhaustion_year",
+        threshold=2028.0,
+        samples=8,
+        workers=2,
+        progress=False,
+    )
+    assert list(table["policy"]) == ["baseline", "data_commons"] and (table["worlds"] == 8).all()
+    by_world = pd.read_parquet(tmp_path / "outcome_by_world.parquet").set_index("world")
+    regret = by_world.max(axis=1).to_numpy()[:, None] - by_world
+    assert table["mean_regret"].to_numpy() == pytest.approx(regret.mean().to_numpy())
+    assert (regret.min(axis=1) == 0).all()  # in every world some policy is the best
+    # More open data can only delay exhaustion: the commons is never worse in any world.
+    assert (by_world["data_commons"] >= by_world["baseline"]).all()
+    assert table.set_index("policy").loc["data_commons", "share_meeting_threshold"] >= 0.0
+
+    experiments, outcomes = to_ema([tmp_path / "baseline", tmp_path / "data_commons"], series=("private_share",))
+    assert len(experiments) == 16 and set(experiments["policy"]) == {"baseline", "data_commons"}
+    assert {"usable_share", "scenario", "policy", "model", "data_commons_tokens", "data_commons_tokens_year"} <= set(
+        experiments.columns
+    )
+    assert outcomes["public_exhaustion_year"].shape == (16,) and outcomes["private_share"].shape == (16, 144)
+    runs = SweepResults.load(tmp_path / "baseline").runs
+    assert outcomes["public_exhaustion_year"][:8] == pytest.approx(outcome_values(runs, "public_exhaustion_year").to_numpy())
+
+    from ema_workbench.analysis import prim
+
+    late = outcomes["public_exhaustion_year"] >= np.median(outcomes["public_exhaustion_year"])
+    box = prim.Prim(experiments[["usable_share"]], late, mass_min=0.1).find_box()
+    assert box.coverage > 0 and "usable_share" in box.box_lims[-1].columns
+
+
+def test_compare_refuses_bad_input_cleanly(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "compare",
+            "scenarios/baseline.toml",
+            "scenarios/policies/nope.toml",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "nope.toml: scenario file not found" in result.stderr and "Traceback" not in result.stderr
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "robustness",
+            "scenarios/baseline.toml",
+            "--outcome",
+            "happiness",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "--outcome 'happiness'" in result.stderr and "public_exhaustion_year" in result.stderr
