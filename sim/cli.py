@@ -108,8 +108,7 @@ def sweep(
         raise _fail(str(err)) from None
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out}: exists and is not a folder")
-    if dask is not None and dask != "local" and not dask.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-        raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address such as tcp://127.0.0.1:8786")
+    _check_dask(dask)
     runs = study.runs()["run_id"].nunique()
     where = f"Dask ({dask})" if dask else executor.value
     console.print(f"Sweep [bold]{study.params.name}[/]: {study.design.kind}, {runs} runs, on {where} -> {out}")
@@ -222,11 +221,15 @@ def robustness(
     console.print(f"Wrote {out}/robustness.md and robustness.parquet")
 
 
+def _check_dask(dask: str | None) -> None:
+    if dask is not None and dask != "local" and not dask.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
+        raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address such as tcp://127.0.0.1:8786")
+
+
 def _policy_command(action, dask: str | None):
     from sim.sweep import SweepFolderError, SweepInterrupted
 
-    if dask is not None and dask != "local" and not dask.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-        raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address such as tcp://127.0.0.1:8786")
+    _check_dask(dask)
     try:
         return action()
     except (ParamsError, SweepFolderError) as err:
