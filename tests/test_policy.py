@@ -99,39 +99,12 @@ def test_robustness_gives_regret_against_the_best_policy_in_each_world_and_expor
     assert box.coverage > 0 and "usable_share" in box.box_lims[-1].columns
 
 
-def test_compare_refuses_bad_input_cleanly(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "compare",
-            "scenarios/baseline.toml",
-            "scenarios/policies/nope.toml",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+def peakdata(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def test_compare_and_robustness_refuse_bad_input_cleanly(tmp_path):
+    result = peakdata("compare", "scenarios/baseline.toml", "scenarios/policies/nope.toml", "--out", str(tmp_path))
     assert result.returncode == 2 and "nope.toml: scenario file not found" in result.stderr and "Traceback" not in result.stderr
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "robustness",
-            "scenarios/baseline.toml",
-            "--outcome",
-            "happiness",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    result = peakdata("robustness", "scenarios/baseline.toml", "--outcome", "happiness", "--out", str(tmp_path))
     assert result.returncode == 2 and "--outcome 'happiness'" in result.stderr and "public_exhaustion_year" in result.stderr
