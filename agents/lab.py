@@ -101,12 +101,14 @@ class Lab(mesa.Agent):
         return min(market.frontier_compute_flop * self.spec.compute_share, market.policy.compute_cap_flop)
 
     def choose_k(self, compute_flop: float) -> float:
-        """Overtraining factor: fixed, or inference-aware (Sardana & Frankle 2024)."""
+        """Overtraining factor: fixed, inference-aware (Sardana & Frankle 2024) or profit-maximising (Epoch App. F)."""
         constants = self.model.params.constants
         if constants.override_k is not None and self.model.year >= constants.override_k_from_year:
             return constants.override_k
         if self.spec.strategy == "fixed":
             return self.spec.k
+        if self.spec.strategy == "profit":
+            return scaling.profit_optimal_k(compute_flop, self.spec.demand_r, self.spec.demand_h)
         # A model serves until the next one replaces it.
         lifetime_years = self.spec.cadence_months / 12.0
         expected_inference = self.model.inference_tokens_per_year * self.market_share * lifetime_years
@@ -193,7 +195,7 @@ class Lab(mesa.Agent):
         plan = self.plan
         self.seek_exclusive_licence(plan)
         sourcing = self.source(plan)
-        if self.spec.strategy == "adaptive" and sourcing.fill < market.params.constants.data_wall_fill:
+        if self.spec.strategy != "fixed" and sourcing.fill < market.params.constants.data_wall_fill:
             plan = self.data_constrained(plan, sourcing)
             sourcing = self.source(plan)
         spend = self.settle(sourcing, self.data_budget_usd(plan))

@@ -264,8 +264,10 @@ class LabSpec(_Strict):
     kind: Literal["open", "closed"]
     compute_share: float = Field(gt=0.0, le=1.0, description="Compute relative to the frontier lab")
     cadence_months: int = Field(ge=1, le=60, description="Months between frontier runs")
-    strategy: Literal["fixed", "adaptive"] = "adaptive"
+    strategy: Literal["fixed", "adaptive", "profit"] = "adaptive"
     k: float = Field(1.0, ge=0.05, le=10_000.0, description="Tokens per parameter / 20, for fixed labs")
+    demand_r: float = Field(7.0, ge=0.0, le=100.0, description="Profit labs: elasticity of inference demand to loss (App. F r)")
+    demand_h: float = Field(2.0, gt=1.0, le=100.0, description="Profit labs: price elasticity of inference demand (App. F h)")
     data_budget_share: float = Field(0.1, ge=0.0, le=10.0, description="Data spend as a share of compute spend")
 
 

@@ -85,6 +85,29 @@ def inference_optimal_k(compute_flop: float, lifetime_inference_tokens: float, m
     return float(np.clip(k, 1.0, max_k))
 
 
+def profit_optimal_k(compute_flop: float, demand_r: float, demand_h: float, max_k: float = 10_000.0) -> float:
+    """Overtraining factor k of a lab that maximises profit on a fixed training budget.
+
+    Villalobos et al. 2024, App. F: inference demand I = I0 (L / 0.1)^-r (P / 1e-6)^-h, serving costs
+    2 N FLOP per token, and the lab picks N, D and the price P. At the profit-maximising markup
+    P = h / (h - 1) x 2 N c, profit on a fixed budget C = 6 N D is proportional to L^-r N^(1-h), so
+    the demand scale I0 and the FLOP price c drop out: a steeper price response (larger h) rewards
+    smaller models, a steeper quality response (larger r) rewards lower loss. L is the reducible loss.
+    Returns k = (D / N) / 20, found on a log grid over model size and refined once.
+    """
+    params_opt, _ = allocate_compute(compute_flop, 1.0)
+    log_lo, log_hi = -np.log10(max_k) / 2, np.log10(max_k) / 2  # k = ratio^-2 on the iso-compute line
+    for _ in range(2):
+        ratios = np.logspace(log_lo, log_hi, 256)
+        params = params_opt * ratios
+        tokens = compute_flop / (FLOP_PER_PARAM_TOKEN * params)
+        score = -demand_r * np.log(reducible_loss(params, tokens)) + (1.0 - demand_h) * np.log(params)
+        best = int(np.argmax(score))
+        step = (log_hi - log_lo) / 255
+        log_lo, log_hi = np.log10(ratios[best]) - step, np.log10(ratios[best]) + step
+    return float(tokens[best] / params[best] / TOKENS_PER_PARAM_OPTIMAL)
+
+
 def _cheapest_on_iso_loss(params: np.ndarray, target_reducible_loss: float, inference_tokens: float) -> tuple[float, int]:
     """Among models of these sizes reaching the target loss, the k and index of the cheapest."""
     data_term = target_reducible_loss - LOSS_A * params**-LOSS_ALPHA
