@@ -221,6 +221,28 @@ def robustness(
     console.print(f"Wrote {out}/robustness.md and robustness.parquet")
 
 
+@app.command()
+def validate(
+    out: Annotated[Path, typer.Option(help="Folder for the validation sweeps (rerun to resume)")] = Path("results/validation"),
+    docs: Annotated[Path, typer.Option(help="Where validation.md and img/validation/ are written")] = Path("docs"),
+    quick: Annotated[bool, typer.Option(help="Fewer runs and bands widened 2x: the CI version")] = False,
+    workers: Annotated[int | None, typer.Option(min=1, max=4096, help=_RUNNER_HELP)] = None,
+    dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
+) -> None:
+    """Recompute the seed's claims from Monte Carlo sweeps and write docs/validation.md with its figures."""
+    from sim.validation import QUICK, Size
+    from sim.validation import validate as run_validation
+
+    checks = _policy_command(lambda: run_validation(out, docs, QUICK if quick else Size(), workers=workers, dask=dask), dask)
+    table = Table(title="Validation against the seed")
+    for column in ("check", "ours", "published", "verdict"):
+        table.add_column(column)
+    for check in checks:
+        table.add_row(check.quantity, check.fmt.format(check.ours), check.target, "met" if check.met else "[bold red]MISS[/]")
+    console.print(table)
+    console.print(f"{sum(c.met for c in checks)} of {len(checks)} met. Wrote {docs / 'validation.md'}")
+
+
 def _check_dask(dask: str | None) -> None:
     if dask is not None and dask != "local" and not dask.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
         raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address such as tcp://127.0.0.1:8786")

@@ -1,0 +1,478 @@
+"""`peakdata validate`: the seed's headline claims, recomputed from Monte Carlo sweeps of the agents.
+
+Six checks, each against a published figure with its source (../shared/CALIBRATION.md):
+1. Epoch's replication (feedbacks off, compute-optimal labs, Epoch's priors): exhaustion percentiles,
+   dataset and compute at the crossing.
+2. Overtraining 5x from 2025, and 100x.
+3. Profit-maximising overtraining under Epoch's three App. F demand regimes, read at 5e25 FLOP.
+4. A back-test of the frontier dataset size, 2020-2025, against real models.
+5. The consent shock (Longpre et al. 2024) in the baseline.
+6. The baseline market against the replication: the move in exhaustion date and private uptake, and
+   which mechanism moves them (paired runs, switching mechanisms on one at a time).
+Every number in the report is computed here from the stored runs; a miss is marked as a miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sim import plots
+from sim.analysis import SweepResults, censored_percentiles, fan
+from sim.io import atomic_write
+from sim.params import LabSpec, MarketParams, load_scenario
+from sim.policy import paired_effect
+from sim.study import Design, Study, load_study
+from sim.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+# Real models with published token counts (tokens, decimal release date, source).
+REAL_MODELS = (
+    ("GPT-3", 2020.49, 3.74e11, "Brown et al. 2020 (as plotted in Epoch's projections.py)"),
+    ("FLAN 137B", 2021.66, 1.87e12, "Wei et al. 2021 (Epoch projections.py)"),
+    ("Chinchilla", 2022.24, 1.4e12, "Hoffmann et al. 2022"),
+    ("PaLM", 2022.26, 5.85e11, "Chowdhery et al. 2022 (Epoch projections.py)"),
+    ("Llama 2", 2023.55, 2.0e12, "Touvron et al. 2023"),
+    ("Falcon-180B", 2023.75, 2.625e12, "TII 2023 (Epoch projections.py)"),
+    ("DBRX", 2024.27, 1.2e13, "Databricks 2024 (Epoch projections.py)"),
+    ("Llama 3", 2024.30, 1.5e13, "Meta 2024; Villalobos fn. 24"),
+    ("DeepSeek-V3", 2024.99, 1.48e13, "DeepSeek-AI 2024, technical report"),
+    ("Llama 4 Scout", 2025.26, 4.0e13, "Meta 2025 model card (~40T tokens)"),
+    ("Qwen3", 2025.33, 3.6e13, "Qwen team 2025, technical report (36T tokens)"),
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison with a published figure."""
+
+    section: str
+    quantity: str
+    ours: float
+    target: str
+    low: float
+    high: float
+    source: str
+    fmt: str = "{:.2f}"
+
+    @property
+    def met(self) -> bool:
+        return bool(self.low <= self.ours <= self.high)
+
+    def row(self) -> str:
+        verdict = "met" if self.met else "**MISS**"
+        return f"| {self.quantity} | {self.fmt.format(self.ours)} | {self.target} | {verdict} | {self.source} |"
+
+
+@dataclass(frozen=True)
+class Size:
+    """How many runs each part of the validation uses. `quick` is the CI version, with wider bands."""
+
+    replication: int = 400
+    variant: int = 200
+    regime: int = 8
+    baseline: int = 40
+    paired: int = 20
+    band_scale: float = 1.0  # widen every band by this factor (the quick check is noisier)
+
+
+QUICK = Size(replication=80, variant=40, regime=2, baseline=8, paired=6, band_scale=2.0)
+
+
+def _band(centre: float, half_width: float, scale: float) -> tuple[float, float]:
+    return centre - half_width * scale, centre + half_width * scale
+
+
+def _sweep(study: Study, out: Path, name: str, **runner: Any) -> SweepResults:
+    run_sweep(study, out / name, **runner)
+    return SweepResults.load(out / name)
+
+
+def validate(out: str | Path, docs: str | Path, size: Size = Size(), **runner: Any) -> list[Check]:
+    """Run every check, write `docs/validation.md` and its figures, and return the checks."""
+    out, docs = Path(out), Path(docs)
+    figures = docs / "img" / "validation"
+    s = size.band_scale
+    checks: list[Check] = []
+
+    # 1. Replication ------------------------------------------------------------------------------
+    replication = _sweep(load_study(SCENARIOS / "epoch_replication.toml", samples=size.replication), out, "replication", **runner)
+    p10, p50, p90 = (p.value for p in censored_percentiles(replication.runs, "public_exhaustion_year"))
+    dataset = float(replication.runs["exhaustion_dataset_tokens"].median())
+    compute = float(replication.runs["exhaustion_compute_flop"].median())
+    epoch = "Villalobos et al. 2024, §2.5 / Fig. 1 (80% CI)"
+    checks += [
+        Check("replication", "median exhaustion year", p50, "2028 ± 0.5", *_band(2028.0, 0.5, s), epoch),
+        Check("replication", "10th percentile", p10, "2026 ± 0.75", *_band(2026.0, 0.75, s), epoch),
+        Check("replication", "90th percentile", p90, "2032 ± 1", *_band(2032.0, 1.0, s), epoch),
+        Check(
+            "replication", "dataset at crossing (tokens)", dataset, "4e14, within 2x", 4e14 / 2**s, 4e14 * 2**s, epoch, "{:.2e}"
+        ),
+        Check("replication", "compute at crossing (FLOP)", compute, "5e28, within 3x", 5e28 / 3**s, 5e28 * 3**s, epoch, "{:.2e}"),
+    ]
+    plots.save_figure(
+        plots.date_distribution_figure(replication.runs, "public_exhaustion_year", "Epoch replication: exhaustion year"),
+        figures / "replication.png",
+    )
+    historical = _sweep(
+        load_study(SCENARIOS / "validation" / "epoch_historical_branch.toml", samples=size.variant), out, "historical", **runner
+    )
+    historical_percentiles = [
+        p.format("public_exhaustion_year") for p in censored_percentiles(historical.runs, "public_exhaustion_year")
+    ]
+
+    # 2. Overtraining variants --------------------------------------------------------------------
+    variants = {"compute-optimal (replication)": replication}
+    for name in ("epoch_overtrain_5x", "epoch_overtrain_100x"):
+        study = load_study(SCENARIOS / "validation" / f"{name}.toml", samples=size.variant)
+        variants[name] = _sweep(study, out, name, **runner)
+    m5 = censored_percentiles(variants["epoch_overtrain_5x"].runs, "public_exhaustion_year")[1].value
+    m100 = censored_percentiles(variants["epoch_overtrain_100x"].runs, "public_exhaustion_year")[1].value
+    checks += [
+        Check(
+            "overtraining",
+            "5x from 2025: years before the replication",
+            p50 - m5,
+            "0.6-1.5 years",
+            0.6 - 0.45 * (s - 1),
+            1.5 + 0.45 * (s - 1),
+            "Villalobos §2.5, Fig. 6 (~2027)",
+        ),
+        Check("overtraining", "100x: median exhaustion year", m100, "2025 ± 0.75", *_band(2025.0, 0.75, s), "Epoch blog (~2025)"),
+    ]
+    plots.save_figure(_ecdf_figure({k: v.runs for k, v in variants.items()}), figures / "overtraining.png")
+
+    # 3. App. F regimes ---------------------------------------------------------------------------
+    regimes = (("regime1", 7, 1.1, 1.0), ("regime2", 7, 2.0, 5.0), ("regime3", 10, 2.4, 100.0))
+    for name, r, h, target in regimes:
+        study = load_study(SCENARIOS / "validation" / f"epoch_appf_{name}.toml", samples=size.regime)
+        results = _sweep(study, out, f"appf_{name}", **runner)
+        k = _k_at_compute(results, 5e25)
+        checks.append(
+            Check(
+                "App. F",
+                f"k at 5e25 FLOP, r = {r}, h = {h}",
+                k,
+                f"~{target:g}x, within 2x",
+                target / 2**s,
+                target * 2**s,
+                "Villalobos App. F, Fig. 9",
+                "{:.1f}",
+            )
+        )
+
+    # 4. Back-test --------------------------------------------------------------------------------
+    baseline_design = Design(kind="monte_carlo", samples=1, replications=size.baseline, seed=7)
+    baseline = _sweep(Study(params=load_scenario(SCENARIOS / "baseline.toml"), design=baseline_design), out, "baseline", **runner)
+    series = baseline.series(["frontier_tokens", "opted_out_share", "opted_out_share_head"])
+    band = fan(series, "frontier_tokens")
+    backtest = _backtest_table(band)
+    plots.save_figure(_backtest_figure(band), figures / "backtest.png")
+
+    # 5. Consent shock ----------------------------------------------------------------------------
+    def share_at(column: str, year: float) -> float:
+        rows = series[(series["year"] - year).abs() < 1 / 24]
+        return float(rows[column].mean())
+
+    longpre = "Longpre et al. 2024, Consent in Crisis"
+    checks += [
+        Check(
+            "consent",
+            "opted-out share of tokens, mid-2023",
+            share_at("opted_out_share", 2023.5),
+            "~1%",
+            0.0,
+            0.03,
+            longpre,
+            "{:.1%}",
+        ),
+        Check(
+            "consent",
+            "opted-out share of tokens, Apr 2024",
+            share_at("opted_out_share", 2024.25),
+            "5-7%",
+            0.05,
+            0.07,
+            longpre,
+            "{:.1%}",
+        ),
+        Check(
+            "consent", "head domains, mid-2023", share_at("opted_out_share_head", 2023.5), "< 3%", 0.0, 0.03, longpre, "{:.1%}"
+        ),
+        Check(
+            "consent",
+            "head domains, Apr 2024",
+            share_at("opted_out_share_head", 2024.25),
+            "20-33%",
+            0.20,
+            0.33,
+            longpre,
+            "{:.1%}",
+        ),
+    ]
+
+    # 6. What the market changes ------------------------------------------------------------------
+    ladder = _mechanism_ladder(out, size.paired, **runner)
+
+    notes = {
+        "replication": [
+            f"Epoch's historical branch alone (scenarios/validation/epoch_historical_branch.toml, untuned) gives "
+            f"{' / '.join(historical_percentiles)} for the 10th / 50th / 90th percentiles; Epoch's own code on that branch "
+            "gives 2027.4 / 2029.1 / 2031.2 (CALIBRATION §1e).",
+        ],
+        "consent": [f"Mean over the {size.baseline} baseline runs."],
+        "ladder": _ladder_findings(ladder),
+    }
+    _write_report(docs / "validation.md", checks, backtest, ladder, size, notes)
+    return checks
+
+
+def _k_at_compute(results: SweepResults, compute_flop: float) -> float:
+    """The frontier's chosen k when its training compute passes `compute_flop` (log interpolation, median of runs)."""
+    series = results.series(["frontier_compute_flop", "frontier_k"])
+    ks = []
+    for _, run in series.groupby("run_id"):
+        run = run.drop_duplicates("frontier_compute_flop").sort_values("frontier_compute_flop")
+        if run["frontier_compute_flop"].min() <= compute_flop <= run["frontier_compute_flop"].max():
+            ks.append(np.interp(np.log(compute_flop), np.log(run["frontier_compute_flop"]), run["frontier_k"]))
+    return float(np.median(ks)) if ks else float("nan")
+
+
+def _backtest_table(band: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for name, year, tokens, source in REAL_MODELS:
+        at = band.iloc[(band["year"] - year).abs().argmin()]
+        rows.append(
+            {
+                "model": name,
+                "year": year,
+                "tokens": tokens,
+                "sim_p10": at["p10"],
+                "sim_median": at["p50"],
+                "sim_p90": at["p90"],
+                "ratio": at["p50"] / tokens,
+                "source": source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _backtest_figure(band: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    window = band[band["year"] < 2026.0]
+    ax.fill_between(
+        window["year"], window["p10"], window["p90"], color="#C44E52", alpha=0.2, lw=0, label="simulated frontier, 10-90%"
+    )
+    ax.plot(window["year"], window["p50"], color="#C44E52", lw=2, label="simulated frontier, median")
+    for name, year, tokens, _ in REAL_MODELS:
+        ax.scatter(year, tokens, color="black", zorder=3, s=18)
+        ax.annotate(name, (year, tokens), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_yscale("log")
+    ax.set_xlabel("year")
+    ax.set_ylabel("training tokens of the frontier model")
+    ax.set_title("Back-test: simulated frontier dataset (baseline market) against real models")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
+
+
+def _ecdf_figure(runs_by_name: dict[str, pd.DataFrame]) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, runs in runs_by_name.items():
+        years = np.sort(runs["public_exhaustion_year"].dropna().to_numpy())
+        ax.step(years, np.arange(1, len(years) + 1) / len(runs), where="post", label=name)
+    ax.axhline(0.5, color="black", lw=0.6, ls=":")
+    ax.set_xlabel("public exhaustion year")
+    ax.set_ylabel("share of runs exhausted")
+    ax.set_title("Overtraining brings exhaustion forward (Monte Carlo, Epoch's priors)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+# The ladder: from Epoch's world to the baseline market, one mechanism at a time.
+LADDER = (
+    ("Epoch's world: compute-optimal labs, no feedbacks", {}),
+    ("+ the baseline labs' overtraining strategies", {"labs": "baseline"}),
+    ("+ publishers opt out under scraping pressure", {"opt_out_response": True}),
+    ("+ AI-written text pollutes the web", {"ai_pollution": True}),
+    ("+ exclusive licences", {"exclusive_deals": True}),
+    ("+ private data (brokers, alliance, own users)", {"private_sourcing": True}),
+    ("+ synthetic data: the baseline market", {"synthetic_sourcing": True}),
+)
+
+
+def _mechanism_ladder(out: Path, runs: int, **runner: Any) -> pd.DataFrame:
+    """Paired runs at the baseline's point values, switching the market's mechanisms on in turn."""
+    baseline = load_scenario(SCENARIOS / "baseline.toml")
+    switches = {"opt_out_response": False, "ai_pollution": False, "exclusive_deals": False, "private_sourcing": False}
+    switches["synthetic_sourcing"] = False
+    labs: tuple[LabSpec, ...] = tuple(lab.model_copy(update={"strategy": "fixed", "k": 1.0}) for lab in baseline.labs)
+    design = Design(kind="monte_carlo", samples=1, replications=runs, seed=11, common_random_numbers=True)
+    rows, previous = [], None
+    for step, (label, change) in enumerate(LADDER):
+        if change.pop("labs", None):
+            labs = baseline.labs
+        switches.update(change)
+        params = MarketParams.model_validate(
+            {
+                **baseline.model_dump(),
+                "name": f"ladder{step}",
+                "labs": labs,
+                "constants": {**baseline.constants.model_dump(), **switches},
+            }
+        )
+        study = Study(params=params, design=design, outcomes=("public_exhaustion_year", "private_share_2035"))
+        results = _sweep(study, out, f"ladder{step}", **runner).runs
+        row = {"step": label}
+        for outcome in ("public_exhaustion_year", "private_share_2035", "synthetic_share_2035"):
+            row[outcome] = float(results[outcome].median())
+            if previous is not None:
+                effect = paired_effect(previous, results, outcome)
+                row[f"{outcome}_change"] = effect["effect"]
+                row[f"{outcome}_ci"] = (effect["ci_low"], effect["ci_high"])
+        rows.append(row)
+        previous = results
+    return pd.DataFrame(rows)
+
+
+def _write_report(path: Path, checks, backtest, ladder, size: Size, notes: dict[str, list[str]]) -> None:
+    met = sum(c.met for c in checks)
+    lines = [
+        "# Validation against the seed",
+        "",
+        "Generated by `peakdata validate`; every number below is computed from the runs it made "
+        f"(replication {size.replication} runs, variants {size.variant} each, App. F regimes {size.regime} each, "
+        f"baseline {size.baseline}, mechanism ladder {size.paired} paired runs per step)."
+        + (f" Bands are widened {size.band_scale:g}x for this quick check." if size.band_scale != 1 else ""),
+        "",
+        f"**{met} of {len(checks)} checks met.** Misses are marked and discussed below.",
+        "",
+    ]
+    for section, title in (
+        ("replication", "1. Epoch's projection, from agents"),
+        ("overtraining", "2. Overtraining"),
+        ("App. F", "3. Profit-maximising overtraining (App. F demand regimes)"),
+        ("consent", "5. The consent shock in the baseline"),
+    ):
+        if section == "consent":
+            lines += _backtest_lines(backtest)
+        lines += [f"## {title}", "", "| quantity | ours | published | verdict | source |", "|---|---:|---|---|---|"]
+        lines += [c.row() for c in checks if c.section == section]
+        lines += ["", *_NOTES.get(section, []), "", *notes.get(section, [])]
+        lines += [
+            f"Missed: {c.quantity} ({c.fmt.format(c.ours)} against {c.target})."
+            for c in checks
+            if c.section == section and not c.met
+        ]
+        lines += [""]
+        if section == "replication":
+            lines += ["![replication](img/validation/replication.png)", ""]
+        if section == "overtraining":
+            lines += ["![overtraining](img/validation/overtraining.png)", ""]
+    lines += [
+        "## 6. What the market changes",
+        "",
+        f"Paired runs ({size.paired} common seeds) at the baseline's point values, from Epoch's world to the baseline",
+        "market, switching one mechanism on at a time. *Change* is the paired mean difference from the step above,",
+        "with its bootstrap 95% interval.",
+        "",
+        "| step | exhaustion year (median) | change | private share 2035 | change | synthetic share 2035 |",
+        "|---|---:|---|---:|---|---:|",
+    ]
+    for row in ladder.to_dict("records"):
+        year_change = _change(row, "public_exhaustion_year", "{:+.2f}")
+        private_change = _change(row, "private_share_2035", "{:+.3f}")
+        lines.append(
+            f"| {row['step']} | {row['public_exhaustion_year']:.2f} | {year_change} | {row['private_share_2035']:.3f} | "
+            f"{private_change} | {row['synthetic_share_2035']:.3f} |"
+        )
+    lines += ["", *notes["ladder"], ""]
+    atomic_write(path, lambda tmp: tmp.write_text("\n".join(lines)))
+
+
+def _change(row: dict, outcome: str, fmt: str) -> str:
+    if f"{outcome}_change" not in row or row[f"{outcome}_change"] != row[f"{outcome}_change"]:
+        return ""
+    low, high = row[f"{outcome}_ci"]
+    return f"{fmt.format(row[f'{outcome}_change'])} [{fmt.format(low)}, {fmt.format(high)}]"
+
+
+def _backtest_lines(backtest: pd.DataFrame) -> list[str]:
+    lines = [
+        "## 4. Back-test of the frontier dataset, 2020-2025",
+        "",
+        "The baseline market (scenarios/baseline.toml, one run per seed); *frontier* is the training set of the",
+        "largest lab's deployed model. A real model should sit at or below the frontier, and the largest of its",
+        "year near it.",
+        "",
+        "| model | date | tokens | simulated frontier p10 / median / p90 | median / real | source |",
+        "|---|---:|---:|---|---:|---|",
+    ]
+    for r in backtest.itertuples():
+        lines.append(
+            f"| {r.model} | {r.year:.2f} | {r.tokens:.2e} | {r.sim_p10:.1e} / {r.sim_median:.1e} / {r.sim_p90:.1e} | {r.ratio:.2f} | {r.source} |"
+        )
+    below = backtest[backtest["ratio"] < 1.0]["model"].tolist()
+    largest = backtest.loc[backtest.groupby(backtest["year"].astype(int))["tokens"].idxmax()]
+    lines += [
+        "",
+        f"Real models above the simulated median frontier: {', '.join(below) if below else 'none'}. "
+        f"Against the largest real model of each year, the simulated median frontier is {largest['ratio'].min():.1f}x to "
+        f"{largest['ratio'].max():.1f}x as large ({', '.join(f'{r.model} {r.ratio:.1f}x' for r in largest.itertuples())}).",
+        "",
+        "![back-test](img/validation/backtest.png)",
+        "",
+    ]
+    return lines
+
+
+def _ladder_findings(ladder: pd.DataFrame) -> list[str]:
+    """Name, from the measured changes, the mechanisms that move the date and the private uptake most."""
+    lines = []
+    for outcome, label, fmt in (
+        ("public_exhaustion_year", "the exhaustion date", "{:+.2f} years"),
+        ("private_share_2035", "the private share in 2035", "{:+.3f}"),
+    ):
+        changes = ladder.dropna(subset=[f"{outcome}_change"])
+        top = changes.iloc[changes[f"{outcome}_change"].abs().argmax()]
+        lines.append(f"The largest single move in {label} comes from *{top['step']}*: {fmt.format(top[f'{outcome}_change'])}.")
+    total = ladder["public_exhaustion_year"].iloc[-1] - ladder["public_exhaustion_year"].iloc[0]
+    lines.append(f"From Epoch's world to the full market, the median exhaustion date moves {total:+.2f} years.")
+    return lines
+
+
+_NOTES = {
+    "replication": [
+        "Feedbacks off, every lab at k = 1, and Epoch's priors for the raw stock, the usable share, the repetition",
+        "allowance and stock growth (scenarios/epoch_replication.toml). **Tuned:** the demand priors",
+        "(`frontier_compute_flop_2024` 90% 3e24-2e26 FLOP, i.e. a 2024 frontier dataset of 3-26T tokens, and",
+        "`compute_growth_per_year` 90% 3-12x, i.e. datasets growing 1.7-3.5x a year) were widened from Epoch's",
+        "historical branch towards Epoch's median and 80% interval, which mix in a compute-projection branch",
+        "whose input data are not published.",
+    ],
+    "overtraining": [
+        "Every lab's k is overridden: 5x from 2025 on, or 100x throughout. Exhaustion comes earlier because an",
+        "overtrained model of the same compute wants sqrt(k) times more data.",
+    ],
+    "App. F": [
+        'Labs with `strategy = "profit"` choose k to maximise profit against Epoch\'s demand law',
+        "(sim/scaling.py: profit_optimal_k). At the profit-maximising price, profit on a fixed budget is",
+        "proportional to L^-r N^(1-h), so k depends on r and h only, not on the demand scale I0. Epoch solves the",
+        "same problem with 2,000 steps of clipped SGD and reports ~100x for regime 3; from the stated equations",
+        "this rule, which finds the exact optimum, gives far less (see the table).",
+    ],
+    "consent": [
+        "The opted-out share in the baseline: tokens restricted by robots.txt and not licensed.",
+        "`opt_out_hazard_per_month` = 0.02 was **tuned** to the April 2024 figures.",
+    ],
+}
