@@ -1,0 +1,38 @@
+"""A reduced `peakdata validate` in CI, so the calibration cannot drift without a test failing."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim import scaling
+from sim.validation import QUICK, validate
+
+# Misses documented in docs/validation.md: they are allowed to stay misses, and nothing else is.
+KNOWN_MISSES = {
+    "10th percentile",  # 2026.83 against 2026 +- 0.75 at full size
+    "k at 5e25 FLOP, r = 10, h = 2.4",  # Epoch's ~100x is not reproducible from App. F's equations
+    "opted-out share of tokens, Apr 2024",
+    "head domains, Apr 2024",
+}
+
+
+@pytest.mark.slow
+def test_reduced_validation_meets_every_band_it_met_at_full_size(tmp_path):
+    checks = validate(tmp_path / "runs", tmp_path / "docs", QUICK, workers=2, progress=False)
+    report = (tmp_path / "docs" / "validation.md").read_text()
+    unexpected = [
+        f"{c.quantity}: {c.fmt.format(c.ours)} against {c.target}" for c in checks if not c.met and c.quantity not in KNOWN_MISSES
+    ]
+    assert not unexpected, unexpected
+    for check in checks:  # every number in the report is the one computed
+        assert check.fmt.format(check.ours) in report
+    for figure in ("replication", "overtraining", "backtest"):
+        assert (tmp_path / "docs" / "img" / "validation" / f"{figure}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_profit_maximising_overtraining_follows_the_demand_regime():
+    chinchilla, steep_price = scaling.profit_optimal_k(5e25, 7, 1.1), scaling.profit_optimal_k(5e25, 7, 2.0)
+    assert chinchilla == pytest.approx(1.0, abs=0.15)
+    assert steep_price > 4 * chinchilla  # a price-sensitive market rewards small, long-trained models
+    # Demand more sensitive to quality pulls towards lower loss, i.e. back towards Chinchilla.
+    assert scaling.profit_optimal_k(5e25, 14, 2.0) < steep_price
