@@ -217,7 +217,8 @@ def robustness(
         ),
         dask,
     )
-    console.print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    fmt = "{:.2f}" if outcome.endswith("_year") else "{:.3g}"
+    console.print(table.to_string(index=False, float_format=fmt.format))
     console.print(f"Wrote {out}/robustness.md and robustness.parquet")
 
 

@@ -212,11 +212,11 @@ def _write_robustness_report(table, outcome, maximize, threshold, samples, uncer
         + (" share meeting threshold |" if threshold is not None else ""),
         "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if threshold is not None else ""),
     ]
+    fmt = "{:.2f}" if outcome.endswith("_year") else "{:.3g}"
     for row in table.itertuples():
         share = f" {row.share_meeting_threshold:.0%} |" if threshold is not None else ""
-        lines.append(
-            f"| {row.policy} | {row.worlds} | {row.mean:.3g} | {row.p10:.3g} | {row.p90:.3g} | {row.mean_regret:.3g} | {row.max_regret:.3g} |{share}"
-        )
+        cells = " | ".join(fmt.format(v) for v in (row.mean, row.p10, row.p90, row.mean_regret, row.max_regret))
+        lines.append(f"| {row.policy} | {row.worlds} | {cells} |{share}")
     if threshold is not None:
         lines += ["", f"Threshold: {outcome} {'>=' if maximize else '<='} {threshold:g}."]
     atomic_write(out / "robustness.md", lambda tmp: tmp.write_text("\n".join(lines) + "\n"))
