@@ -270,6 +270,14 @@ def MarketNetwork(model: MarketView) -> None:
     _figure(lambda: charts.market_network(model.network, labels), model)
 
 
+def _compact(count: float) -> str:
+    """1.75e10 -> "17.5 B", 9.3e12 -> "9.3 T": readable at a glance in a narrow table."""
+    for scale, suffix in ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if count >= scale:
+            return f"{count / scale:.3g} {suffix}"
+    return f"{count:.3g}"
+
+
 def _mix_bar(tokens_by_source: dict[Source, float]) -> str:
     total = sum(tokens_by_source.values()) or 1.0
     cells = "".join(
@@ -287,7 +295,7 @@ def Leaderboard(model: MarketView) -> None:
     for lab in sorted(model.labs, key=lambda lab: lab.deployed.loss):
         m = lab.deployed
         rows.append(
-            f"<tr><td>{lab.name}</td><td>{lab.kind}</td><td>{m.params:.2e}</td><td>{m.tokens:.2e}</td>"
+            f"<tr><td>{lab.name}</td><td>{lab.kind}</td><td>{_compact(m.params)}</td><td>{_compact(m.tokens)}</td>"
             f"<td>{m.k:.1f}</td><td>{m.loss:.3f}</td><td>{lab.market_share:.0%}</td><td>{_mix_bar(m.tokens_by_source)}</td></tr>"
         )
     legend = " ".join(f"<span style='color:{SOURCE_COLOURS[s]}'>■</span>&nbsp;{s.value.replace('_', ' ')}" for s in Source)
@@ -295,8 +303,8 @@ def Leaderboard(model: MarketView) -> None:
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
-                "<table class='peakdata-leaderboard' style='font-size:12px;border-collapse:collapse;width:100%'>"
-                "<tr style='text-align:left'><th>lab</th><th>kind</th><th>parameters</th><th>tokens</th><th>k</th>"
+                "<table class='peakdata-leaderboard' style='font-size:12px;border-collapse:separate;border-spacing:6px 2px;width:100%'>"
+                "<tr style='text-align:left'><th>lab</th><th>kind</th><th>params</th><th>tokens</th><th>k</th>"
                 "<th>loss</th><th>share</th><th>source mix</th></tr>" + "".join(rows) + "</table>"
                 f"<div style='font-size:11px;margin-top:4px'>{legend}</div>"
             ),

@@ -11,6 +11,7 @@ already holds what this Solara asks for.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -46,9 +47,10 @@ def cache_dir() -> Path:
 def requested_versions(solara_dir: Path | None = None) -> list[str]:
     """``name@version`` for every package in PACKAGES that the installed Solara's source asks for."""
     if solara_dir is None:
-        import solara
-
-        solara_dir = Path(solara.__file__).parent
+        spec = importlib.util.find_spec("solara")  # its location, without the cost of importing it
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("solara is not installed in this Python")
+        solara_dir = Path(spec.submodule_search_locations[0])
     names = "|".join(re.escape(name) for name in sorted(PACKAGES, key=len, reverse=True))
     # A version runs up to the "/" that starts the path inside the package ("vega@5/build/...").
     pattern = re.compile(rf"(?<![\w@.-])({names})@([0-9][\w.+-]*)/")

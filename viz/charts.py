@@ -14,14 +14,16 @@ import networkx as nx
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 
 from agents.offers import Source
 from sim.plots import SOURCE_COLOURS
 
 Series = Mapping[str, Sequence[float]]
 
-FIGSIZE_INCHES = (6.4, 3.4)
+FIGSIZE_INCHES = (6.4, 4.0)
+# Fixed margins instead of a layout engine: constrained layout doubled the cost of every redraw.
+MARGINS = {"left": 0.13, "right": 0.97, "top": 0.92, "bottom": 0.09}
 STOCK_COLOUR = "#4C72B0"
 DEMAND_COLOUR = "#C44E52"
 NODE_COLOURS = {
@@ -35,8 +37,9 @@ NODE_COLOURS = {
 
 
 def _figure(rows: int = 1, height_ratios: Sequence[float] | None = None) -> tuple[Figure, list]:
-    fig = Figure(figsize=FIGSIZE_INCHES, layout="constrained")
-    axes = fig.subplots(rows, 1, sharex=True, squeeze=False, height_ratios=height_ratios)[:, 0]
+    fig = Figure(figsize=FIGSIZE_INCHES)
+    axes = fig.subplots(rows, 1, sharex=True, squeeze=False, height_ratios=height_ratios, gridspec_kw={"hspace": 0.12})[:, 0]
+    fig.subplots_adjust(**MARGINS)
     return fig, list(axes)
 
 
@@ -47,6 +50,14 @@ def _years_axis(ax, span: tuple[float, float]) -> None:
     step = 2 if last - first <= 24 else 5
     ax.set_xticks(range(first, last + 1, step))
     ax.grid(alpha=0.3, which="major")
+
+
+def _log_y(ax) -> None:
+    """Log scale labelled "1e14", one tick a decade: mathtext labels (10^14) cost more to draw than the rest."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}".replace("e+", "e")))
+    ax.yaxis.set_minor_locator(NullLocator())  # minor ticks were half the lines drawn
 
 
 def _waiting(ax, series: Series) -> bool:
@@ -71,7 +82,7 @@ def data_wall(series: Series, span: tuple[float, float], exhaustion_year: float 
     )
     ax.plot(years, series["frontier_desired_tokens"], color=DEMAND_COLOUR, lw=2, label="desired dataset (next run)")
     ax.plot(years, series["frontier_tokens"], color=DEMAND_COLOUR, lw=1, ls="--", label="deployed model, tokens seen")
-    ax.set_yscale("log")
+    _log_y(ax)
     for year, label, colour, height in (
         (exhaustion_year, "public exhaustion", "black", 0.97),
         (wall_year, "data wall", "#8C1C13", 0.80),
@@ -129,7 +140,7 @@ def private_market(series: Series, span: tuple[float, float]) -> Figure:
         return fig
     years = series["year"]
     price.plot(years, series["private_price_usd_per_token"], color="#937860", lw=1.5)
-    price.set_yscale("log")
+    _log_y(price)
     volume.plot(years, series["broker_volume_tokens"], color="#DD8452", lw=1.5)
     consent.plot(years, series["consented_share"], color="#55A868", lw=1.5)
     consent.set_ylim(bottom=0)
@@ -167,8 +178,9 @@ def market_network(graph: nx.DiGraph, labels: Mapping[int, str]) -> Figure:
     Deal edges carry the tokens traded so far; membership (lab -> alliance) and lineage
     (lab -> the generator using its model) edges are drawn dashed and dotted.
     """
-    fig = Figure(figsize=FIGSIZE_INCHES, layout="constrained")
+    fig = Figure(figsize=FIGSIZE_INCHES)
     ax = fig.subplots()
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.02)
     ax.set_title("Market network (edge width ~ tokens traded so far)", fontsize=10, loc="left")
     ax.set_axis_off()
     position = _network_layout(graph)
