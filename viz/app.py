@@ -7,6 +7,7 @@ model; Reset rebuilds it from the scenario picker, the seed and the controls in 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,15 +94,11 @@ _u, _l = _BASELINE.uncertainties, _BASELINE.levers
 
 # Levers first, then uncertainties (EMA Workbench's split, as in the scenario files).
 CONTROLS: dict[str, Control] = {
-    "privacy_strictness": _slider(
-        "Privacy strictness (lever)", "privacy_strictness", _l.privacy_strictness.value, 0.0, 1.0, 0.05
-    ),
-    "opt_out_regime": _select(
-        "Opt-out regime (lever)", "opt_out_regime", {"none": "none", "robots": "robots", "opt_in": "opt_in"}
-    ),
-    "licensing_mandate": _select("Licensing mandate (lever)", "licensing_mandate", _ON_OFF),
+    "privacy_strictness": _slider("Privacy strictness", "privacy_strictness", _l.privacy_strictness.value, 0.0, 1.0, 0.05),
+    "opt_out_regime": _select("Opt-out regime", "opt_out_regime", {"none": "none", "robots": "robots", "opt_in": "opt_in"}),
+    "licensing_mandate": _select("Licensing mandate", "licensing_mandate", _ON_OFF),
     "data_commons_trillion_tokens": _slider(
-        "Public data commons, trillion tokens (lever)",
+        "Data commons, T tokens",
         "data_commons_tokens",
         _l.data_commons_tokens.value,
         0.0,
@@ -109,10 +106,10 @@ CONTROLS: dict[str, Control] = {
         5.0,
         TRILLION,
     ),
-    "synthetic_labelling": _select("Synthetic-text labelling (lever)", "synthetic_labelling", _ON_OFF),
-    "alliance_antitrust": _select("Alliance antitrust rule (lever)", "alliance_antitrust", _ON_OFF),
+    "synthetic_labelling": _select("Synthetic labelling", "synthetic_labelling", _ON_OFF),
+    "alliance_antitrust": _select("Alliance antitrust", "alliance_antitrust", _ON_OFF),
     "public_stock_trillion_tokens": _slider(
-        "Public stock 2024, trillion raw tokens",
+        "Public stock 2024, T",
         "public_stock_raw_tokens_2024",
         _u.public_stock_raw_tokens_2024,
         100.0,
@@ -121,14 +118,14 @@ CONTROLS: dict[str, Control] = {
         TRILLION,
     ),
     "compute_growth_per_year": _slider(
-        "Frontier compute growth, x per year", "compute_growth_per_year", _u.compute_growth_per_year, 1.0, 10.0, 0.1
+        "Compute growth, x/yr", "compute_growth_per_year", _u.compute_growth_per_year, 1.0, 10.0, 0.1
     ),
     "overtraining": _select(
-        "Overtraining, every lab (k = tokens per parameter / 20)",
+        "Overtraining k, all labs",
         "override_k",
         {"Chinchilla (k = 1)": 1.0, "k = 5": 5.0, "k = 10": 10.0, "k = 30": 30.0, "k = 100": 100.0},
     ),
-    "synthetic_quality": _slider("Synthetic-data quality", "synthetic_quality", _u.synthetic_quality, 0.0, 1.0, 0.05),
+    "synthetic_quality": _slider("Synthetic quality", "synthetic_quality", _u.synthetic_quality, 0.0, 1.0, 0.05),
 }
 
 MODEL_PARAMS: dict[str, Any] = {
@@ -157,6 +154,8 @@ class MarketView(DataMarketModel):
         except ParamsError as err:
             params, rng, overrides, error = MarketParams(), 0, {}, str(err)
         super().__init__(params, rng=rng)
+        # Play steps the model in a worker thread while the page reads it: readers take this lock.
+        self.lock = threading.RLock()
         self.scenario_file = scenario_file
         self.overrides = overrides
         self.input_error = error
@@ -165,7 +164,8 @@ class MarketView(DataMarketModel):
 
     def step(self) -> None:
         if self.input_error is None:
-            super().step()
+            with self.lock:
+                super().step()
 
     @property
     def span(self) -> tuple[float, float]:
@@ -200,7 +200,9 @@ def _format_override(name: str, value: Any) -> str:
 
 
 def _series(model: MarketView) -> dict[str, list[float]]:
-    return model.datacollector.model_vars
+    """A consistent copy of the monthly series: while playing, the model steps in another thread."""
+    with model.lock:
+        return {name: list(values) for name, values in model.datacollector.model_vars.items()}
 
 
 def _figure(make: Callable[[], Any], model: MarketView) -> solara.Element:
@@ -220,12 +222,13 @@ def RunStatus(model: MarketView) -> None:
                 classes=["peakdata-input-error"],
             )
             return
-        exhaustion, wall = model.frontier_exhaustion_year, model.data_wall_year
-        month = f"{_month_label(model.year)}" if model.steps_done else "not started"
+        with model.lock:
+            exhaustion, wall, done = model.frontier_exhaustion_year, model.data_wall_year, model.steps_done
+            month = f"{_month_label(model.year)}" if done else "not started"
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
-                f"Last month simulated: <b class='peakdata-month'>{month}</b> ({model.steps_done} of {model.n_months}) · "
+                f"Last month simulated: <b class='peakdata-month'>{month}</b> ({done} of {model.n_months}) · "
                 f"{model.scenario_file}, seed <span class='peakdata-seed'>{model.seed}</span><br>"
                 f"Public exhaustion (frontier lab): <b>{f'{exhaustion:.2f}' if exhaustion else 'not yet'}</b> · "
                 f"data wall: <b>{f'{wall:.2f}' if wall else 'not yet'}</b><br>"
@@ -239,7 +242,9 @@ def RunStatus(model: MarketView) -> None:
 @solara.component
 def DataWall(model: MarketView) -> None:
     update_counter.get()
-    _figure(lambda: charts.data_wall(_series(model), model.span, model.frontier_exhaustion_year, model.data_wall_year), model)
+    with model.lock:
+        exhaustion, wall = model.frontier_exhaustion_year, model.data_wall_year
+    _figure(lambda: charts.data_wall(_series(model), model.span, exhaustion, wall), model)
 
 
 @solara.component
@@ -267,7 +272,9 @@ def MarketNetwork(model: MarketView) -> None:
     labels |= {b.unique_id: f"broker {i + 1}" for i, b in enumerate(model.brokers)}
     labels |= {g.unique_id: f"generator {i + 1}" for i, g in enumerate(model.generators)}
     labels[model.alliance.unique_id] = f"alliance ({len(model.alliance.members)})"
-    _figure(lambda: charts.market_network(model.network, labels), model)
+    with model.lock:
+        graph = model.network.copy()
+    _figure(lambda: charts.market_network(graph, labels), model)
 
 
 def _compact(count: float) -> str:
@@ -292,12 +299,13 @@ def _mix_bar(tokens_by_source: dict[Source, float]) -> str:
 def Leaderboard(model: MarketView) -> None:
     update_counter.get()
     rows = []
-    for lab in sorted(model.labs, key=lambda lab: lab.deployed.loss):
-        m = lab.deployed
-        rows.append(
-            f"<tr><td>{lab.name}</td><td>{lab.kind}</td><td>{_compact(m.params)}</td><td>{_compact(m.tokens)}</td>"
-            f"<td>{m.k:.1f}</td><td>{m.loss:.3f}</td><td>{lab.market_share:.0%}</td><td>{_mix_bar(m.tokens_by_source)}</td></tr>"
-        )
+    with model.lock:
+        for lab in sorted(model.labs, key=lambda lab: lab.deployed.loss):
+            m = lab.deployed
+            rows.append(
+                f"<tr><td>{lab.name}</td><td>{lab.kind}</td><td>{_compact(m.params)}</td><td>{_compact(m.tokens)}</td>"
+                f"<td>{m.k:.1f}</td><td>{m.loss:.3f}</td><td>{lab.market_share:.0%}</td><td>{_mix_bar(m.tokens_by_source)}</td></tr>"
+            )
     legend = " ".join(f"<span style='color:{SOURCE_COLOURS[s]}'>■</span>&nbsp;{s.value.replace('_', ' ')}" for s in Source)
     with solara.Card("Lab leaderboard (deployed models, best loss first)"):
         solara.HTML(
@@ -323,7 +331,7 @@ def Page() -> None:
         components=[(component, 0) for component in COMPONENTS],
         model_params=MODEL_PARAMS,
         name="PeakData: the market for LLM training data",
-        play_interval=1,
+        play_interval=100,
     )
 
 

@@ -117,7 +117,8 @@ def _unpack(tarball: Path, target: Path) -> None:
 
 if __name__ == "__main__":
     try:
-        print(f"solara assets ready in {fill()}")
+        if not is_filled(cache_dir(), requested_versions()):
+            print(f"solara assets ready in {fill()}")
     except RuntimeError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(1)

@@ -21,7 +21,7 @@ from sim.plots import SOURCE_COLOURS
 
 Series = Mapping[str, Sequence[float]]
 
-FIGSIZE_INCHES = (6.4, 4.0)
+FIGSIZE_INCHES = (7.2, 4.8)
 # Fixed margins instead of a layout engine: constrained layout doubled the cost of every redraw.
 MARGINS = {"left": 0.13, "right": 0.97, "top": 0.92, "bottom": 0.09}
 STOCK_COLOUR = "#4C72B0"
@@ -135,12 +135,14 @@ def private_market(series: Series, span: tuple[float, float]) -> Figure:
     price.set_ylabel("USD/token", fontsize=8)
     volume.set_ylabel("tokens/month", fontsize=8)
     consent.set_ylabel("consented", fontsize=8)
-    consent.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    consent.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    for ax in (price, volume):
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.1e}".replace("e+", "e").replace("e-0", "e-")))
     if _waiting(price, series):
         return fig
     years = series["year"]
     price.plot(years, series["private_price_usd_per_token"], color="#937860", lw=1.5)
-    _log_y(price)
+    price.set_ylim(bottom=0)
     volume.plot(years, series["broker_volume_tokens"], color="#DD8452", lw=1.5)
     consent.plot(years, series["consented_share"], color="#55A868", lw=1.5)
     consent.set_ylim(bottom=0)
