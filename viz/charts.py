@@ -9,6 +9,7 @@ chart keeps its scale while the months fill in.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -103,14 +104,20 @@ def data_wall(series: Series, span: tuple[float, float], exhaustion_year: float 
     return fig
 
 
-def token_mix(series: Series, span: tuple[float, float]) -> Figure:
-    """Shares of the labs' current training tokens by source."""
+def _shares_chart(title: str, ylabel: str, span: tuple[float, float]) -> tuple[Figure, Any]:
+    """One panel of shares, 0-100%."""
     fig, (ax,) = _figure()
     _years_axis(ax, span)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel("share of training tokens")
-    ax.set_title("Training-token mix (labs' deployed models)", fontsize=10, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10, loc="left")
+    return fig, ax
+
+
+def token_mix(series: Series, span: tuple[float, float]) -> Figure:
+    """Shares of the labs' current training tokens by source."""
+    fig, ax = _shares_chart("Training-token mix (labs' deployed models)", "share of training tokens", span)
     if _waiting(ax, series):
         return fig
     tokens = np.array([series[f"tokens_{s.value}"] for s in Source], dtype=float)
@@ -153,12 +160,7 @@ def private_market(series: Series, span: tuple[float, float]) -> Figure:
 
 def commons(series: Series, span: tuple[float, float]) -> Figure:
     """How much of the public web is closed to AI crawlers, licensed away, or written by AI."""
-    fig, (ax,) = _figure()
-    _years_axis(ax, span)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel("share of public tokens")
-    ax.set_title("The commons", fontsize=10, loc="left")
+    fig, ax = _shares_chart("The commons", "share of public tokens", span)
     if _waiting(ax, series):
         return fig
     years = series["year"]
