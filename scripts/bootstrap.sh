@@ -22,14 +22,17 @@ find_python() {
 
 stamp=.venv/.installed
 if [ -f "$stamp" ] && [ "$stamp" -nt requirements.lock ] && [ "$stamp" -nt pyproject.toml ]; then
-    exit 0
+    :  # up to date
+else
+    if [ ! -x .venv/bin/python ]; then
+        python=$(find_python) || { echo "error: PeakData needs Python >= 3.12 (for Mesa 3.5); none found on PATH or under pyenv" >&2; exit 1; }
+        echo "Creating .venv with $python"
+        "$python" -m venv .venv
+    fi
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -r requirements.lock
+    .venv/bin/python -m pip install --quiet --no-deps -e .
+    touch "$stamp"
 fi
-if [ ! -x .venv/bin/python ]; then
-    python=$(find_python) || { echo "error: PeakData needs Python >= 3.12 (for Mesa 3.5); none found on PATH or under pyenv" >&2; exit 1; }
-    echo "Creating .venv with $python"
-    "$python" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -r requirements.lock
-.venv/bin/python -m pip install --quiet --no-deps -e .
-touch "$stamp"
+# The browser view's front-end files, from the npm registry (no CDN here). Does nothing when present.
+bash scripts/solara_assets.sh

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -27,7 +31,9 @@ class DesignKindOption(StrEnum):
     morris = "morris"
 
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.toml"
+VIZ_HOST = "127.0.0.1"
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
 console = Console()
@@ -260,6 +266,39 @@ def _policy_command(action, dask: str | None):
     except SweepInterrupted:
         errors.print("Interrupted. Run the same command again to resume.")
         raise typer.Exit(code=130) from None
+
+
+@app.command()
+def viz(
+    port: Annotated[int, typer.Option(min=1024, max=65535, help="Port to serve on, on 127.0.0.1")] = 8765,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab")] = False,
+) -> None:
+    """Serve the browser view (viz/app.py) on http://127.0.0.1:PORT until Ctrl-C."""
+    from viz.assets import fill
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((VIZ_HOST, port))
+        except OSError:
+            raise _fail(f"--port {port}: already in use on {VIZ_HOST}; allowed: a free port from 1024 to 65535") from None
+    try:
+        # Solara serves its front-end files from this cache: these machines cannot reach its CDN.
+        cache = fill(quiet=True)
+    except RuntimeError as err:
+        raise _fail(f"Solara's front-end assets: {err}") from None
+    env = {
+        **os.environ,
+        "SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache),
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # no phoning home from an offline machine
+    }
+    command = [sys.executable, "-m", "solara", "run", "viz.app", "--host", VIZ_HOST, "--port", str(port), "--production"]
+    command.append("--open" if open_browser else "--no-open")
+    console.print(f"PeakData browser view: http://{VIZ_HOST}:{port}  (Ctrl-C stops it)")
+    try:
+        code = subprocess.call(command, env=env, cwd=ROOT)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
 
 
 def _summary_table(summary: dict) -> Table:
