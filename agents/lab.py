@@ -305,7 +305,7 @@ class ClosedLab(Lab):
             return
         budget = EXCLUSIVE_BUDGET_SHARE * self.data_budget_usd(plan)
         best = None
-        for publisher in market.publishers:
+        for publisher in market.web.publishers:
             deal = publisher.best_exclusive_deal(budget)
             if deal is not None and (best is None or deal[1] > best[2]):
                 best = (publisher, deal[0], deal[1])

@@ -26,14 +26,17 @@ def least_cost_fill(
     need = target_quality_tokens
     budget = budget_usd
     cost_per_quality = usd_per_token / np.maximum(quality, 1e-12)
-    for i in np.lexsort((-quality, cost_per_quality)):
+    order = np.lexsort((-quality, cost_per_quality)).tolist()
+    # Plain floats: the same IEEE arithmetic as numpy scalars, at a fraction of the cost per offer.
+    available_tokens, quality, usd_per_token = available_tokens.tolist(), quality.tolist(), usd_per_token.tolist()
+    for i in order:
         if need <= 0.0:
             break
         if available_tokens[i] <= 0.0 or quality[i] <= 0.0:
             continue
         tokens = min(available_tokens[i], need / quality[i])
         if usd_per_token[i] > 0.0:
-            tokens = min(tokens, float(budget) / float(usd_per_token[i]))
+            tokens = min(tokens, float(budget) / usd_per_token[i])
         if tokens <= 0.0:
             continue
         taken[i] = tokens

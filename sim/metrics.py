@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import mesa
 import numpy as np
 import pandas as pd
 
@@ -52,6 +53,24 @@ def reporters() -> dict[str, Any]:
     return {name: (lambda m, name=name: m.metrics[name]) for name in MONTHLY_SERIES}
 
 
+class MonthlyCollector(mesa.DataCollector):
+    """Mesa's DataCollector with the `reporters()`, collected without a deep copy per value.
+
+    The model measures each month once into `model.metrics`, plain numbers that nothing mutates
+    later, so collecting is appending them. `model_vars` and `_collection_steps` are kept as Mesa
+    keeps them, for `batch_run` and `get_model_vars_dataframe`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters=reporters())
+
+    def collect(self, model: DataMarketModel) -> None:
+        self._collection_steps.append(model.time)
+        metrics = model.metrics
+        for name, values in self.model_vars.items():
+            values.append(metrics[name])
+
+
 def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill: float) -> dict[str, float]:
     """Measure the market this month."""
     by_source = {s: 0.0 for s in Source}
@@ -59,17 +78,15 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         for source, tokens in lab.deployed.tokens_by_source.items():
             by_source[source] += tokens
     total = sum(by_source.values())
-    raw = human = ai = opted = opted_head = raw_head = exclusive = 0.0
-    for p in model.publishers:
-        tokens = p.raw_tokens
-        raw += tokens.sum()
-        human += p.human_tokens.sum()
-        ai += p.ai_tokens.sum()
-        restricted = ~p.crawlable() & (p.licensee < 0)
-        opted += tokens[restricted].sum()
-        opted_head += tokens[restricted & p.head].sum()
-        raw_head += tokens[p.head].sum()
-        exclusive += tokens[p.licensee >= 0].sum()
+    web = model.web
+    tokens = web.human_tokens + web.ai_tokens
+    restricted = ~web.access().crawl & (web.licensee < 0)
+    raw = _total(web.tier_sums(tokens))
+    ai = _total(web.tier_sums(web.ai_tokens))
+    opted = _total(web.tier_sums(tokens, restricted))
+    opted_head = _total(web.tier_sums(tokens, restricted & web.head))
+    raw_head = _total(web.tier_sums(tokens, web.head))
+    exclusive = _total(web.tier_sums(tokens, web.licensee >= 0))
     brokers = model.brokers
     supply = np.concatenate([b.available_tokens() for b in brokers]) if brokers else np.zeros(1)
     prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
@@ -107,6 +124,14 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "alliance_pool_tokens": model.alliance.pool_tokens,
         "hhi": model.hhi,
     }
+
+
+def _total(tier_sums: list[float]) -> float:
+    """Tier by tier, in order (Python's sum() of floats would round differently)."""
+    total = 0.0
+    for tokens in tier_sums:
+        total += tokens
+    return total
 
 
 def timeseries(model: DataMarketModel) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from mesa.agent import AgentSet
 
 from agents import ClosedLab, DataAlliance, DataBroker, OpenLab, Publisher, Regulator, SyntheticGenerator
 from agents.offers import Source
-from agents.publisher import NOBODY, TIERS
+from agents.publisher import NOBODY, TIERS, Web
 from agents.regulator import Policy
 from sim import economics, metrics, scaling
 from sim.params import MarketParams
@@ -61,6 +61,7 @@ class DataMarketModel(mesa.Model):
         self._advance_clock()
         self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
 
+        self.web = Web(self)
         self.regulator = Regulator(self)
         self._create_publishers()
         private = self.params.uncertainties.private_text_tokens
@@ -86,7 +87,7 @@ class DataMarketModel(mesa.Model):
             lab.train()
         self._update_market_shares()
         self._observe_market()
-        self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters())
+        self.datacollector = metrics.MonthlyCollector()
 
     # --- one month ------------------------------------------------------------------------
 
@@ -95,8 +96,8 @@ class DataMarketModel(mesa.Model):
         self._advance_clock()
         self._observe_market()
         self.regulator.apply_policies()
-        self.publishers.do("produce")
-        self.publishers.do("review_access")
+        self.web.produce()
+        self.web.review_access()
         self.brokers.do("source_supply")
         self.alliance.step()
         if self.steps_done % 12 == 0:
@@ -153,7 +154,8 @@ class DataMarketModel(mesa.Model):
         writers = 0.5 * (1.0 + parity)
         self.ai_share_of_new_text = u.ai_text_share_max * self.awareness * writers if self.params.constants.ai_pollution else 0.0
         public_used = sum(lab.deployed.tokens_by_source[Source.PUBLIC] for lab in self.labs)
-        usable = sum(float(p.human_tokens.sum()) * p.usable_share for p in self.publishers)
+        web = self.web
+        usable = sum(tokens * p.usable_share for p, tokens in zip(web.publishers, web.tier_sums(web.human_tokens)))
         self.scraping_pressure = public_used / usable / REFERENCE_SCRAPING_SHARE
 
     def _create_publishers(self) -> None:
@@ -181,7 +183,7 @@ class DataMarketModel(mesa.Model):
 
     @property
     def data_sellers(self) -> Iterable:
-        yield from self.publishers
+        yield from self.web.publishers
         if self.params.constants.private_sourcing:
             yield from self.brokers
             yield self.alliance
@@ -211,7 +213,7 @@ class DataMarketModel(mesa.Model):
 
     def effective_public_tokens(self, lab_id: int) -> float:
         """Usable public tokens a lab may use once (crawlable or exclusively its own)."""
-        return sum(p.effective_public_tokens(lab_id) for p in self.publishers)
+        return self.web.effective_public_tokens(lab_id)
 
     def accessible_effective_stock(self, lab_id: int) -> float:
         """Effective public stock for a lab: usable tokens times the repetition gain it tolerates."""
