@@ -78,15 +78,12 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         for source, tokens in lab.deployed.tokens_by_source.items():
             by_source[source] += tokens
     total = sum(by_source.values())
+    # Shares of the whole web, summed over every domain at once: reporting only, nothing feeds back.
     web = model.web
     tokens = web.human_tokens + web.ai_tokens
     restricted = ~web.access().crawl & (web.licensee < 0)
-    raw = _total(web.tier_sums(tokens))
-    ai = _total(web.tier_sums(web.ai_tokens))
-    opted = _total(web.tier_sums(tokens, restricted))
-    opted_head = _total(web.tier_sums(tokens, restricted & web.head))
-    raw_head = _total(web.tier_sums(tokens, web.head))
-    exclusive = _total(web.tier_sums(tokens, web.licensee >= 0))
+    raw, raw_head = tokens.sum(), tokens[web.head].sum()
+    opted, opted_head = tokens[restricted].sum(), tokens[restricted & web.head].sum()
     brokers = model.brokers
     supply = np.concatenate([b.available_tokens() for b in brokers]) if brokers else np.zeros(1)
     prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
@@ -101,8 +98,8 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "synthetic_share": by_source[Source.SYNTHETIC] / total if total else 0.0,
         "opted_out_share": opted / raw,
         "opted_out_share_head": opted_head / raw_head if raw_head else 0.0,
-        "exclusive_share": exclusive / raw,
-        "ai_pollution_share": ai / raw,
+        "exclusive_share": tokens[web.licensee >= 0].sum() / raw,
+        "ai_pollution_share": web.ai_tokens.sum() / raw,
         "ai_share_new_text": model.ai_share_of_new_text,
         "consented_share": economics.consented_share(
             model.params.uncertainties.max_consented_share, model.policy.privacy_strictness
@@ -124,14 +121,6 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "alliance_pool_tokens": model.alliance.pool_tokens,
         "hhi": model.hhi,
     }
-
-
-def _total(tier_sums: list[float]) -> float:
-    """Tier by tier, in order (Python's sum() of floats would round differently)."""
-    total = 0.0
-    for tokens in tier_sums:
-        total += tokens
-    return total
 
 
 def timeseries(model: DataMarketModel) -> pd.DataFrame:
