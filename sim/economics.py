@@ -9,6 +9,8 @@ import numpy as np
 
 from sim.scaling import effective_tokens
 
+ArrayOrFloat = np.ndarray | float
+
 
 def least_cost_fill(
     available_tokens: np.ndarray,
@@ -73,10 +75,15 @@ def dataset_effective_tokens(
     return min(value, seen_tokens)
 
 
-def adjust_price(price_usd: float, demanded_tokens: float, supplied_tokens: float, floor_usd: float, speed: float) -> float:
-    """Walrasian tatonnement: the price moves with excess demand, never below the seller's cost."""
-    excess = (demanded_tokens - supplied_tokens) / max(supplied_tokens, demanded_tokens, 1.0)
-    return max(floor_usd, price_usd * float(np.exp(speed * excess)))
+def adjust_price(
+    price_usd: ArrayOrFloat, demanded_tokens: ArrayOrFloat, supplied_tokens: ArrayOrFloat, floor_usd: ArrayOrFloat, speed: float
+) -> ArrayOrFloat:
+    """Walrasian tatonnement: the price moves with excess demand, never below the seller's cost.
+
+    Element by element when given arrays (one price per tier).
+    """
+    excess = (demanded_tokens - supplied_tokens) / np.maximum(np.maximum(supplied_tokens, demanded_tokens), 1.0)
+    return np.maximum(floor_usd, price_usd * np.exp(speed * excess))
 
 
 def market_shares(losses: np.ndarray, reach: np.ndarray, temperature: float) -> np.ndarray:

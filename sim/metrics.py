@@ -105,7 +105,9 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
             model.params.uncertainties.max_consented_share, model.policy.privacy_strictness
         ),
         "privacy_strictness": model.policy.privacy_strictness,
-        "private_price_usd_per_token": float(np.average(prices, weights=supply)) if supply.sum() > 0 else float(prices.mean()),
+        "private_price_usd_per_token": float((prices * supply).sum() / supply.sum())
+        if supply.sum() > 0
+        else float(prices.mean()),
         "broker_volume_tokens": float(sum(b.sold_last_month for b in brokers)),
         "frontier_compute_flop": frontier.compute_flop,
         "frontier_params": frontier.params,
