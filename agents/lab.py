@@ -126,7 +126,7 @@ class Lab(mesa.Agent):
         offers: list[Offer] = []
         for seller in market.data_sellers:
             offers.extend(seller.offers_to(self.unique_id))
-        for generator in market.generators:
+        for generator in market.generator_list:
             offers.extend(generator.offers_to(self.unique_id, plan.target_loss))
         offers.extend(self.own_offers())
         return offers

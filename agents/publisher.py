@@ -210,7 +210,8 @@ class Web:
     def __init__(self, model: mesa.Model) -> None:
         self.model = model
         self.publishers: list[Publisher] = []
-        self.starts = np.zeros(0, dtype=np.intp)
+        self.starts = np.zeros(0, dtype=np.intp)  # first domain of each tier
+        self.bounds: list[tuple[int, int]] = []  # (first, last + 1) domain of each tier
         for name, dtype in _DOMAIN_ARRAYS.items():
             setattr(self, name, np.zeros(0, dtype=dtype))
         self._access: Access | None = None
@@ -238,7 +239,8 @@ class Web:
         self.publishers.append(publisher)
         self.starts = np.append(self.starts, self.human_tokens.size - n)
         ends = [*self.starts[1:].tolist(), self.human_tokens.size]
-        for index, (p, start, end) in enumerate(zip(self.publishers, self.starts.tolist(), ends)):
+        self.bounds = list(zip(self.starts.tolist(), ends))
+        for index, (p, (start, end)) in enumerate(zip(self.publishers, self.bounds)):
             p.tier_index, p.domains = index, slice(start, end)
             for name in _PUBLISHER_ARRAYS:
                 setattr(p, name, getattr(self, name)[start:end])
@@ -342,9 +344,10 @@ class Web:
         would get from its own arrays.
         """
         if mask is None:
-            starts, ends = self.starts.tolist(), [*self.starts[1:].tolist(), values.size]
+            bounds = self.bounds
         else:
             values = values[mask]
             ends = np.cumsum(np.add.reduceat(mask, self.starts, dtype=np.intp)).tolist()
-            starts = [0, *ends[:-1]]
-        return [float(values[start:end].sum()) if end > start else 0.0 for start, end in zip(starts, ends)]
+            bounds = zip([0, *ends[:-1]], ends)
+        add = np.add.reduce  # what ndarray.sum calls, without its wrapper
+        return [float(add(values[start:end])) if end > start else 0.0 for start, end in bounds]

@@ -74,7 +74,7 @@ class MonthlyCollector(mesa.DataCollector):
 def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill: float) -> dict[str, float]:
     """Measure the market this month."""
     by_source = {s: 0.0 for s in Source}
-    for lab in model.labs:
+    for lab in model.lab_list:
         for source, tokens in lab.deployed.tokens_by_source.items():
             by_source[source] += tokens
     total = sum(by_source.values())
@@ -84,7 +84,7 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
     restricted = ~web.access().crawl & (web.licensee < 0)
     raw, raw_head = tokens.sum(), tokens[web.head].sum()
     opted, opted_head = tokens[restricted].sum(), tokens[restricted & web.head].sum()
-    brokers = model.brokers
+    brokers = model.broker_list
     supply = np.concatenate([b.available_tokens() for b in brokers]) if brokers else np.zeros(1)
     prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
     frontier = model.frontier.deployed
@@ -114,7 +114,7 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "frontier_tokens": frontier.tokens,
         "frontier_k": frontier.k,
         "frontier_loss": frontier.loss,
-        "best_loss": min(lab.deployed.loss for lab in model.labs),
+        "best_loss": min(lab.deployed.loss for lab in model.lab_list),
         "privacy_incidents": model.incidents_month,
         "privacy_incidents_total": model.incidents_total,
         "privacy_fines_usd_total": float(sum(b.fines_usd for b in brokers)),
