@@ -215,7 +215,6 @@ class Web:
         for name, dtype in _DOMAIN_ARRAYS.items():
             setattr(self, name, np.zeros(0, dtype=dtype))
         self._access: Access | None = None
-        self._access_policy: tuple | None = None
 
     def add(self, publisher: Publisher, raw_tokens: np.ndarray, head_size_tokens: float, opts_in: np.ndarray) -> None:
         """Append a tier's domains, then point every publisher at its slice of the new arrays."""
@@ -240,6 +239,7 @@ class Web:
         self.starts = np.append(self.starts, self.human_tokens.size - n)
         ends = [*self.starts[1:].tolist(), self.human_tokens.size]
         self.bounds = list(zip(self.starts.tolist(), ends))
+        self.sizes = np.diff(self.starts, append=self.human_tokens.size)
         for index, (p, (start, end)) in enumerate(zip(self.publishers, self.bounds)):
             p.tier_index, p.domains = index, slice(start, end)
             for name in _PUBLISHER_ARRAYS:
@@ -247,7 +247,7 @@ class Web:
         self.changed()
 
     def changed(self) -> None:
-        """Forget what labs could use: a domain's text or access state has changed."""
+        """Forget what labs could use: a domain's text or access state, or the policy, has changed."""
         self._access = None
 
     # --- the month, for every domain at once --------------------------------------------------
@@ -274,7 +274,7 @@ class Web:
             return
         exposed = ~self.opted_out & ~self.paid & (self.licensee == NOBODY) & ~self.commons
         # A tier with no exposed domain draws no random numbers, as if it had not looked.
-        reviewing = np.repeat(np.logical_or.reduceat(exposed, self.starts), np.diff(self.starts, append=exposed.size))
+        reviewing = np.repeat(np.logical_or.reduceat(exposed, self.starts), self.sizes)
         if not reviewing.any():
             return
         hazard = economics.opt_out_hazard(
@@ -304,11 +304,9 @@ class Web:
         return open_ | self.commons  # released public data is open to all
 
     def access(self) -> Access:
-        """What labs may use of each tier now; measured again only after a change."""
-        policy = self.model.policy
-        key = (policy.opt_out_regime, policy.licensing_mandate, policy.synthetic_labelling)
-        if self._access is None or key != self._access_policy:
-            self._access, self._access_policy = self._measure_access(), key
+        """What labs may use of each tier now; measured again only after a change (see `changed`)."""
+        if self._access is None:
+            self._access = self._measure_access()
         return self._access
 
     def _measure_access(self) -> Access:
