@@ -69,6 +69,7 @@ class Publisher(mesa.Agent):
         # Running totals for the conservation check: the pool is what it started with plus what was written.
         self.initial_tokens = float(raw_tokens.sum())
         self.written_tokens = 0.0
+        self._offers_made_for: Access | None = None
         # Sets human_tokens, ai_tokens, head, size_weight, opted_out, licensee, paid, opts_in and domains.
         model.web.add(self, raw_tokens, head_size_tokens, opts_in)
 
@@ -116,29 +117,27 @@ class Publisher(mesa.Agent):
 
     def offers_to(self, lab_id: int) -> list[Offer]:
         """Free crawl of the open commons, the lab's own exclusive domains, and paid licences."""
-        market = self.model
         access = self._access()
-        tier, q = self.tier_index, self.usable_share
-        offers = [Offer(self, Source.PUBLIC, self.tier.name, access.human_open[tier] * q, 1.0, 0.0)]
-        if not market.policy.synthetic_labelling:
-            offers.append(
-                Offer(
-                    self,
-                    Source.PUBLIC,
-                    self.tier.name,
-                    access.ai_open[tier] * q,
-                    market.params.uncertainties.pollution_value,
-                    0.0,
-                    ai_generated=True,
-                )
-            )
-        if lab_id in access.holders[tier]:
-            own = self.licensee == lab_id
-            offers.append(Offer(self, Source.LICENSED, self.tier.name, float(self.human_tokens[own].sum()) * q, 1.0, 0.0))
-        licensable = access.licensable[tier] * q
-        if licensable > 0.0:
-            offers.append(Offer(self, Source.LICENSED, self.tier.name, licensable, 1.0, self.tier.licence_usd_per_token))
-        return offers
+        crawl, licences = self._common_offers(access)
+        if lab_id not in access.holders[self.tier_index]:
+            return crawl + licences
+        own = float(self.human_tokens[self.licensee == lab_id].sum()) * self.usable_share
+        return [*crawl, Offer(self, Source.LICENSED, self.tier.name, own, 1.0, 0.0), *licences]
+
+    def _common_offers(self, access: Access) -> tuple[list[Offer], list[Offer]]:
+        """The crawl and licence offers every lab gets, made once per measure of access."""
+        if self._offers_made_for is not access:
+            market = self.model
+            tier, q = self.tier_index, self.usable_share
+            crawl = [Offer(self, Source.PUBLIC, self.tier.name, access.human_open[tier] * q, 1.0, 0.0)]
+            if not market.policy.synthetic_labelling:
+                pollution_value = market.params.uncertainties.pollution_value
+                crawl.append(Offer(self, Source.PUBLIC, self.tier.name, access.ai_open[tier] * q, pollution_value, 0.0, True))
+            licensable = access.licensable[tier] * q
+            licence = Offer(self, Source.LICENSED, self.tier.name, licensable, 1.0, self.tier.licence_usd_per_token)
+            self._offers = (crawl, [licence] if licensable > 0.0 else [])
+            self._offers_made_for = access
+        return self._offers
 
     # --- measurements ----------------------------------------------------------------------
 
@@ -317,13 +316,16 @@ class Web:
         holders: list[set[int]] = [set() for _ in self.publishers]
         for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
             holders[tier].add(int(lab_id))
+        open_ = self.masked_bounds(crawl)
+        human, ai = self.human_tokens[crawl], self.ai_tokens[crawl]
+        licensable = ~crawl & (self.licensee == NOBODY)
         return Access(
             crawl=crawl,
             ai_value=ai_value,
-            human_open=self.tier_sums(self.human_tokens, crawl),
-            ai_open=self.tier_sums(self.ai_tokens, crawl),
-            licensable=self.tier_sums(self.human_tokens, ~crawl & (self.licensee == NOBODY)),
-            effective_open=self.tier_sums(self.human_tokens + ai_value * self.ai_tokens, crawl),
+            human_open=self.tier_sums(human, open_),
+            ai_open=self.tier_sums(ai, open_),
+            licensable=self.tier_sums(self.human_tokens[licensable], self.masked_bounds(licensable)),
+            effective_open=self.tier_sums(human + ai_value * ai, open_),
             holders=holders,
             usable_shares=[p.usable_share for p in self.publishers],
         )
@@ -335,17 +337,16 @@ class Web:
             return sum(p.effective_public_tokens(lab_id) for p in self.publishers)
         return access.common_effective_tokens
 
-    def tier_sums(self, values: np.ndarray, mask: np.ndarray | None = None) -> list[float]:
-        """Per tier, the sum of `values` over the domains in `mask` (all if None).
+    def tier_sums(self, values: np.ndarray, bounds: list[tuple[int, int]] | None = None) -> list[float]:
+        """Per tier, the sum of its stretch of `values` (all domains, or `masked_bounds` of a mask).
 
-        Each tier's sum is numpy's pairwise sum of that tier's elements alone, exactly what the tier
-        would get from its own arrays.
+        Each is numpy's pairwise sum of that tier's elements alone, exactly what the tier would get
+        from its own arrays.
         """
-        if mask is None:
-            bounds = self.bounds
-        else:
-            values = values[mask]
-            ends = np.cumsum(np.add.reduceat(mask, self.starts, dtype=np.intp)).tolist()
-            bounds = zip([0, *ends[:-1]], ends)
         add = np.add.reduce  # what ndarray.sum calls, without its wrapper
-        return [float(add(values[start:end])) if end > start else 0.0 for start, end in bounds]
+        return [float(add(values[start:end])) if end > start else 0.0 for start, end in bounds or self.bounds]
+
+    def masked_bounds(self, mask: np.ndarray) -> list[tuple[int, int]]:
+        """Where each tier's domains in `mask` lie in `values[mask]`."""
+        ends = np.cumsum(np.add.reduceat(mask, self.starts, dtype=np.intp)).tolist()
+        return list(zip([0, *ends[:-1]], ends))
