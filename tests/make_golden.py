@@ -19,29 +19,11 @@ from typing import Any
 import pandas as pd
 
 from sim import DataMarketModel, MarketParams, run_summary, timeseries
-from sim.params import DEFAULT_LABS
+from sim.params import replicated_labs
 
 DATA = Path(__file__).resolve().parent / "data"
 TIMESERIES_FILE = DATA / "golden_timeseries.parquet"
 SUMMARY_FILE = DATA / "golden_summary.json"
-
-
-def _many_labs(n: int) -> tuple:
-    """n labs: the default six, repeated with smaller budgets and shifted cadences."""
-    labs = []
-    for i in range(n):
-        spec = DEFAULT_LABS[i % len(DEFAULT_LABS)]
-        copy = i // len(DEFAULT_LABS)
-        labs.append(
-            spec.model_copy(
-                update={
-                    "name": f"{spec.name} {copy}",
-                    "compute_share": spec.compute_share / (1 + copy),
-                    "cadence_months": min(60, spec.cadence_months + copy),
-                }
-            )
-        )
-    return tuple(labs)
 
 
 def _policies() -> MarketParams:
@@ -66,7 +48,7 @@ CASES: dict[str, Callable[[], tuple[MarketParams, int]]] = {
     "strict_privacy": lambda: (MarketParams().with_overrides(privacy_strictness=0.9), 3),
     "overtrain_5x_from_2025": lambda: (MarketParams().with_overrides(override_k=5.0, override_k_from_year=2025), 4),
     "many_labs_short": lambda: (
-        MarketParams().with_overrides(n_publishers=2000, end="2030-12").model_copy(update={"labs": _many_labs(24)}),
+        MarketParams().with_overrides(n_publishers=2000, end="2030-12").model_copy(update={"labs": replicated_labs(24)}),
         5,
     ),
     "policies_on": lambda: (_policies(), 6),
