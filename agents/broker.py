@@ -57,6 +57,8 @@ class DataBroker(mesa.Agent):
         self.incidents = 0
         self.fines_usd = 0.0
         self.revenue_usd = 0.0
+        self._offers: list[Offer] | None = None  # the open offers, until supply or prices change
+        self._offers_strictness = 0.0
 
     # --- what labs can get -----------------------------------------------------------------
 
@@ -72,16 +74,30 @@ class DataBroker(mesa.Agent):
 
     def offers_to(self, lab_id: int) -> list[Offer]:
         """Licences on the open inventory, and the lab's own exclusive holdings (already paid for)."""
-        available, quality, price = self.available_tokens().tolist(), self.quality.tolist(), self.price_usd.tolist()
         own = self.exclusive_to.get(lab_id)
-        own = own.tolist() if own is not None else [0.0] * len(PRIVATE_TIERS)
+        if own is None:
+            return self._open_offers()
+        available, quality, price = self.available_tokens().tolist(), self.quality.tolist(), self.price_usd.tolist()
         offers = []
-        for i, tier in enumerate(PRIVATE_TIERS):
+        for i, (tier, own_tokens) in enumerate(zip(PRIVATE_TIERS, own.tolist())):
             if available[i] > 0.0:
                 offers.append(Offer(self, Source.BROKER, tier.name, available[i], quality[i], price[i]))
-            if own[i] > 0.0:
-                offers.append(Offer(self, Source.BROKER, tier.name, own[i], quality[i], 0.0))
+            if own_tokens > 0.0:
+                offers.append(Offer(self, Source.BROKER, tier.name, own_tokens, quality[i], 0.0))
         return offers
+
+    def _open_offers(self) -> list[Offer]:
+        """Licences on the open inventory: made again only after supply, prices or privacy change."""
+        strictness = self.model.policy.privacy_strictness
+        if self._offers is None or strictness != self._offers_strictness:
+            available, quality, price = self.available_tokens().tolist(), self.quality.tolist(), self.price_usd.tolist()
+            self._offers = [
+                Offer(self, Source.BROKER, tier.name, available[i], quality[i], price[i])
+                for i, tier in enumerate(PRIVATE_TIERS)
+                if available[i] > 0.0
+            ]
+            self._offers_strictness = strictness
+        return self._offers
 
     def floor_usd(self) -> np.ndarray:
         """Marginal cost: what the holder is paid plus compliance, which rises with strictness."""
@@ -100,6 +116,7 @@ class DataBroker(mesa.Agent):
         self.months_since_sale[i] = 0
         if exclusive:
             self.exclusive_to.setdefault(lab_id, np.zeros(len(PRIVATE_TIERS)))[i] += tokens
+            self._offers = None
         self.revenue_usd += cost
         return cost
 
@@ -110,6 +127,7 @@ class DataBroker(mesa.Agent):
         profitable = self.price_usd > self.floor_usd()
         grow = active & profitable
         self.acquired_fraction[grow] = np.minimum(1.0, self.acquired_fraction[grow] + 0.03)
+        self._offers = None
 
     def adjust_prices(self) -> None:
         """Move each tier's price with its excess demand, then settle incidents for the month."""
@@ -117,6 +135,7 @@ class DataBroker(mesa.Agent):
         floor = self.floor_usd()
         supplied = np.where(self.demanded_month > 0, self.sold_month, self.available_tokens())
         self.price_usd = economics.adjust_price(self.price_usd, self.demanded_month, supplied, floor, speed)
+        self._offers = None
         self.sold_last_month = float(self.sold_month.sum())
         self._risk_incidents(self.sold_last_month)
         self.sold_month[:] = 0.0
