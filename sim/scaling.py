@@ -62,6 +62,7 @@ def effective_tokens(unique_tokens: np.ndarray | float, epochs: np.ndarray | flo
     return unique_tokens * gain
 
 
+@functools.cache  # a run asks for the same few values every month
 def repetition_gain(epochs: float) -> float:
     """Effective tokens per unique token after `epochs` passes (4 epochs -> 3.73)."""
     return float(effective_tokens(1.0, epochs))
