@@ -29,8 +29,9 @@ def least_cost_fill(
     taken = [0.0] * len(quality)
     need = target_quality_tokens
     budget = budget_usd
-    # sorted() is stable, as np.lexsort is: equal offers keep their order.
-    order = sorted(range(len(quality)), key=lambda i: (usd_per_token[i] / max(quality[i], 1e-12), -quality[i]))
+    # Cheapest per quality first, then best quality; sorted() is stable, as np.lexsort is.
+    keys = [(usd / (q if q > 1e-12 else 1e-12), -q) for usd, q in zip(usd_per_token, quality)]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
     for i in order:
         if need <= 0.0:
             break
