@@ -51,7 +51,7 @@ class DataAlliance(mesa.Agent):
         self.pool_tokens = min(cap, self.pool_tokens + budget / ACQUISITION_USD_PER_TOKEN)
 
     def _found(self) -> None:
-        founder = max(self.model.labs, key=lambda lab: (lab.kind == "closed", lab.spec.compute_share))
+        founder = max(self.model.lab_list, key=lambda lab: (lab.kind == "closed", lab.spec.compute_share))
         self.founder = founder.unique_id
         self.join(founder)
 

@@ -35,6 +35,7 @@ ACQUISITION_COST_SHARE = 0.3  # share of the opening price paid to the data hold
 COMPLIANCE_USD_PER_TOKEN = 2e-5  # de-identification and legal review at zero strictness
 FINE_USD_PER_INCIDENT = 1e8  # at full strictness; GDPR-scale fines
 TIER_INDEX = {t.name: i for i, t in enumerate(PRIVATE_TIERS)}
+LIST_USD_PER_TOKEN = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])
 
 
 class DataBroker(mesa.Agent):
@@ -56,6 +57,8 @@ class DataBroker(mesa.Agent):
         self.incidents = 0
         self.fines_usd = 0.0
         self.revenue_usd = 0.0
+        self._offers: list[Offer] | None = None  # the open offers, until supply or prices change
+        self._offers_strictness = 0.0
 
     # --- what labs can get -----------------------------------------------------------------
 
@@ -64,28 +67,42 @@ class DataBroker(mesa.Agent):
         consented = economics.consented_share(
             self.model.params.uncertainties.max_consented_share, self.model.policy.privacy_strictness
         )
-        exclusive = sum(self.exclusive_to.values(), np.zeros(len(PRIVATE_TIERS)))
-        return np.maximum(self.holder_tokens * consented * self.acquired_fraction - exclusive, 0.0)
+        supply = self.holder_tokens * consented * self.acquired_fraction
+        if self.exclusive_to:
+            supply -= sum(self.exclusive_to.values(), np.zeros(len(PRIVATE_TIERS)))
+        return np.maximum(supply, 0.0)
 
     def offers_to(self, lab_id: int) -> list[Offer]:
         """Licences on the open inventory, and the lab's own exclusive holdings (already paid for)."""
-        available = self.available_tokens()
         own = self.exclusive_to.get(lab_id)
+        if own is None:
+            return self._open_offers()
+        available, quality, price = self.available_tokens().tolist(), self.quality.tolist(), self.price_usd.tolist()
         offers = []
-        for i, tier in enumerate(PRIVATE_TIERS):
+        for i, (tier, own_tokens) in enumerate(zip(PRIVATE_TIERS, own.tolist())):
             if available[i] > 0.0:
-                offers.append(
-                    Offer(self, Source.BROKER, tier.name, float(available[i]), float(self.quality[i]), float(self.price_usd[i]))
-                )
-            if own is not None and own[i] > 0.0:
-                offers.append(Offer(self, Source.BROKER, tier.name, float(own[i]), float(self.quality[i]), 0.0))
+                offers.append(Offer(self, Source.BROKER, tier.name, available[i], quality[i], price[i]))
+            if own_tokens > 0.0:
+                offers.append(Offer(self, Source.BROKER, tier.name, own_tokens, quality[i], 0.0))
         return offers
+
+    def _open_offers(self) -> list[Offer]:
+        """Licences on the open inventory: made again only after supply, prices or privacy change."""
+        strictness = self.model.policy.privacy_strictness
+        if self._offers is None or strictness != self._offers_strictness:
+            available, quality, price = self.available_tokens().tolist(), self.quality.tolist(), self.price_usd.tolist()
+            self._offers = [
+                Offer(self, Source.BROKER, tier.name, available[i], quality[i], price[i])
+                for i, tier in enumerate(PRIVATE_TIERS)
+                if available[i] > 0.0
+            ]
+            self._offers_strictness = strictness
+        return self._offers
 
     def floor_usd(self) -> np.ndarray:
         """Marginal cost: what the holder is paid plus compliance, which rises with strictness."""
-        list_price = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])
         compliance = COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * self.model.policy.privacy_strictness)
-        return (ACQUISITION_COST_SHARE * list_price + compliance) * (1.0 + self.safeguard)
+        return (ACQUISITION_COST_SHARE * LIST_USD_PER_TOKEN + compliance) * (1.0 + self.safeguard)
 
     # --- decisions -------------------------------------------------------------------------
 
@@ -99,6 +116,7 @@ class DataBroker(mesa.Agent):
         self.months_since_sale[i] = 0
         if exclusive:
             self.exclusive_to.setdefault(lab_id, np.zeros(len(PRIVATE_TIERS)))[i] += tokens
+            self._offers = None
         self.revenue_usd += cost
         return cost
 
@@ -109,15 +127,15 @@ class DataBroker(mesa.Agent):
         profitable = self.price_usd > self.floor_usd()
         grow = active & profitable
         self.acquired_fraction[grow] = np.minimum(1.0, self.acquired_fraction[grow] + 0.03)
+        self._offers = None
 
     def adjust_prices(self) -> None:
         """Move each tier's price with its excess demand, then settle incidents for the month."""
         speed = self.model.params.constants.price_adjustment_speed
         floor = self.floor_usd()
-        available = self.available_tokens()
-        for i in range(self.price_usd.size):
-            supplied = self.sold_month[i] if self.demanded_month[i] > 0 else available[i]
-            self.price_usd[i] = economics.adjust_price(self.price_usd[i], self.demanded_month[i], supplied, floor[i], speed)
+        supplied = np.where(self.demanded_month > 0, self.sold_month, self.available_tokens())
+        self.price_usd = economics.adjust_price(self.price_usd, self.demanded_month, supplied, floor, speed)
+        self._offers = None
         self.sold_last_month = float(self.sold_month.sum())
         self._risk_incidents(self.sold_last_month)
         self.sold_month[:] = 0.0

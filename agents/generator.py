@@ -33,7 +33,7 @@ class SyntheticGenerator(mesa.Agent):
         """Pick the usable model with the lowest cost per unit of quality."""
         market = self.model
         best, best_score = None, np.inf
-        for lab in market.labs:
+        for lab in market.lab_list:
             if lab.deployed is None:
                 continue
             markup = 1.0 if lab.kind == "open" else CLOSED_LICENCE_MARKUP

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import mesa
@@ -26,7 +27,7 @@ class RunPlan:
     params: float
     tokens: float  # tokens seen in training, D in C = 6 N D
 
-    @property
+    @functools.cached_property
     def target_loss(self) -> float:
         return float(scaling.loss(self.params, self.tokens))
 
@@ -128,7 +129,7 @@ class Lab(mesa.Agent):
         offers: list[Offer] = []
         for seller in market.data_sellers:
             offers.extend(seller.offers_to(self.unique_id))
-        for generator in market.generators:
+        for generator in market.generator_list:
             offers.extend(generator.offers_to(self.unique_id, plan.target_loss))
         offers.extend(self.own_offers())
         return offers
@@ -150,15 +151,16 @@ class Lab(mesa.Agent):
         price = np.array([o.usd_per_token for o in offers])
         ai = np.array([o.ai_generated for o in offers])
         free = price <= 0.0
+        paid, human = ~free, ~ai
 
         taken = np.zeros(len(offers))
         taken[free] = economics.least_cost_fill(available[free], quality[free], price[free], plan.tokens, 0.0)
         have = float(taken @ quality)
         paid_target = plan.tokens / max_epochs - have
         budget = self.data_budget_usd(plan)
-        if paid_target > 0.0 and (~free).any():
+        if paid_target > 0.0 and paid.any():
             # Synthetic data beside the real data: past the collapse threshold it stops paying.
-            real = float(taken[~ai] @ quality[~ai])
+            real = float(taken[human] @ quality[human])
             ratio = (
                 constants.collapse_threshold / (1.0 - constants.collapse_threshold)
                 if constants.collapse_regime == "replace"
@@ -167,12 +169,12 @@ class Lab(mesa.Agent):
             capped = available.copy()
             synthetic = np.array([o.source is Source.SYNTHETIC for o in offers])
             capped[synthetic] = np.minimum(available[synthetic], ratio * real / np.maximum(quality[synthetic], 1e-12))
-            taken[~free] = economics.least_cost_fill(capped[~free], quality[~free], price[~free], paid_target, budget)
+            taken[paid] = economics.least_cost_fill(capped[paid], quality[paid], price[paid], paid_target, budget)
         spend = float(taken @ price)
-        bought_quality = float(taken[~free] @ quality[~free])
+        bought_quality = float(taken[paid] @ quality[paid])
         unmet = max(0.0, plan.tokens / max_epochs - float(taken @ quality))
         effective = economics.dataset_effective_tokens(
-            float(taken[~ai] @ quality[~ai]),
+            float(taken[human] @ quality[human]),
             float(taken[ai] @ quality[ai]),
             plan.tokens,
             constants.collapse_regime,
@@ -307,7 +309,7 @@ class ClosedLab(Lab):
             return
         budget = EXCLUSIVE_BUDGET_SHARE * self.data_budget_usd(plan)
         best = None
-        for publisher in market.publishers:
+        for publisher in market.web.publishers:
             deal = publisher.best_exclusive_deal(budget)
             if deal is not None and (best is None or deal[1] > best[2]):
                 best = (publisher, deal[0], deal[1])

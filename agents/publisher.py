@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import mesa
@@ -46,7 +47,8 @@ class Publisher(mesa.Agent):
 
     One agent stands for many domains: each element of its arrays is one domain, so a decision such
     as an opt-out is made per domain but computed in one vectorised pass. A domain is open,
-    opted out (robots.txt / terms of service), or exclusively licensed to one lab.
+    opted out (robots.txt / terms of service), or exclusively licensed to one lab. The arrays are
+    this tier's slice of the `Web`, which runs the month's per-domain work for every tier at once.
     """
 
     def __init__(
@@ -60,51 +62,18 @@ class Publisher(mesa.Agent):
         super().__init__(model)
         self.tier = tier
         self.usable_share = usable_share
-        self.human_tokens = raw_tokens.astype(float)
-        self.ai_tokens = np.zeros_like(self.human_tokens)
-        # Head domains are the largest, most actively maintained ones; smaller sites react less.
-        self.head = raw_tokens >= head_size_tokens
-        self.size_weight = np.minimum(1.0, np.sqrt(raw_tokens / head_size_tokens))
-        self.opted_out = np.zeros(raw_tokens.size, dtype=bool)
-        self.licensee = np.full(raw_tokens.size, NOBODY, dtype=np.int64)
-        self.paid = np.zeros(raw_tokens.size, dtype=bool)
-        # Whether the domain would opt in under an opt-in regime, drawn once per domain.
-        self.opts_in = self.rng.random(raw_tokens.size) > tier.sensitivity
         self.commons = tier is COMMONS_TIER
+        raw_tokens = raw_tokens.astype(float)
+        # Whether the domain would opt in under an opt-in regime, drawn once per domain.
+        opts_in = self.rng.random(raw_tokens.size) > tier.sensitivity
         # Running totals for the conservation check: the pool is what it started with plus what was written.
-        self.initial_tokens = float(self.human_tokens.sum())
+        self.initial_tokens = float(raw_tokens.sum())
         self.written_tokens = 0.0
+        self._offers_made_for: Access | None = None
+        # Sets human_tokens, ai_tokens, head, size_weight, opted_out, licensee, paid, opts_in and domains.
+        model.web.add(self, raw_tokens, head_size_tokens, opts_in)
 
     # --- decisions -------------------------------------------------------------------------
-
-    def produce(self) -> None:
-        """New human text arrives; deployed models add AI-written text beside it."""
-        market = self.model
-        new_human = self.human_tokens * market.human_growth_per_month
-        self.human_tokens += new_human
-        self.written_tokens += float(new_human.sum())
-        share = market.ai_share_of_new_text
-        if share > 0.0:
-            new_ai = new_human * share / (1.0 - share)
-            self.ai_tokens += new_ai
-            self.written_tokens += float(new_ai.sum())
-
-    def review_access(self) -> None:
-        """Unpaid domains restrict AI crawlers when scraping is visible and heavy."""
-        market = self.model
-        if self.commons or not market.params.constants.opt_out_response:
-            return
-        exposed = ~self.opted_out & ~self.paid & (self.licensee == NOBODY)
-        if not exposed.any():
-            return
-        hazard = economics.opt_out_hazard(
-            market.params.uncertainties.opt_out_hazard_per_month,
-            market.awareness,
-            market.scraping_pressure,
-            self.tier.sensitivity,
-            self.size_weight,
-        )
-        self.opted_out |= exposed & (self.rng.random(self.opted_out.size) < hazard)
 
     def license_to(self, tokens: float) -> float:
         """Licence usable tokens non-exclusively, largest closed-off domains first; returns USD."""
@@ -120,7 +89,7 @@ class Publisher(mesa.Agent):
             return None
         usable = self.human_tokens * self.usable_share
         price = usable * self.tier.licence_usd_per_token * self.model.EXCLUSIVE_PREMIUM
-        candidates = np.flatnonzero(self.head & self.crawlable() & (price <= budget_usd))
+        candidates = np.flatnonzero(self.head & self._access().crawl[self.domains] & (price <= budget_usd))
         if candidates.size == 0:
             return None
         best = int(candidates[np.argmax(usable[candidates])])
@@ -130,6 +99,7 @@ class Publisher(mesa.Agent):
         """Grant one lab sole access to a domain; returns the USD it pays."""
         self.licensee[domain] = lab_id
         self.paid[domain] = True
+        self.model.web.changed()
         usable = self.human_tokens[domain] * self.usable_share
         return float(usable * self.tier.licence_usd_per_token * self.model.EXCLUSIVE_PREMIUM)
 
@@ -137,58 +107,246 @@ class Publisher(mesa.Agent):
 
     def crawlable(self) -> np.ndarray:
         """Domains any lab may crawl for free under the regime in force."""
-        if self.commons:
-            return np.ones(self.opted_out.size, dtype=bool)
-        policy = self.model.policy
-        if policy.licensing_mandate and self.tier.copyrighted:
-            return np.zeros(self.opted_out.size, dtype=bool)
-        open_ = self.licensee == NOBODY
-        if policy.opt_out_regime == "robots":
-            open_ &= ~self.opted_out
-        elif policy.opt_out_regime == "opt_in":
-            open_ &= self.opts_in & ~self.opted_out
-        return open_
+        return self.model.web.crawlable()[self.domains]
 
     def _licensable(self) -> np.ndarray:
-        return ~self.crawlable() & (self.licensee == NOBODY)
+        return ~self._access().crawl[self.domains] & (self.licensee == NOBODY)
+
+    def _access(self) -> Access:
+        return self.model.web.access()
 
     def offers_to(self, lab_id: int) -> list[Offer]:
         """Free crawl of the open commons, the lab's own exclusive domains, and paid licences."""
-        market = self.model
-        q = self.usable_share
-        crawl = self.crawlable()
-        own = self.licensee == lab_id
-        human_open = float(self.human_tokens[crawl].sum()) * q
-        offers = [Offer(self, Source.PUBLIC, self.tier.name, human_open, 1.0, 0.0)]
-        if not market.policy.synthetic_labelling:
-            ai_open = float(self.ai_tokens[crawl].sum()) * q
-            offers.append(
-                Offer(
-                    self,
-                    Source.PUBLIC,
-                    self.tier.name,
-                    ai_open,
-                    market.params.uncertainties.pollution_value,
-                    0.0,
-                    ai_generated=True,
-                )
-            )
-        if own.any():
-            offers.append(Offer(self, Source.LICENSED, self.tier.name, float(self.human_tokens[own].sum()) * q, 1.0, 0.0))
-        licensable = float(self.human_tokens[self._licensable()].sum()) * q
-        if licensable > 0.0:
-            offers.append(Offer(self, Source.LICENSED, self.tier.name, licensable, 1.0, self.tier.licence_usd_per_token))
-        return offers
+        access = self._access()
+        crawl, licences = self._common_offers(access)
+        if lab_id not in access.holders[self.tier_index]:
+            return crawl + licences
+        own = float(self.human_tokens[self.licensee == lab_id].sum()) * self.usable_share
+        return [*crawl, Offer(self, Source.LICENSED, self.tier.name, own, 1.0, 0.0), *licences]
+
+    def _common_offers(self, access: Access) -> tuple[list[Offer], list[Offer]]:
+        """The crawl and licence offers every lab gets, made once per measure of access."""
+        if self._offers_made_for is not access:
+            market = self.model
+            tier, q = self.tier_index, self.usable_share
+            crawl = [Offer(self, Source.PUBLIC, self.tier.name, access.human_open[tier] * q, 1.0, 0.0)]
+            if not market.policy.synthetic_labelling:
+                pollution_value = market.params.uncertainties.pollution_value
+                crawl.append(Offer(self, Source.PUBLIC, self.tier.name, access.ai_open[tier] * q, pollution_value, 0.0, True))
+            licensable = access.licensable[tier] * q
+            licence = Offer(self, Source.LICENSED, self.tier.name, licensable, 1.0, self.tier.licence_usd_per_token)
+            self._offers = (crawl, [licence] if licensable > 0.0 else [])
+            self._offers_made_for = access
+        return self._offers
 
     # --- measurements ----------------------------------------------------------------------
 
     def effective_public_tokens(self, lab_id: int) -> float:
         """Usable tokens a lab may crawl or already holds exclusively, AI text at its value."""
-        market = self.model
-        mask = self.crawlable() | (self.licensee == lab_id)
-        ai_value = 0.0 if market.policy.synthetic_labelling else market.params.uncertainties.pollution_value
+        access = self._access()
+        if lab_id not in access.holders[self.tier_index]:
+            return access.effective_open[self.tier_index] * self.usable_share
+        mask = access.crawl[self.domains] | (self.licensee == lab_id)
+        ai_value = access.ai_value
         return float((self.human_tokens[mask] + ai_value * self.ai_tokens[mask]).sum()) * self.usable_share
 
     @property
     def raw_tokens(self) -> np.ndarray:
         return self.human_tokens + self.ai_tokens
+
+
+@dataclass(frozen=True)
+class Access:
+    """What labs may use of each tier, measured once per change in the commons and shared by all labs.
+
+    Per tier (lists indexed like `Web.publishers`), in tokens before the tier's usable share. A lab
+    with exclusive domains in a tier (`holders`) gets its own measure there; every other lab's
+    is the common one.
+    """
+
+    crawl: np.ndarray  # per domain: free for any lab to crawl
+    ai_value: float  # value of an AI-written token to a scraper that cannot filter it
+    human_open: list[float]
+    ai_open: list[float]
+    licensable: list[float]
+    effective_open: list[float]  # human + ai_value * AI tokens, crawlable
+    holders: list[set[int]]
+    usable_shares: list[float]
+
+    @functools.cached_property
+    def common_effective_tokens(self) -> float:
+        """Usable public tokens for a lab with no exclusive domain: the sum Publisher by Publisher."""
+        return sum(tokens * q for tokens, q in zip(self.effective_open, self.usable_shares))
+
+
+# Per-domain arrays of the web, with the dtype of an empty one.
+_DOMAIN_ARRAYS = {
+    "human_tokens": float,
+    "ai_tokens": float,
+    "head": bool,
+    "size_weight": float,
+    "opted_out": bool,
+    "licensee": np.int64,
+    "paid": bool,
+    "opts_in": bool,
+    "sensitivity": float,
+    "copyrighted": bool,
+    "commons": bool,
+}
+# The ones a Publisher sees as its own (views of its slice).
+_PUBLISHER_ARRAYS = ("human_tokens", "ai_tokens", "head", "size_weight", "opted_out", "licensee", "paid", "opts_in")
+
+
+class Web:
+    """Every public domain, tier after tier, in one set of arrays.
+
+    Each Publisher's arrays are views of its tier's slice, so the month's work on every domain
+    (writing, reviewing crawler access) is one vectorised pass however many tiers there are, while
+    each tier still deals with labs as one agent. Sums stay per tier, in the order a tier alone
+    would add them, so results do not depend on how the domains are stored.
+    """
+
+    def __init__(self, model: mesa.Model) -> None:
+        self.model = model
+        self.publishers: list[Publisher] = []
+        self.starts = np.zeros(0, dtype=np.intp)  # first domain of each tier
+        self.bounds: list[tuple[int, int]] = []  # (first, last + 1) domain of each tier
+        for name, dtype in _DOMAIN_ARRAYS.items():
+            setattr(self, name, np.zeros(0, dtype=dtype))
+        self._access: Access | None = None
+
+    def add(self, publisher: Publisher, raw_tokens: np.ndarray, head_size_tokens: float, opts_in: np.ndarray) -> None:
+        """Append a tier's domains, then point every publisher at its slice of the new arrays."""
+        n, tier = raw_tokens.size, publisher.tier
+        new = {
+            "human_tokens": raw_tokens,
+            "ai_tokens": np.zeros(n),
+            # Head domains are the largest, most actively maintained ones; smaller sites react less.
+            "head": raw_tokens >= head_size_tokens,
+            "size_weight": np.minimum(1.0, np.sqrt(raw_tokens / head_size_tokens)),
+            "opted_out": np.zeros(n, dtype=bool),
+            "licensee": np.full(n, NOBODY, dtype=np.int64),
+            "paid": np.zeros(n, dtype=bool),
+            "opts_in": opts_in,
+            "sensitivity": np.full(n, tier.sensitivity),
+            "copyrighted": np.full(n, tier.copyrighted),
+            "commons": np.full(n, publisher.commons),
+        }
+        for name, values in new.items():
+            setattr(self, name, np.concatenate([getattr(self, name), values]))
+        self.publishers.append(publisher)
+        self.starts = np.append(self.starts, self.human_tokens.size - n)
+        ends = [*self.starts[1:].tolist(), self.human_tokens.size]
+        self.bounds = list(zip(self.starts.tolist(), ends))
+        self.sizes = np.diff(self.starts, append=self.human_tokens.size)
+        for index, (p, (start, end)) in enumerate(zip(self.publishers, self.bounds)):
+            p.tier_index, p.domains = index, slice(start, end)
+            for name in _PUBLISHER_ARRAYS:
+                setattr(p, name, getattr(self, name)[start:end])
+        self.changed()
+
+    def changed(self) -> None:
+        """Forget what labs could use: a domain's text or access state, or the policy, has changed."""
+        self._access = None
+
+    # --- the month, for every domain at once --------------------------------------------------
+
+    def produce(self) -> None:
+        """New human text arrives; deployed models add AI-written text beside it."""
+        market = self.model
+        new_human = self.human_tokens * market.human_growth_per_month
+        self.human_tokens += new_human
+        written = new_human
+        share = market.ai_share_of_new_text
+        if share > 0.0:
+            new_ai = new_human * share / (1.0 - share)
+            self.ai_tokens += new_ai
+            written = new_human + new_ai
+        for p, tokens in zip(self.publishers, np.add.reduceat(written, self.starts).tolist()):
+            p.written_tokens += tokens
+        self.changed()
+
+    def review_access(self) -> None:
+        """Unpaid domains restrict AI crawlers when scraping is visible and heavy."""
+        market = self.model
+        if not market.params.constants.opt_out_response:
+            return
+        exposed = ~self.opted_out & ~self.paid & (self.licensee == NOBODY) & ~self.commons
+        # A tier with no exposed domain draws no random numbers, as if it had not looked.
+        reviewing = np.repeat(np.logical_or.reduceat(exposed, self.starts), self.sizes)
+        if not reviewing.any():
+            return
+        hazard = economics.opt_out_hazard(
+            market.params.uncertainties.opt_out_hazard_per_month,
+            market.awareness,
+            market.scraping_pressure,
+            self.sensitivity,
+            self.size_weight,
+        )
+        draws = np.ones(exposed.size)
+        draws[reviewing] = market.rng.random(int(reviewing.sum()))
+        self.opted_out |= exposed & (draws < hazard)
+        self.changed()
+
+    # --- what labs can get -----------------------------------------------------------------
+
+    def crawlable(self) -> np.ndarray:
+        """Domains any lab may crawl for free under the regime in force."""
+        policy = self.model.policy
+        open_ = self.licensee == NOBODY
+        if policy.licensing_mandate:
+            open_ &= ~self.copyrighted
+        if policy.opt_out_regime == "robots":
+            open_ &= ~self.opted_out
+        elif policy.opt_out_regime == "opt_in":
+            open_ &= self.opts_in & ~self.opted_out
+        return open_ | self.commons  # released public data is open to all
+
+    def access(self) -> Access:
+        """What labs may use of each tier now; measured again only after a change (see `changed`)."""
+        if self._access is None:
+            self._access = self._measure_access()
+        return self._access
+
+    def _measure_access(self) -> Access:
+        crawl = self.crawlable()
+        market = self.model
+        ai_value = 0.0 if market.policy.synthetic_labelling else market.params.uncertainties.pollution_value
+        owned = np.flatnonzero(self.licensee != NOBODY)
+        holders: list[set[int]] = [set() for _ in self.publishers]
+        for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
+            holders[tier].add(int(lab_id))
+        open_ = self.masked_bounds(crawl)
+        human, ai = self.human_tokens[crawl], self.ai_tokens[crawl]
+        licensable = ~crawl & (self.licensee == NOBODY)
+        return Access(
+            crawl=crawl,
+            ai_value=ai_value,
+            human_open=self.tier_sums(human, open_),
+            ai_open=self.tier_sums(ai, open_),
+            licensable=self.tier_sums(self.human_tokens[licensable], self.masked_bounds(licensable)),
+            effective_open=self.tier_sums(human + ai_value * ai, open_),
+            holders=holders,
+            usable_shares=[p.usable_share for p in self.publishers],
+        )
+
+    def effective_public_tokens(self, lab_id: int) -> float:
+        """Usable public tokens a lab may use once (crawlable or exclusively its own)."""
+        access = self.access()
+        if any(lab_id in holders for holders in access.holders):
+            return sum(p.effective_public_tokens(lab_id) for p in self.publishers)
+        return access.common_effective_tokens
+
+    def tier_sums(self, values: np.ndarray, bounds: list[tuple[int, int]] | None = None) -> list[float]:
+        """Per tier, the sum of its stretch of `values` (all domains, or `masked_bounds` of a mask).
+
+        Each is numpy's pairwise sum of that tier's elements alone, exactly what the tier would get
+        from its own arrays.
+        """
+        add = np.add.reduce  # what ndarray.sum calls, without its wrapper
+        return [float(add(values[start:end])) if end > start else 0.0 for start, end in bounds or self.bounds]
+
+    def masked_bounds(self, mask: np.ndarray) -> list[tuple[int, int]]:
+        """Where each tier's domains in `mask` lie in `values[mask]`."""
+        ends = np.cumsum(np.add.reduceat(mask, self.starts, dtype=np.intp)).tolist()
+        return list(zip([0, *ends[:-1]], ends))

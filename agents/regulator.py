@@ -15,7 +15,7 @@ TIGHTENING_STEP = 0.1
 
 @dataclass
 class Policy:
-    """The policies in force this month."""
+    """The policies in force this month. Set by the Regulator, which tells the web to measure access again."""
 
     privacy_strictness: float
     opt_out_regime: str
@@ -46,6 +46,7 @@ class Regulator(mesa.Agent):
     def apply_policies(self) -> None:
         """Put this month's levers into force; release the public data commons when it is due."""
         self.policy = self._policy_at(self.model.year)
+        self.model.web.changed()  # the opt-out regime, a licensing mandate or labelling may be in force now
         if not self.commons_released and self.policy.data_commons_tokens > 0.0:
             self._release_commons(self.policy.data_commons_tokens)
 
@@ -63,3 +64,4 @@ class Regulator(mesa.Agent):
             self.extra_strictness = min(1.0, self.extra_strictness + TIGHTENING_STEP)
             self.incident_months.clear()
             self.policy = self._policy_at(year)
+            self.model.web.changed()

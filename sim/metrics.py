@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import mesa
 import numpy as np
 import pandas as pd
 
@@ -52,25 +53,38 @@ def reporters() -> dict[str, Any]:
     return {name: (lambda m, name=name: m.metrics[name]) for name in MONTHLY_SERIES}
 
 
+class MonthlyCollector(mesa.DataCollector):
+    """Mesa's DataCollector with the `reporters()`, collected without a deep copy per value.
+
+    The model measures each month once into `model.metrics`, plain numbers that nothing mutates
+    later, so collecting is appending them. `model_vars` and `_collection_steps` are kept as Mesa
+    keeps them, for `batch_run` and `get_model_vars_dataframe`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters=reporters())
+
+    def collect(self, model: DataMarketModel) -> None:
+        self._collection_steps.append(model.time)
+        metrics = model.metrics
+        for name, values in self.model_vars.items():
+            values.append(metrics[name])
+
+
 def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill: float) -> dict[str, float]:
     """Measure the market this month."""
     by_source = {s: 0.0 for s in Source}
-    for lab in model.labs:
+    for lab in model.lab_list:
         for source, tokens in lab.deployed.tokens_by_source.items():
             by_source[source] += tokens
     total = sum(by_source.values())
-    raw = human = ai = opted = opted_head = raw_head = exclusive = 0.0
-    for p in model.publishers:
-        tokens = p.raw_tokens
-        raw += tokens.sum()
-        human += p.human_tokens.sum()
-        ai += p.ai_tokens.sum()
-        restricted = ~p.crawlable() & (p.licensee < 0)
-        opted += tokens[restricted].sum()
-        opted_head += tokens[restricted & p.head].sum()
-        raw_head += tokens[p.head].sum()
-        exclusive += tokens[p.licensee >= 0].sum()
-    brokers = model.brokers
+    # Shares of the whole web, summed over every domain at once: reporting only, nothing feeds back.
+    web = model.web
+    tokens = web.human_tokens + web.ai_tokens
+    restricted = ~web.access().crawl & (web.licensee < 0)
+    raw, raw_head = tokens.sum(), tokens[web.head].sum()
+    opted, opted_head = tokens[restricted].sum(), tokens[restricted & web.head].sum()
+    brokers = model.broker_list
     supply = np.concatenate([b.available_tokens() for b in brokers]) if brokers else np.zeros(1)
     prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
     frontier = model.frontier.deployed
@@ -84,21 +98,23 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "synthetic_share": by_source[Source.SYNTHETIC] / total if total else 0.0,
         "opted_out_share": opted / raw,
         "opted_out_share_head": opted_head / raw_head if raw_head else 0.0,
-        "exclusive_share": exclusive / raw,
-        "ai_pollution_share": ai / raw,
+        "exclusive_share": tokens[web.licensee >= 0].sum() / raw,
+        "ai_pollution_share": web.ai_tokens.sum() / raw,
         "ai_share_new_text": model.ai_share_of_new_text,
         "consented_share": economics.consented_share(
             model.params.uncertainties.max_consented_share, model.policy.privacy_strictness
         ),
         "privacy_strictness": model.policy.privacy_strictness,
-        "private_price_usd_per_token": float(np.average(prices, weights=supply)) if supply.sum() > 0 else float(prices.mean()),
+        "private_price_usd_per_token": float((prices * supply).sum() / supply.sum())
+        if supply.sum() > 0
+        else float(prices.mean()),
         "broker_volume_tokens": float(sum(b.sold_last_month for b in brokers)),
         "frontier_compute_flop": frontier.compute_flop,
         "frontier_params": frontier.params,
         "frontier_tokens": frontier.tokens,
         "frontier_k": frontier.k,
         "frontier_loss": frontier.loss,
-        "best_loss": min(lab.deployed.loss for lab in model.labs),
+        "best_loss": min(lab.deployed.loss for lab in model.lab_list),
         "privacy_incidents": model.incidents_month,
         "privacy_incidents_total": model.incidents_total,
         "privacy_fines_usd_total": float(sum(b.fines_usd for b in brokers)),

@@ -11,7 +11,7 @@ from mesa.agent import AgentSet
 
 from agents import ClosedLab, DataAlliance, DataBroker, OpenLab, Publisher, Regulator, SyntheticGenerator
 from agents.offers import Source
-from agents.publisher import NOBODY, TIERS
+from agents.publisher import NOBODY, TIERS, Web
 from agents.regulator import Policy
 from sim import economics, metrics, scaling
 from sim.params import MarketParams
@@ -61,19 +61,20 @@ class DataMarketModel(mesa.Model):
         self._advance_clock()
         self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
 
+        self.web = Web(self)
         self.regulator = Regulator(self)
         self._create_publishers()
         private = self.params.uncertainties.private_text_tokens
-        self.brokers = AgentSet(
-            [DataBroker(self, private / constants.n_brokers) for _ in range(constants.n_brokers)], random=self.random
-        )
+        self.broker_list = tuple(DataBroker(self, private / constants.n_brokers) for _ in range(constants.n_brokers))
         self.alliance = DataAlliance(self, private)
-        self.generators = AgentSet([SyntheticGenerator(self) for _ in range(constants.n_generators)], random=self.random)
-        self.labs = AgentSet(
-            [(ClosedLab if spec.kind == "closed" else OpenLab)(self, spec) for spec in self.params.labs], random=self.random
-        )
-        self.lab_by_id = {lab.unique_id: lab for lab in self.labs}
-        self.frontier = max(self.labs, key=lambda lab: lab.spec.compute_share)
+        self.generator_list = tuple(SyntheticGenerator(self) for _ in range(constants.n_generators))
+        self.lab_list = tuple((ClosedLab if spec.kind == "closed" else OpenLab)(self, spec) for spec in self.params.labs)
+        # AgentSets to schedule; the tuples to iterate, since an AgentSet iterates through weak references.
+        self.brokers = AgentSet(self.broker_list, random=self.random)
+        self.generators = AgentSet(self.generator_list, random=self.random)
+        self.labs = AgentSet(self.lab_list, random=self.random)
+        self.lab_by_id = {lab.unique_id: lab for lab in self.lab_list}
+        self.frontier = max(self.lab_list, key=lambda lab: lab.spec.compute_share)
         for agent in self.agents:
             self.network.add_node(agent.unique_id, type=type(agent).__name__, name=getattr(agent, "name", type(agent).__name__))
 
@@ -81,12 +82,12 @@ class DataMarketModel(mesa.Model):
         self.data_wall_year: float | None = None
         self.metrics: dict[str, float] = {}
         # Each lab enters with the model it had at the start date.
-        for lab in self.labs:
+        for lab in self.lab_list:
             lab.plan = lab.plan_run()
             lab.train()
         self._update_market_shares()
         self._observe_market()
-        self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters())
+        self.datacollector = metrics.MonthlyCollector()
 
     # --- one month ------------------------------------------------------------------------
 
@@ -95,8 +96,8 @@ class DataMarketModel(mesa.Model):
         self._advance_clock()
         self._observe_market()
         self.regulator.apply_policies()
-        self.publishers.do("produce")
-        self.publishers.do("review_access")
+        self.web.produce()
+        self.web.review_access()
         self.brokers.do("source_supply")
         self.alliance.step()
         if self.steps_done % 12 == 0:
@@ -143,17 +144,18 @@ class DataMarketModel(mesa.Model):
         """What last month's models did to the world: AI awareness, web pollution, scraping load."""
         u = self.params.uncertainties
         # Usage-weighted capability of what is deployed: staggered releases make it move monthly.
-        log_flop = sum(lab.market_share * np.log10(lab.deployed.compute_flop) for lab in self.labs)
+        log_flop = sum(lab.market_share * np.log10(lab.deployed.compute_flop) for lab in self.lab_list)
         self.awareness = economics.logistic(log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
         # Half of AI writing goes through closed APIs; the other half grows as open weights near the
         # frontier, since anyone can then run a good model (DESIGN.md §3.2).
-        open_losses = [lab.deployed.loss for lab in self.labs if lab.kind == "open"]
-        parity = economics.open_weight_parity(min(open_losses, default=np.inf), min(lab.deployed.loss for lab in self.labs))
+        open_losses = [lab.deployed.loss for lab in self.lab_list if lab.kind == "open"]
+        parity = economics.open_weight_parity(min(open_losses, default=np.inf), min(lab.deployed.loss for lab in self.lab_list))
         self.open_weight_parity = parity
         writers = 0.5 * (1.0 + parity)
         self.ai_share_of_new_text = u.ai_text_share_max * self.awareness * writers if self.params.constants.ai_pollution else 0.0
-        public_used = sum(lab.deployed.tokens_by_source[Source.PUBLIC] for lab in self.labs)
-        usable = sum(float(p.human_tokens.sum()) * p.usable_share for p in self.publishers)
+        public_used = sum(lab.deployed.tokens_by_source[Source.PUBLIC] for lab in self.lab_list)
+        web = self.web
+        usable = sum(tokens * p.usable_share for p, tokens in zip(web.publishers, web.tier_sums(web.human_tokens)))
         self.scraping_pressure = public_used / usable / REFERENCE_SCRAPING_SHARE
 
     def _create_publishers(self) -> None:
@@ -181,13 +183,13 @@ class DataMarketModel(mesa.Model):
 
     @property
     def data_sellers(self) -> Iterable:
-        yield from self.publishers
+        yield from self.web.publishers
         if self.params.constants.private_sourcing:
-            yield from self.brokers
+            yield from self.broker_list
             yield self.alliance
 
     def _update_market_shares(self) -> None:
-        deployed = [lab for lab in self.labs if lab.deployed is not None]
+        deployed = [lab for lab in self.lab_list if lab.deployed is not None]
         losses = np.array([lab.deployed.loss for lab in deployed])
         reach = np.array([1.0 if lab.kind == "closed" else OPEN_LAB_REACH for lab in deployed])
         shares = economics.market_shares(losses, reach, self.params.constants.market_temperature)
@@ -211,7 +213,7 @@ class DataMarketModel(mesa.Model):
 
     def effective_public_tokens(self, lab_id: int) -> float:
         """Usable public tokens a lab may use once (crawlable or exclusively its own)."""
-        return sum(p.effective_public_tokens(lab_id) for p in self.publishers)
+        return self.web.effective_public_tokens(lab_id)
 
     def accessible_effective_stock(self, lab_id: int) -> float:
         """Effective public stock for a lab: usable tokens times the repetition gain it tolerates."""
@@ -221,8 +223,8 @@ class DataMarketModel(mesa.Model):
 
     def _measure(self) -> None:
         """Record exhaustion and the data wall, then this month's metrics."""
-        stock_for = {lab.unique_id: self.accessible_effective_stock(lab.unique_id) for lab in self.labs}
-        for lab in self.labs:
+        stock_for = {lab.unique_id: self.accessible_effective_stock(lab.unique_id) for lab in self.lab_list}
+        for lab in self.lab_list:
             if lab.unique_id not in self.public_exhaustion_year and lab.plan.tokens > stock_for[lab.unique_id]:
                 self.public_exhaustion_year[lab.unique_id] = self.year
                 if lab is self.frontier:
@@ -249,7 +251,7 @@ class DataMarketModel(mesa.Model):
                 problems.append(f"{p.tier.name}: the pool is not what it started with plus what was written")
             if (p.crawlable() & (p.licensee != NOBODY)).any():
                 problems.append(f"{p.tier.name}: an exclusively licensed domain is open to every crawler")
-        for lab in self.labs:
+        for lab in self.lab_list:
             sourcing = lab.last_sourcing
             if sourcing is None:
                 continue
@@ -263,7 +265,7 @@ class DataMarketModel(mesa.Model):
                 problems.append(f"{lab.name}: spent {sourcing.spend_usd:.3g} USD over its budget {budget:.3g}")
             if lab.own_user_tokens < 0 or lab.deployed.effective_tokens > lab.deployed.tokens * (1 + 1e-9):
                 problems.append(f"{lab.name}: effective tokens exceed tokens seen, or negative user data")
-        for broker in self.brokers:
+        for broker in self.broker_list:
             if (broker.price_usd <= 0).any() or (broker.available_tokens() < 0).any():
                 problems.append("broker: non-positive price or negative supply")
         for name in (

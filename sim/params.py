@@ -285,6 +285,21 @@ DEFAULT_LABS = (
 )
 
 
+def replicated_labs(n: int) -> tuple[LabSpec, ...]:
+    """n labs for studies of scale: the default six, repeated with smaller budgets and slower cadences."""
+    labs = []
+    for i in range(n):
+        spec = DEFAULT_LABS[i % len(DEFAULT_LABS)]
+        copy = i // len(DEFAULT_LABS)
+        update = {
+            "name": f"{spec.name} {copy}",
+            "compute_share": spec.compute_share / (1 + copy),
+            "cadence_months": min(60, spec.cadence_months + copy),
+        }
+        labs.append(spec.model_copy(update=update))
+    return tuple(labs)
+
+
 class MarketParams(_Strict):
     """Everything a run needs. Defaults are the baseline scenario."""
 

@@ -6,6 +6,10 @@ tokens, compute in FLOP. Sources are given next to each constant.
 
 from __future__ import annotations
 
+import functools
+import math
+from typing import NamedTuple
+
 import numpy as np
 
 # Besiroglu et al. 2024, "Chinchilla Scaling: A replication attempt" (arXiv 2404.10102),
@@ -58,6 +62,7 @@ def effective_tokens(unique_tokens: np.ndarray | float, epochs: np.ndarray | flo
     return unique_tokens * gain
 
 
+@functools.cache  # a run asks for the same few values every month
 def repetition_gain(epochs: float) -> float:
     """Effective tokens per unique token after `epochs` passes (4 epochs -> 3.73)."""
     return float(effective_tokens(1.0, epochs))
@@ -69,20 +74,87 @@ def inference_optimal_k(compute_flop: float, lifetime_inference_tokens: float, m
     Sardana & Frankle 2024: for the loss a compute-optimal model of `compute_flop` reaches, choose
     N and D on the iso-loss curve to minimise 6 N D + 2 N D_inf. More expected inference makes a
     smaller, longer-trained model cheaper over its life. Returns k = (D / N) / 20, at least 1.
+
+    The answer is the cheapest model on a log grid of sizes, refined once on a finer grid around the
+    best. The cost is unimodal in model size, so bisection finds the cheapest grid point with a dozen
+    evaluations instead of the whole grid; only when two neighbours cost nearly the same is the grid
+    evaluated in full, so that the answer is exactly the grid search's.
     """
     if lifetime_inference_tokens <= 0.0:
         return 1.0
     params_opt, tokens_opt = allocate_compute(compute_flop, 1.0)
     target = reducible_loss(params_opt, tokens_opt)
     # Search smaller models than the compute-optimal one on a log grid, then refine around the best.
+    coarse = _coarse_grid(max_k)
+    best = _cheapest_grid_point(coarse, params_opt, target, lifetime_inference_tokens)
+    fine = _fine_grid(max_k, best)  # refine around the best coarse size
+    best = _cheapest_grid_point(fine, params_opt, target, lifetime_inference_tokens)
+    params = params_opt * fine.ratios[best]
+    data_term = target - LOSS_A * np.power(params, -LOSS_ALPHA)
+    tokens = np.power(LOSS_B / data_term, 1.0 / LOSS_BETA) if data_term > 0.0 else np.inf
+    return float(min(max(tokens / params / TOKENS_PER_PARAM_OPTIMAL, 1.0), max_k))
+
+
+_GRID_POINTS = 128
+_NEAR_TIE = 1e-9  # relative cost gap below which plain floats and numpy might order two sizes differently
+
+
+class _Grid(NamedTuple):
+    """Model sizes to search, as ratios to the compute-optimal size (and their powers, for speed)."""
+
+    ratios: np.ndarray
+    ratio_list: list[float]
+    ratio_power_list: list[float]  # ratio ** -LOSS_ALPHA
+
+
+def _grid(log_lo: float, log_hi: float) -> _Grid:
+    ratios = np.logspace(log_lo, log_hi, _GRID_POINTS)
+    return _Grid(ratios, ratios.tolist(), (ratios**-LOSS_ALPHA).tolist())
+
+
+@functools.cache
+def _coarse_grid(max_k: float) -> _Grid:
+    """Smaller models than the compute-optimal one, down to 1 / max_k of its size, on a log grid."""
+    return _grid(-np.log10(max_k), 0.0)
+
+
+@functools.cache
+def _fine_grid(max_k: float, coarse_best: int) -> _Grid:
+    """A grid one coarse step either side of the best coarse size."""
     log_lo, log_hi = -np.log10(max_k), 0.0
-    for _ in range(2):
-        ratios = np.logspace(log_lo, log_hi, 128)
-        k, best = _cheapest_on_iso_loss(params_opt * ratios, target, lifetime_inference_tokens)
-        step = (log_hi - log_lo) / 127
-        log_center = np.log10(ratios[best])
-        log_lo, log_hi = log_center - step, min(log_center + step, 0.0)
-    return float(np.clip(k, 1.0, max_k))
+    step = (log_hi - log_lo) / (_GRID_POINTS - 1)
+    log_center = np.log10(_coarse_grid(max_k).ratios[coarse_best])
+    return _grid(log_center - step, min(log_center + step, 0.0))
+
+
+def _cheapest_grid_point(grid: _Grid, params_opt: float, target: float, inference_tokens: float) -> int:
+    """Index of the first cheapest size on the grid, as `_cheapest_on_iso_loss` finds it.
+
+    The lifetime cost is unimodal in model size, so bisection needs a dozen costs, not the whole
+    grid. Only if two compared costs nearly tie, where plain floats and numpy might order them
+    differently, is the grid evaluated in full with numpy.
+    """
+    target = float(target)
+    scale = LOSS_A * params_opt**-LOSS_ALPHA
+    inference_flop = INFERENCE_FLOP_PER_PARAM_TOKEN * inference_tokens
+
+    def lifetime_flop(i: int) -> float:  # divided by the compute-optimal size, which orders the same
+        data_term = target - scale * grid.ratio_power_list[i]
+        if data_term <= 0.0:
+            return math.inf  # too small ever to reach the target loss
+        return grid.ratio_list[i] * (FLOP_PER_PARAM_TOKEN * (LOSS_B / data_term) ** (1.0 / LOSS_BETA) + inference_flop)
+
+    lo, hi = 0, _GRID_POINTS - 1  # the first i whose cost is below the next one's
+    while lo < hi:
+        mid = (lo + hi) // 2
+        here, after = lifetime_flop(mid), lifetime_flop(mid + 1)
+        if abs(here - after) <= _NEAR_TIE * min(here, after):
+            return _cheapest_on_iso_loss(params_opt * grid.ratios, target, inference_tokens)[1]
+        if here < after:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def profit_optimal_k(compute_flop: float, demand_r: float, demand_h: float, max_k: float = 10_000.0) -> float:

@@ -16,7 +16,7 @@ def test_opt_outs_rise_with_uncompensated_scraping():
     for model, pressure in ((quiet, 0.0), (busy, 3.0)):
         model.awareness, model.scraping_pressure = 1.0, pressure
         for _ in range(24):
-            model.publishers.do("review_access")
+            model.web.review_access()
     assert not any(p.opted_out.any() for p in quiet.publishers)
     assert sum(p.opted_out.sum() for p in busy.publishers) > 0
 
@@ -27,7 +27,7 @@ def test_paid_domains_do_not_opt_out_and_sensitive_tiers_go_first():
         p.paid[::2] = True
     model.awareness, model.scraping_pressure = 1.0, 1.0
     for _ in range(12):
-        model.publishers.do("review_access")
+        model.web.review_access()
     assert not any((p.opted_out & p.paid).any() for p in model.publishers)
     share = {p.tier.name: p.opted_out[~p.paid].mean() for p in model.publishers}
     assert share["news"] > share["general_web"]

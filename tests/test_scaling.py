@@ -53,3 +53,23 @@ def test_more_expected_inference_means_more_overtraining():
     assert ks[0] == 1.0
     assert all(a <= b for a, b in itertools.pairwise(ks))
     assert ks[-1] > 10
+
+
+def _grid_search_k(compute_flop: float, inference_tokens: float, max_k: float = 1000.0) -> float:
+    """The plain two-pass grid search that `inference_optimal_k` must reproduce to the last bit."""
+    params_opt, tokens_opt = scaling.allocate_compute(compute_flop, 1.0)
+    target = scaling.reducible_loss(params_opt, tokens_opt)
+    log_lo, log_hi = -np.log10(max_k), 0.0
+    for _ in range(2):
+        ratios = np.logspace(log_lo, log_hi, 128)
+        k, best = scaling._cheapest_on_iso_loss(params_opt * ratios, target, inference_tokens)
+        step = (log_hi - log_lo) / 127
+        log_center = np.log10(ratios[best])
+        log_lo, log_hi = log_center - step, min(log_center + step, 0.0)
+    return float(np.clip(k, 1.0, max_k))
+
+
+def test_bisection_finds_exactly_the_grid_search_k():
+    rng = np.random.default_rng(0)
+    for compute, inference in zip(10 ** rng.uniform(18, 32, 3000), 10 ** rng.uniform(6, 22, 3000)):
+        assert scaling.inference_optimal_k(compute, inference) == _grid_search_k(compute, inference)
