@@ -477,8 +477,8 @@ _NOTES = {
     "replication": [
         "Feedbacks off, every lab at k = 1, and Epoch's priors for the raw stock, the usable share, the repetition",
         "allowance and stock growth (scenarios/epoch_replication.toml). **Tuned:** the demand priors",
-        "(`frontier_compute_flop_2024` 90% 3e24-2e26 FLOP, i.e. a 2024 frontier dataset of 3-26T tokens, and",
-        "`compute_growth_per_year` 90% 3-12x, i.e. datasets growing 1.7-3.5x a year) were widened from Epoch's",
+        "(`frontier_compute_flop_2024` 90% 3e24-3e26 FLOP, i.e. a 2024 frontier dataset of 3-32T tokens, and",
+        "`compute_growth_per_year` 90% 2.8-13x, i.e. datasets growing 1.7-3.6x a year) were widened from Epoch's",
         "historical branch towards Epoch's median and 80% interval, which mix in a compute-projection branch",
         "whose input data are not published.",
     ],
