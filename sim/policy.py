@@ -22,7 +22,7 @@ from sim import plots
 from sim.analysis import SweepResults, outcome_values
 from sim.io import atomic_write, write_parquet
 from sim.metrics import CENSORED_BY
-from sim.params import Levers, ParamsError, load_scenario
+from sim.params import Levers, MarketParams, ParamsError, load_scenario
 from sim.study import Design, Study, load_study
 from sim.sweep import run_sweep
 
@@ -38,9 +38,9 @@ COMPARE_OUTCOMES = (
 )
 
 
-def _named(paths: list[Path]) -> dict[str, Study]:
+def _named(paths: list[Path]) -> dict[str, MarketParams]:
     """Load each scenario once, keyed by a folder-safe name that is unique among them."""
-    named: dict[str, Any] = {}
+    named: dict[str, MarketParams] = {}
     for path in paths:
         params = load_scenario(path)
         name = params.name if params.name not in named else Path(path).stem

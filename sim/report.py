@@ -19,6 +19,11 @@ FAN_SERIES = (
     "opted_out_share",
 )
 LOG_SERIES = ("frontier_desired_tokens", "accessible_effective_stock_tokens")
+# Sensitivity indices by design: name, how to compute them, their chart and the table's columns.
+INDICES = {
+    "sobol": ("Sobol", sobol_indices, plots.sobol_figure, ("S1", "S1_conf", "ST", "ST_conf")),
+    "morris": ("Morris", morris_indices, plots.morris_figure, ("mu_star", "mu_star_conf", "sigma")),
+}
 LABELS = {"public_exhaustion_year": "Public exhaustion year", "data_wall_year": "Data-wall year"}
 
 
@@ -90,27 +95,16 @@ def _sensitivity(results: SweepResults, runs: pd.DataFrame, out: Path) -> list[s
             lines += [f"`{outcome}` does not vary across runs; no sensitivity to report.", ""]
             continue
         lines += [f"### {outcome}", ""]
-        if study.design.kind == "sobol":
+        if study.design.kind in INDICES:
+            name, compute, figure, columns = INDICES[study.design.kind]
             try:
-                indices = sobol_indices(results, outcome)
+                indices = compute(results, outcome)
             except ResultsError as err:
-                lines += [f"Sobol indices not computed: {err}.", ""]
+                lines += [f"{name} indices not computed: {err}.", ""]
             else:
-                plots.save_figure(plots.sobol_figure(indices, outcome), out / f"sobol_{outcome}.png")
-                lines += [_table(indices, ("S1", "S1_conf", "ST", "ST_conf")), "", f"![Sobol {outcome}](sobol_{outcome}.png)", ""]
-        if study.design.kind == "morris":
-            try:
-                indices = morris_indices(results, outcome)
-            except ResultsError as err:
-                lines += [f"Morris indices not computed: {err}.", ""]
-            else:
-                plots.save_figure(plots.morris_figure(indices, outcome), out / f"morris_{outcome}.png")
-                lines += [
-                    _table(indices, ("mu_star", "mu_star_conf", "sigma")),
-                    "",
-                    f"![Morris {outcome}](morris_{outcome}.png)",
-                    "",
-                ]
+                png = f"{study.design.kind}_{outcome}.png"
+                plots.save_figure(figure(indices, outcome), out / png)
+                lines += [_table(indices, columns), "", f"![{name} {outcome}]({png})", ""]
         if study.design.kind != "morris" and len(runs) >= 10:
             swings = tornado(runs, study.factors, outcome)
             centre = float(outcome_values(runs, outcome).mean())

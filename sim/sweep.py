@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import json
 import multiprocessing
 import os
 import platform
@@ -85,15 +86,7 @@ def execute(task: RunTask) -> RunResult:
             series.insert(0, "run_id", task.run_id)
         return RunResult(task.run_id, task.seed, task.factors, "ok", time.perf_counter() - started, run_summary(model), series)
     except Exception as err:  # any failure of a run is data, not a reason to stop the sweep
-        return RunResult(
-            task.run_id,
-            task.seed,
-            task.factors,
-            "failed",
-            time.perf_counter() - started,
-            error=f"{type(err).__name__}: {err}",
-            traceback=traceback.format_exc(),
-        )
+        return _failed(task, err, seconds=time.perf_counter() - started)
 
 
 def _ignore_sigint() -> None:
@@ -210,8 +203,6 @@ class ParquetStore:
         self._buffer.clear()
 
     def read_manifest(self) -> dict[str, Any] | None:
-        import json
-
         path = self.folder / "manifest.json"
         return json.loads(path.read_text()) if path.is_file() else None
 
@@ -383,13 +374,13 @@ class SweepInterrupted(KeyboardInterrupt):
         self.outcome = outcome
 
 
-def _failed(task: RunTask, err: BaseException, message: str | None = None) -> RunResult:
+def _failed(task: RunTask, err: BaseException, message: str | None = None, seconds: float = 0.0) -> RunResult:
     return RunResult(
         task.run_id,
         task.seed,
         task.factors,
         "failed",
-        0.0,
+        seconds,
         error=message or f"{type(err).__name__}: {err}",
         traceback="".join(traceback.format_exception(err)),
     )

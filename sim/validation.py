@@ -25,7 +25,7 @@ import pandas as pd
 from sim import plots
 from sim.analysis import SweepResults, censored_percentiles, fan
 from sim.io import atomic_write
-from sim.params import LabSpec, MarketParams, load_scenario
+from sim.params import LabSpec, load_scenario
 from sim.policy import paired_effect
 from sim.study import Design, Study, load_study
 from sim.sweep import run_sweep
@@ -181,48 +181,25 @@ def validate(out: str | Path, docs: str | Path, size: Size = Size(), **runner: A
         rows = series[(series["year"] - year).abs() < 1 / 24]
         return float(rows[column].mean())
 
-    longpre = "Longpre et al. 2024, Consent in Crisis"
+    # (quantity, series, year, published, low, high): Longpre et al. 2024, Consent in Crisis.
+    consent = (
+        ("opted-out share of tokens, mid-2023", "opted_out_share", 2023.5, "~1%", 0.0, 0.03),
+        ("opted-out share of tokens, Apr 2024", "opted_out_share", 2024.25, "5-7%", 0.05, 0.07),
+        ("head domains, mid-2023", "opted_out_share_head", 2023.5, "< 3%", 0.0, 0.03),
+        ("head domains, Apr 2024", "opted_out_share_head", 2024.25, "20-33%", 0.20, 0.33),
+    )
     checks += [
         Check(
             "consent",
-            "opted-out share of tokens, mid-2023",
-            share_at("opted_out_share", 2023.5),
-            "~1%",
-            0.0,
-            0.03 * s,
-            longpre,
+            quantity,
+            share_at(column, year),
+            target,
+            low / s,
+            high * s,
+            "Longpre et al. 2024, Consent in Crisis",
             "{:.2%}",
-        ),
-        Check(
-            "consent",
-            "opted-out share of tokens, Apr 2024",
-            share_at("opted_out_share", 2024.25),
-            "5-7%",
-            0.05 / s,
-            0.07 * s,
-            longpre,
-            "{:.2%}",
-        ),
-        Check(
-            "consent",
-            "head domains, mid-2023",
-            share_at("opted_out_share_head", 2023.5),
-            "< 3%",
-            0.0,
-            0.03 * s,
-            longpre,
-            "{:.2%}",
-        ),
-        Check(
-            "consent",
-            "head domains, Apr 2024",
-            share_at("opted_out_share_head", 2024.25),
-            "20-33%",
-            0.20 / s,
-            0.33 * s,
-            longpre,
-            "{:.2%}",
-        ),
+        )
+        for quantity, column, year, target, low, high in consent
     ]
 
     # 6. What the market changes ------------------------------------------------------------------
@@ -322,37 +299,32 @@ def _ecdf_figure(runs_by_name: dict[str, pd.DataFrame]) -> plt.Figure:
 
 
 # The ladder: from Epoch's world to the baseline market, one mechanism at a time.
+# The ladder: from Epoch's world to the baseline market, one mechanism at a time ("labs": the baseline
+# labs' own overtraining strategies; the others are switches in [constants]).
 LADDER = (
-    ("Epoch's world: compute-optimal labs, no feedbacks", {}),
-    ("+ the baseline labs' overtraining strategies", {"labs": "baseline"}),
-    ("+ publishers opt out under scraping pressure", {"opt_out_response": True}),
-    ("+ AI-written text pollutes the web", {"ai_pollution": True}),
-    ("+ exclusive licences", {"exclusive_deals": True}),
-    ("+ private data (brokers, alliance, own users)", {"private_sourcing": True}),
-    ("+ synthetic data: the baseline market", {"synthetic_sourcing": True}),
+    ("Epoch's world: compute-optimal labs, no feedbacks", None),
+    ("+ the baseline labs' overtraining strategies", "labs"),
+    ("+ publishers opt out under scraping pressure", "opt_out_response"),
+    ("+ AI-written text pollutes the web", "ai_pollution"),
+    ("+ exclusive licences", "exclusive_deals"),
+    ("+ private data (brokers, alliance, own users)", "private_sourcing"),
+    ("+ synthetic data: the baseline market", "synthetic_sourcing"),
 )
 
 
 def _mechanism_ladder(out: Path, runs: int, **runner: Any) -> pd.DataFrame:
     """Paired runs at the baseline's point values, switching the market's mechanisms on in turn."""
     baseline = load_scenario(SCENARIOS / "baseline.toml")
-    switches = {"opt_out_response": False, "ai_pollution": False, "exclusive_deals": False, "private_sourcing": False}
-    switches["synthetic_sourcing"] = False
+    switches = {mechanism: False for _, mechanism in LADDER if mechanism not in (None, "labs")}
     labs: tuple[LabSpec, ...] = tuple(lab.model_copy(update={"strategy": "fixed", "k": 1.0}) for lab in baseline.labs)
     design = Design(kind="monte_carlo", samples=1, replications=runs, seed=11, common_random_numbers=True)
     rows, previous = [], None
-    for step, (label, change) in enumerate(LADDER):
-        if change.pop("labs", None):
+    for step, (label, mechanism) in enumerate(LADDER):
+        if mechanism == "labs":
             labs = baseline.labs
-        switches.update(change)
-        params = MarketParams.model_validate(
-            {
-                **baseline.model_dump(),
-                "name": f"ladder{step}",
-                "labs": labs,
-                "constants": {**baseline.constants.model_dump(), **switches},
-            }
-        )
+        elif mechanism is not None:
+            switches[mechanism] = True
+        params = baseline.with_overrides(**switches).model_copy(update={"name": f"ladder{step}", "labs": labs})
         study = Study(params=params, design=design, outcomes=("public_exhaustion_year", "private_share_2035"))
         results = _sweep(study, out, f"ladder{step}", **runner).runs
         row = {"step": label}
