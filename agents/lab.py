@@ -126,8 +126,8 @@ class Lab(mesa.Agent):
 
     def gather_offers(self, plan: RunPlan) -> list[Offer]:
         market = self.model
-        offers: list[Offer] = []
-        for seller in market.data_sellers:
+        offers = list(market.web.offers_to(self.unique_id))
+        for seller in market.private_sellers:
             offers.extend(seller.offers_to(self.unique_id))
         for generator in market.generator_list:
             offers.extend(generator.offers_to(self.unique_id, plan.target_loss))

@@ -174,6 +174,11 @@ class Access:
     usable_shares: list[float]
 
     @functools.cached_property
+    def any_holder(self) -> set[int]:
+        """Labs holding an exclusive domain in any tier."""
+        return set().union(*self.holders)
+
+    @functools.cached_property
     def common_effective_tokens(self) -> float:
         """Usable public tokens for a lab with no exclusive domain: the sum Publisher by Publisher."""
         return sum(tokens * q for tokens, q in zip(self.effective_open, self.usable_shares))
@@ -248,6 +253,7 @@ class Web:
     def changed(self) -> None:
         """Forget what labs could use: a domain's text or access state, or the policy, has changed."""
         self._access = None
+        self._common_offers: list[Offer] | None = None
 
     # --- the month, for every domain at once --------------------------------------------------
 
@@ -330,10 +336,18 @@ class Web:
             usable_shares=[p.usable_share for p in self.publishers],
         )
 
+    def offers_to(self, lab_id: int) -> list[Offer]:
+        """Every tier's offers to a lab, tier by tier. Labs without exclusive domains share one list."""
+        if lab_id in self.access().any_holder:
+            return [offer for p in self.publishers for offer in p.offers_to(lab_id)]
+        if self._common_offers is None:
+            self._common_offers = [offer for p in self.publishers for offer in p.offers_to(NOBODY)]
+        return self._common_offers
+
     def effective_public_tokens(self, lab_id: int) -> float:
         """Usable public tokens a lab may use once (crawlable or exclusively its own)."""
         access = self.access()
-        if any(lab_id in holders for holders in access.holders):
+        if lab_id in access.any_holder:
             return sum(p.effective_public_tokens(lab_id) for p in self.publishers)
         return access.common_effective_tokens
 

@@ -182,11 +182,11 @@ class DataMarketModel(mesa.Model):
         return self.regulator.policy
 
     @property
-    def data_sellers(self) -> Iterable:
-        yield from self.web.publishers
+    def private_sellers(self) -> tuple:
+        """Who sells private text to labs, if the scenario lets labs buy it."""
         if self.params.constants.private_sourcing:
-            yield from self.broker_list
-            yield self.alliance
+            return (*self.broker_list, self.alliance)
+        return ()
 
     def _update_market_shares(self) -> None:
         deployed = [lab for lab in self.lab_list if lab.deployed is not None]
