@@ -59,18 +59,25 @@ class DataBroker(mesa.Agent):
         self.revenue_usd = 0.0
         self._offers: list[Offer] | None = None  # the open offers, until supply or prices change
         self._offers_strictness = 0.0
+        self._available: np.ndarray | None = None  # available_tokens(), until supply changes
+        self._available_strictness = 0.0
+        self._floor: tuple[float, float, np.ndarray] | None = None  # (strictness, safeguard, floor_usd())
 
     # --- what labs can get -----------------------------------------------------------------
 
     def available_tokens(self) -> np.ndarray:
-        """Consented, acquired tokens not yet sold exclusively, by tier."""
-        consented = economics.consented_share(
-            self.model.params.uncertainties.max_consented_share, self.model.policy.privacy_strictness
-        )
-        supply = self.holder_tokens * consented * self.acquired_fraction
-        if self.exclusive_to:
-            supply -= sum(self.exclusive_to.values(), np.zeros(len(PRIVATE_TIERS)))
-        return np.maximum(supply, 0.0)
+        """Consented, acquired tokens not yet sold exclusively, by tier (do not modify)."""
+        strictness = self.model.policy.privacy_strictness
+        if self._available is None or strictness != self._available_strictness:
+            consented = economics.consented_share(self.model.params.uncertainties.max_consented_share, strictness)
+            supply = self.holder_tokens * consented * self.acquired_fraction
+            if self.exclusive_to:
+                supply -= sum(self.exclusive_to.values(), np.zeros(len(PRIVATE_TIERS)))
+            self._available, self._available_strictness = np.maximum(supply, 0.0), strictness
+        return self._available
+
+    def _supply_changed(self) -> None:
+        self._available = self._offers = None
 
     def offers_to(self, lab_id: int) -> list[Offer]:
         """Licences on the open inventory, and the lab's own exclusive holdings (already paid for)."""
@@ -101,8 +108,12 @@ class DataBroker(mesa.Agent):
 
     def floor_usd(self) -> np.ndarray:
         """Marginal cost: what the holder is paid plus compliance, which rises with strictness."""
-        compliance = COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * self.model.policy.privacy_strictness)
-        return (ACQUISITION_COST_SHARE * LIST_USD_PER_TOKEN + compliance) * (1.0 + self.safeguard)
+        strictness = self.model.policy.privacy_strictness
+        if self._floor is None or self._floor[:2] != (strictness, self.safeguard):
+            compliance = COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * strictness)
+            floor = (ACQUISITION_COST_SHARE * LIST_USD_PER_TOKEN + compliance) * (1.0 + self.safeguard)
+            self._floor = (strictness, self.safeguard, floor)
+        return self._floor[2]
 
     # --- decisions -------------------------------------------------------------------------
 
@@ -116,7 +127,7 @@ class DataBroker(mesa.Agent):
         self.months_since_sale[i] = 0
         if exclusive:
             self.exclusive_to.setdefault(lab_id, np.zeros(len(PRIVATE_TIERS)))[i] += tokens
-            self._offers = None
+            self._supply_changed()
         self.revenue_usd += cost
         return cost
 
@@ -127,7 +138,7 @@ class DataBroker(mesa.Agent):
         profitable = self.price_usd > self.floor_usd()
         grow = active & profitable
         self.acquired_fraction[grow] = np.minimum(1.0, self.acquired_fraction[grow] + 0.03)
-        self._offers = None
+        self._supply_changed()
 
     def adjust_prices(self) -> None:
         """Move each tier's price with its excess demand, then settle incidents for the month."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -184,6 +185,16 @@ class Access:
         return sum(tokens * q for tokens, q in zip(self.effective_open, self.usable_shares))
 
 
+class _Rights(NamedTuple):
+    """Per domain, whether any lab may crawl it and whether it can be licensed, and who holds exclusives."""
+
+    crawl: np.ndarray
+    open_bounds: list[tuple[int, int]]  # `Web.masked_bounds(crawl)`
+    licensable: np.ndarray
+    licensable_bounds: list[tuple[int, int]]
+    holders: list[set[int]]
+
+
 # Per-domain arrays of the web, with the dtype of an empty one.
 _DOMAIN_ARRAYS = {
     "human_tokens": float,
@@ -218,7 +229,7 @@ class Web:
         self.bounds: list[tuple[int, int]] = []  # (first, last + 1) domain of each tier
         for name, dtype in _DOMAIN_ARRAYS.items():
             setattr(self, name, np.zeros(0, dtype=dtype))
-        self._access: Access | None = None
+        self.changed()
 
     def add(self, publisher: Publisher, raw_tokens: np.ndarray, head_size_tokens: float, opts_in: np.ndarray) -> None:
         """Append a tier's domains, then point every publisher at its slice of the new arrays."""
@@ -250,10 +261,15 @@ class Web:
                 setattr(p, name, getattr(self, name)[start:end])
         self.changed()
 
-    def changed(self) -> None:
-        """Forget what labs could use: a domain's text or access state, or the policy, has changed."""
-        self._access = None
+    def changed(self, text_only: bool = False) -> None:
+        """Forget what labs could use: a domain's text or access state, or the policy, has changed.
+
+        `text_only`: only the amount of text changed, not who may crawl or license what.
+        """
+        self._access: Access | None = None
         self._common_offers: list[Offer] | None = None
+        if not text_only:
+            self._rights: _Rights | None = None
 
     # --- the month, for every domain at once --------------------------------------------------
 
@@ -270,7 +286,7 @@ class Web:
             written = new_human + new_ai
         for p, tokens in zip(self.publishers, np.add.reduceat(written, self.starts).tolist()):
             p.written_tokens += tokens
-        self.changed()
+        self.changed(text_only=True)
 
     def review_access(self) -> None:
         """Unpaid domains restrict AI crawlers when scraping is visible and heavy."""
@@ -291,8 +307,10 @@ class Web:
         )
         draws = np.ones(exposed.size)
         draws[reviewing] = market.rng.random(int(reviewing.sum()))
-        self.opted_out |= exposed & (draws < hazard)
-        self.changed()
+        opting_out = exposed & (draws < hazard)
+        if opting_out.any():
+            self.opted_out |= opting_out
+            self.changed()
 
     # --- what labs can get -----------------------------------------------------------------
 
@@ -315,26 +333,33 @@ class Web:
         return self._access
 
     def _measure_access(self) -> Access:
-        crawl = self.crawlable()
+        rights = self._crawl_rights()
+        crawl, open_ = rights.crawl, rights.open_bounds
         market = self.model
         ai_value = 0.0 if market.policy.synthetic_labelling else market.params.uncertainties.pollution_value
-        owned = np.flatnonzero(self.licensee != NOBODY)
-        holders: list[set[int]] = [set() for _ in self.publishers]
-        for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
-            holders[tier].add(int(lab_id))
-        open_ = self.masked_bounds(crawl)
         human, ai = self.human_tokens[crawl], self.ai_tokens[crawl]
-        licensable = ~crawl & (self.licensee == NOBODY)
         return Access(
             crawl=crawl,
             ai_value=ai_value,
             human_open=self.tier_sums(human, open_),
             ai_open=self.tier_sums(ai, open_),
-            licensable=self.tier_sums(self.human_tokens[licensable], self.masked_bounds(licensable)),
+            licensable=self.tier_sums(self.human_tokens[rights.licensable], rights.licensable_bounds),
             effective_open=self.tier_sums(human + ai_value * ai, open_),
-            holders=holders,
+            holders=rights.holders,
             usable_shares=[p.usable_share for p in self.publishers],
         )
+
+    def _crawl_rights(self) -> _Rights:
+        """Who may crawl or license which domain: kept while only the amount of text changes."""
+        if self._rights is None:
+            crawl = self.crawlable()
+            owned = np.flatnonzero(self.licensee != NOBODY)
+            holders: list[set[int]] = [set() for _ in self.publishers]
+            for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
+                holders[tier].add(int(lab_id))
+            licensable = ~crawl & (self.licensee == NOBODY)
+            self._rights = _Rights(crawl, self.masked_bounds(crawl), licensable, self.masked_bounds(licensable), holders)
+        return self._rights
 
     def offers_to(self, lab_id: int) -> list[Offer]:
         """Every tier's offers to a lab, tier by tier. Labs without exclusive domains share one list."""
