@@ -193,6 +193,10 @@ class _Rights(NamedTuple):
     licensable: np.ndarray
     licensable_bounds: list[tuple[int, int]]
     holders: list[set[int]]
+    # For reporting shares of the whole web by dot products: restricted (head) and exclusive domains as 0/1.
+    restricted_weight: np.ndarray
+    restricted_head_weight: np.ndarray
+    exclusive_weight: np.ndarray
 
 
 # Per-domain arrays of the web, with the dtype of an empty one.
@@ -250,6 +254,7 @@ class Web:
         }
         for name, values in new.items():
             setattr(self, name, np.concatenate([getattr(self, name), values]))
+        self.head_weight = self.head.astype(float)  # 0/1, for the head's shares by dot products
         self.publishers.append(publisher)
         self.starts = np.append(self.starts, self.human_tokens.size - n)
         ends = [*self.starts[1:].tolist(), self.human_tokens.size]
@@ -333,7 +338,7 @@ class Web:
         return self._access
 
     def _measure_access(self) -> Access:
-        rights = self._crawl_rights()
+        rights = self.rights()
         crawl, open_ = rights.crawl, rights.open_bounds
         market = self.model
         ai_value = 0.0 if market.policy.synthetic_labelling else market.params.uncertainties.pollution_value
@@ -349,7 +354,7 @@ class Web:
             usable_shares=[p.usable_share for p in self.publishers],
         )
 
-    def _crawl_rights(self) -> _Rights:
+    def rights(self) -> _Rights:
         """Who may crawl or license which domain: kept while only the amount of text changes."""
         if self._rights is None:
             crawl = self.crawlable()
@@ -357,8 +362,17 @@ class Web:
             holders: list[set[int]] = [set() for _ in self.publishers]
             for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
                 holders[tier].add(int(lab_id))
-            licensable = ~crawl & (self.licensee == NOBODY)
-            self._rights = _Rights(crawl, self.masked_bounds(crawl), licensable, self.masked_bounds(licensable), holders)
+            licensable = ~crawl & (self.licensee == NOBODY)  # restricted: neither open nor sold
+            self._rights = _Rights(
+                crawl,
+                self.masked_bounds(crawl),
+                licensable,
+                self.masked_bounds(licensable),
+                holders,
+                licensable.astype(float),
+                (licensable & self.head).astype(float),
+                (self.licensee != NOBODY).astype(float),
+            )
         return self._rights
 
     def offers_to(self, lab_id: int) -> list[Offer]:

@@ -43,8 +43,8 @@ def reducible_loss(params: np.ndarray | float, effective_tokens: np.ndarray | fl
 def allocate_compute(compute_flop: float, overtraining_k: float) -> tuple[float, float]:
     """Split a training budget into (parameters, tokens) with C = 6 N D and D = 20 k N."""
     tokens_per_param = TOKENS_PER_PARAM_OPTIMAL * overtraining_k
-    params = np.sqrt(compute_flop / (FLOP_PER_PARAM_TOKEN * tokens_per_param))
-    return float(params), float(params * tokens_per_param)
+    params = math.sqrt(compute_flop / (FLOP_PER_PARAM_TOKEN * tokens_per_param))  # correctly rounded, as np.sqrt
+    return params, params * tokens_per_param
 
 
 def params_for_tokens(compute_flop: float, tokens: float) -> float:
