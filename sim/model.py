@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import mesa
 import networkx as nx
 import numpy as np

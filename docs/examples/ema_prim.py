@@ -29,7 +29,9 @@ def main() -> None:
 
     early_wall = outcomes["data_wall_year"] < 2028.0
     print(f"{early_wall.mean():.0%} of {len(early_wall)} runs hit the data wall before 2028")
-    uncertainties = [c for c in experiments.columns if c not in ("scenario", "policy", "model", "seed") and experiments[c].nunique() > 1]
+    uncertainties = [
+        c for c in experiments.columns if c not in ("scenario", "policy", "model", "seed") and experiments[c].nunique() > 1
+    ]
     box = prim.Prim(experiments[uncertainties], early_wall, mass_min=0.1).find_box()
     box.inspect()  # coverage, density and the limits of the box on each uncertainty
 
