@@ -144,16 +144,23 @@ CENSORED_BY = {"public_exhaustion_year": "public_exhaustion_censored", "data_wal
 
 def timeseries(model: DataMarketModel) -> pd.DataFrame:
     """The monthly series as a DataFrame, one row per month, with the seed on every row."""
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame.insert(0, "month", np.arange(len(frame)))
-    frame.insert(0, "seed", model.seed if model.seed is not None else -1)
-    frame.insert(0, "scenario", model.params.name)
-    return frame
+    series = model.datacollector.model_vars
+    return pd.DataFrame(
+        {
+            "scenario": model.params.name,
+            "seed": model.seed if model.seed is not None else -1,
+            "month": np.arange(len(series["year"])),
+            **series,
+        }
+    )
 
 
-def _annual_mean(frame: pd.DataFrame, column: str, year: int) -> float:
-    rows = frame[(frame["year"] >= year) & (frame["year"] < year + 1)]
-    return float(rows[column].mean()) if len(rows) else float("nan")
+def _annual_mean(series: dict[str, list], column: str, year: int) -> float:
+    """Mean of a monthly series over one calendar year, skipping NaN as pandas does."""
+    years = np.asarray(series["year"])
+    values = np.asarray(series[column], dtype=float)[(years >= year) & (years < year + 1)]
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else float("nan")
 
 
 def run_summary(model: DataMarketModel) -> dict[str, Any]:
@@ -162,7 +169,7 @@ def run_summary(model: DataMarketModel) -> dict[str, Any]:
     Dates not reached by the horizon are censored: the year is NaN and `*_censored` is True, so
     that statistics can treat them as "later than the horizon" rather than as numbers.
     """
-    frame = model.datacollector.get_model_vars_dataframe()
+    series = model.datacollector.model_vars
     exhaustion = model.frontier_exhaustion_year
     wall = model.data_wall_year
     summary: dict[str, Any] = {
@@ -180,9 +187,9 @@ def run_summary(model: DataMarketModel) -> dict[str, Any]:
     }
     for year in (2030, 2035):
         for column in ("private_share", "synthetic_share", "opted_out_share"):
-            summary[f"{column}_{year}"] = _annual_mean(frame, column, year)
-    summary["private_price_usd_per_token_2030"] = _annual_mean(frame, "private_price_usd_per_token", 2030)
+            summary[f"{column}_{year}"] = _annual_mean(series, column, year)
+    summary["private_price_usd_per_token_2030"] = _annual_mean(series, "private_price_usd_per_token", 2030)
     summary["privacy_incidents_total"] = int(model.incidents_total)
-    summary["frontier_loss_2035"] = _annual_mean(frame, "frontier_loss", 2035)
-    summary["hhi_2035"] = _annual_mean(frame, "hhi", 2035)
+    summary["frontier_loss_2035"] = _annual_mean(series, "frontier_loss", 2035)
+    summary["hhi_2035"] = _annual_mean(series, "hhi", 2035)
     return summary

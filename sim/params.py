@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from scipy import stats
 
 OptOutRegime = Literal["none", "robots", "opt_in"]
 CollapseRegime = Literal["accumulate", "replace"]
@@ -105,6 +104,8 @@ class Distribution(_Strict):
         return self
 
     def _frozen(self) -> Any:
+        from scipy import stats  # here, not at the top: a sweep worker never needs it, and it is slow to import
+
         z = stats.norm.ppf(0.5 + self.credibility / 200)
         if self.dist == "uniform":
             return stats.uniform(self.low, self.high - self.low)

@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -37,7 +37,9 @@ from sim.io import write_json, write_parquet
 from sim.metrics import run_summary, timeseries
 from sim.model import DataMarketModel
 from sim.params import MarketParams
-from sim.study import Study
+
+if TYPE_CHECKING:  # the study module pulls in scipy's samplers, which a worker never needs
+    from sim.study import Study
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "SALib", "dask", "distributed", "networkx")
 ROOT = Path(__file__).resolve().parent.parent
