@@ -1,36 +1,58 @@
-"""Every benchmark, as one Markdown report (DESIGN.md §9).
+"""Every benchmark, as one Markdown report that ends with each performance target marked met or missed.
 
-    .venv/bin/python -m benchmarks                      # one run, profile, scaling
-    .venv/bin/python -m benchmarks --quick              # fewer repeats, smaller scaling sizes
+    .venv/bin/python -m benchmarks                      # everything, about 25 minutes on 2 cores
+    .venv/bin/python -m benchmarks --quick              # a smoke test of every section, about 2 minutes
     .venv/bin/python -m benchmarks --baseline DIR       # also time another source tree, interleaved
 
-DIR is a checkout of another version, e.g. ``git archive 12cb37c | tar -x -C /tmp/before``. The report
-is printed and written to benchmarks/results/report.md. The machine may be shared: every number is
-a median, and comparisons interleave the two versions so that load hits both alike.
-
-To add a benchmark, write a function returning a Markdown section and list it in `sections`.
+Sections: one default run (median, agent-steps/s), a profile, cost against scale (with a plot),
+sweep throughput and CPU at 1 and 2 workers against `mesa.batch_run`, memory against sweep size,
+and a 10,000-run sweep. DIR is a checkout of another version, e.g.
+``git archive 12cb37c | tar -x -C /tmp/before``. The report is printed and written, with the raw
+numbers as JSON and the scaling plot, to benchmarks/results/ (or --out). The machine may be shared:
+every number is a median, and comparisons interleave the two versions so that load hits both alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import scaling
+from tqdm import tqdm
+
+from benchmarks import scaling, sweeps
 from benchmarks.timing import ROOT, interleaved, time_runs
-from sim import DataMarketModel
+from sim.model import DataMarketModel
+
+TARGET_RUN_SECONDS = 0.050
+TARGET_BIG_SWEEP_RUNS, TARGET_BIG_SWEEP_SECONDS = 10_000, 300.0
+TARGET_EFFICIENCY = 0.85
+TARGET_CPU_RATIO = 1.1
+TARGET_MEMORY_GROWTH = 1.2  # "flat": peak memory at the largest sweep within 20% of the smallest
 
 
-def one_run(repeats: int) -> str:
+@dataclass
+class Measured:
+    """Everything the report's numbers and verdicts come from."""
+
+    run_seconds: float = float("nan")
+    slopes: dict[str, float] = field(default_factory=dict)
+    throughput: dict[str, dict] = field(default_factory=dict)  # "runner/workers" -> median measurement
+    memory: list[dict] = field(default_factory=list)
+    big_sweep: dict | None = None
+
+
+def one_run(repeats: int, measured: Measured) -> str:
     """Median time of one default 2020-2040 run, agent-steps and domain-steps per second."""
     times = time_runs(ROOT, repeats)
     model = DataMarketModel(rng=0)
     agents, domains, months = len(model.agents), model.web.human_tokens.size, model.n_months
-    median = statistics.median(times)
+    measured.run_seconds = median = statistics.median(times)
     return "\n".join(
         [
             f"## One default run (2020-01..2040-12, {months} months), {repeats} seeds",
@@ -89,29 +111,186 @@ def profile(top: int) -> str:
     return "\n".join(lines)
 
 
-def sections(args: argparse.Namespace) -> list[str]:
-    quick = args.quick
-    found = [one_run(5 if quick else 15)]
-    if args.baseline:
-        found.append(versus(args.baseline, 2 if quick else 5, 3))
-    found.append(profile(15))
-    if quick:
-        results = scaling.measure(1, domains=(100, 1_000, 10_000), labs=(10, 50, 200))
-        found.append(f"## Scaling (quick: one run per point)\n\n{scaling.markdown(results)}")
+def _row(m: dict, run_seconds: float) -> str:
+    return (
+        f"| {m['runner']} | {m['workers']} | {m['runs']:,} | {m['wall_seconds']:.1f} | {m['runs'] / m['wall_seconds']:.2f} "
+        f"| {m['cpu_seconds']:.1f} | {m['cpu_seconds'] / (m['runs'] * run_seconds):.2f} "
+        f"| {m['peak_rss_parent_mb']:.0f} | {m['peak_rss_worker_mb']:.0f} |"
+    )
+
+
+_HEADER = [
+    "| runner | workers | runs | wall s | runs/s | CPU s | CPU / (runs x one run) | peak RSS parent MB | peak RSS worker MB |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+]
+
+
+def throughput(runs: int, repeats: int, measured: Measured, bar: tqdm) -> str:
+    """Both runners at 1 and 2 workers on the same runs; the median wall time of `repeats` sweeps."""
+    lines = [
+        f"## Sweep throughput: {runs} baseline runs with every monthly series, median of {repeats}",
+        "",
+        "CPU is the kernel's count for the sweep process and all its workers; one run is the median above.",
+        "",
+        *_HEADER,
+    ]
+    for runner in sweeps.RUNNERS:
+        for workers in (1, 2):
+            samples = []
+            for _ in range(repeats):
+                samples.append(sweeps.measure(runner, runs, workers))
+                bar.update()
+            median = sorted(samples, key=lambda m: m["wall_seconds"])[len(samples) // 2]
+            measured.throughput[f"{runner}/{workers}"] = median
+            lines.append(_row(median, measured.run_seconds))
+    rate = {key: m["runs"] / m["wall_seconds"] for key, m in measured.throughput.items()}
+    lines.append("")
+    for runner in sweeps.RUNNERS:
+        lines.append(f"- Parallel efficiency of `{runner}` at 2 workers: {rate[f'{runner}/2'] / (2 * rate[f'{runner}/1']):.0%}.")
+    for workers in (1, 2):
+        lines.append(
+            f"- `run_sweep` against `batch_run` at {workers} worker{'s' * (workers > 1)}: "
+            f"{rate[f'run_sweep/{workers}'] / rate[f'batch_run/{workers}']:.2f}x the runs per second."
+        )
+    return "\n".join(lines)
+
+
+def memory(sizes: list[int], measured: Measured, bar: tqdm) -> str:
+    """Peak memory of both runners on 2 workers as the sweep grows."""
+    lines = ["## Memory against sweep size (2 workers, every monthly series kept)", "", *_HEADER]
+    for runs in sizes:
+        for runner in sweeps.RUNNERS:
+            m = sweeps.measure(runner, runs, 2)
+            bar.update()
+            measured.memory.append(m)
+            lines.append(_row(m, measured.run_seconds))
+    lines.append("")
+    for runner in sweeps.RUNNERS:
+        lines.append(
+            f"- `{runner}`: peak parent memory at {sizes[-1]:,} runs is {_memory_growth(measured, runner):.2f}x that at {sizes[0]:,}."
+        )
+    return "\n".join(lines)
+
+
+def _memory_growth(measured: Measured, runner: str) -> float:
+    peaks = [m["peak_rss_parent_mb"] for m in measured.memory if m["runner"] == runner]
+    return peaks[-1] / peaks[0]
+
+
+def big_sweep(runs: int, measured: Measured) -> str:
+    """One long sweep of our runner on 2 workers."""
+    measured.big_sweep = m = sweeps.measure("run_sweep", runs, 2)
+    return "\n".join([f"## A {runs:,}-run sweep on 2 workers", "", *_HEADER, _row(m, measured.run_seconds)])
+
+
+def targets(measured: Measured) -> str:
+    """Each target of issue 7 with the number measured above and whether it is met."""
+    rows: list[tuple[str, str, bool | None]] = []
+    run_ms = measured.run_seconds * 1e3
+    rows.append(
+        (
+            "One default run, median",
+            f"{run_ms:.0f} ms (target <= {TARGET_RUN_SECONDS * 1e3:.0f})",
+            run_ms <= TARGET_RUN_SECONDS * 1e3,
+        )
+    )
+    big = measured.big_sweep
+    if big is not None:
+        minutes = TARGET_BIG_SWEEP_RUNS / (big["runs"] / big["wall_seconds"]) / 60
+        how = "measured" if big["runs"] >= TARGET_BIG_SWEEP_RUNS else f"projected from {big['runs']:,} runs"
+        rows.append(
+            (
+                f"{TARGET_BIG_SWEEP_RUNS:,}-run sweep on 2 workers",
+                f"{minutes:.1f} min, {how} (target < {TARGET_BIG_SWEEP_SECONDS / 60:.0f})",
+                minutes * 60 < TARGET_BIG_SWEEP_SECONDS,
+            )
+        )
     else:
-        found.append(scaling.section(3))
-    return found
+        rows.append((f"{TARGET_BIG_SWEEP_RUNS:,}-run sweep on 2 workers", "not run (--big-sweep 0)", None))
+    through = measured.throughput
+    if through:
+        rate = {key: m["runs"] / m["wall_seconds"] for key, m in through.items()}
+        efficiency = rate["run_sweep/2"] / (2 * rate["run_sweep/1"])
+        rows.append(
+            (
+                "Parallel efficiency at 2 workers",
+                f"{efficiency:.0%} on {through['run_sweep/2']['runs']} runs (target >= {TARGET_EFFICIENCY:.0%})",
+                efficiency >= TARGET_EFFICIENCY,
+            )
+        )
+        m = big if big is not None else through["run_sweep/2"]
+        ratio = m["cpu_seconds"] / (m["runs"] * measured.run_seconds)
+        rows.append(
+            (
+                "Sweep CPU / (runs x one run), 2 workers",
+                f"{ratio:.2f} on {m['runs']:,} runs (target <= {TARGET_CPU_RATIO})",
+                ratio <= TARGET_CPU_RATIO,
+            )
+        )
+        speed = {w: rate[f"run_sweep/{w}"] / rate[f"batch_run/{w}"] for w in (1, 2)}
+        rows.append(
+            (
+                "Faster than mesa.batch_run, same runs and workers",
+                f"{speed[1]:.2f}x at 1 worker, {speed[2]:.2f}x at 2 (target > 1)",
+                min(speed.values()) > 1.0,
+            )
+        )
+    if measured.memory:
+        ours, theirs = _memory_growth(measured, "run_sweep"), _memory_growth(measured, "batch_run")
+        sizes = sorted({m["runs"] for m in measured.memory})
+        rows.append(
+            (
+                "Flat memory where batch_run's grows",
+                f"x{ours:.2f} for ours, x{theirs:.2f} for batch_run, {sizes[0]:,} -> {sizes[-1]:,} runs "
+                f"(target: ours <= x{TARGET_MEMORY_GROWTH})",
+                ours <= TARGET_MEMORY_GROWTH,
+            )
+        )
+    if measured.slopes:
+        worst = max(measured.slopes.values())
+        shown = ", ".join(f"{axis} {value:.2f}" for axis, value in measured.slopes.items())
+        rows.append(("Cost at most linear in publishers and labs", f"log-log slope {shown} (target <= 1)", worst <= 1.0))
+    verdict = {True: "met", False: "**missed**", None: "not measured"}
+    lines = ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {verdict[ok]} |" for name, value, ok in rows]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and sizes, for a smoke test")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller sizes, for a smoke test")
     parser.add_argument("--baseline", type=Path, help="another source tree to time against, interleaved")
+    parser.add_argument("--sweep-runs", type=int, help="runs per throughput sweep (default 200; quick 12)")
+    parser.add_argument("--memory-runs", type=int, nargs="+", help="sweep sizes for memory (default 200 2000; quick 12 48)")
+    parser.add_argument("--big-sweep", type=int, help="runs in the long sweep, 0 to skip (default 10000; quick 0)")
+    parser.add_argument("--out", type=Path, default=scaling.RESULTS, help="folder for the report (default benchmarks/results)")
     args = parser.parse_args()
-    report = "# PeakData benchmarks\n\n" + "\n\n".join(sections(args)) + "\n"
+    quick = args.quick
+    sweep_runs = args.sweep_runs or (12 if quick else 200)
+    memory_runs = args.memory_runs or ([12, 48] if quick else [200, 2000])
+    big_runs = args.big_sweep if args.big_sweep is not None else (0 if quick else TARGET_BIG_SWEEP_RUNS)
+    repeats = 1 if quick else 3
+
+    measured = Measured()
+    sections = [one_run(5 if quick else 15, measured)]
+    if args.baseline:
+        sections.append(versus(args.baseline, 2 if quick else 5, 3))
+    sections.append(profile(15))
+    results = scaling.measure(1, domains=(100, 1_000, 10_000), labs=(10, 50, 200)) if quick else scaling.measure(3)
+    measured.slopes = {axis: scaling.slope(points) for axis, points in results.items()}
+    sections.append(scaling.section(results, args.out, 1 if quick else 3))
+    with tqdm(total=4 * repeats + 2 * len(memory_runs), desc="sweep benchmarks", unit="sweep") as bar:
+        sections.append(throughput(sweep_runs, repeats, measured, bar))
+        sections.append(memory(memory_runs, measured, bar))
+    if big_runs:
+        sections.append(big_sweep(big_runs, measured))
+    sections.insert(0, targets(measured))
+
+    report = "# PeakData benchmarks\n\n" + "\n\n".join(sections) + "\n"
     print(report)
-    scaling.RESULTS.mkdir(parents=True, exist_ok=True)
-    (scaling.RESULTS / "report.md").write_text(report)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.md").write_text(report)
+    (args.out / "measured.json").write_text(json.dumps(measured.__dict__, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """How one run's cost grows with the number of publisher domains and of labs.
 
-.venv/bin/python -m benchmarks.scaling [--repeats 3]   (also part of ``python -m benchmarks``)
+Part of ``python -m benchmarks``.
 
 Domains are set with the ``n_publishers`` constant; labs are the default six replicated with smaller
 budgets (`sim.params.replicated_labs`). Each point is the median over repeats of one full
@@ -9,7 +9,6 @@ budgets (`sim.params.replicated_labs`). Each point is the median over repeats of
 
 from __future__ import annotations
 
-import argparse
 import math
 import statistics
 import time
@@ -84,21 +83,10 @@ def plot(results: dict[str, list[tuple[int, float]]], path: Path) -> None:
     plt.close(fig)
 
 
-def section(repeats: int = 3) -> str:
-    """The scaling benchmark as a Markdown section; also writes scaling.md and scaling.png."""
-    results = measure(repeats)
+def section(results: dict[str, list[tuple[int, float]]], out: Path, repeats: int) -> str:
+    """The scaling benchmark as a Markdown section; also writes scaling.md and scaling.png to `out`."""
     table = markdown(results)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scaling.md").write_text(f"# Cost of one run vs scale (median of {repeats})\n\n{table}\n")
-    plot(results, RESULTS / "scaling.png")
-    return f"## Scaling (median of {repeats} runs per point; plot: benchmarks/results/scaling.png)\n\n{table}"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=3)
-    print(section(parser.parse_args().repeats))
-
-
-if __name__ == "__main__":
-    main()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scaling.md").write_text(f"# Cost of one run vs scale (median of {repeats})\n\n{table}\n")
+    plot(results, out / "scaling.png")
+    return f"## Scaling (median of {repeats} runs per point; plot: scaling.png)\n\n{table}"

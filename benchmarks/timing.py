@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +37,3 @@ def interleaved(trees: dict[str, Path], rounds: int, runs: int) -> dict[str, lis
         for name, tree in trees.items():
             times[name].extend(time_runs(tree, runs))
     return times
-
-
-def median_seconds(call, repeats: int) -> float:
-    """Median wall time of `call()` over `repeats` calls."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
