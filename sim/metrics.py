@@ -150,7 +150,7 @@ def timeseries(model: DataMarketModel) -> pd.DataFrame:
             "scenario": model.params.name,
             "seed": model.seed if model.seed is not None else -1,
             "month": np.arange(len(series["year"])),
-            **series,
+            **{name: np.asarray(values) for name, values in series.items()},  # arrays: half the cost of lists
         }
     )
 

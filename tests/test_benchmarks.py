@@ -1,0 +1,53 @@
+"""The benchmark command runs from a clean tree and its verdicts come from the numbers it measured."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("## Targets", "## One default run", "## Profile", "## Scaling", "## Sweep throughput", "## Memory")
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory) -> tuple[str, dict]:
+    out = tmp_path_factory.mktemp("bench")
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--sweep-runs", "6", "--memory-runs", "6", "12", "--out", str(out)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    return (out / "report.md").read_text(), json.loads((out / "measured.json").read_text())
+
+
+@pytest.mark.slow
+def test_quick_benchmark_writes_every_section_and_a_verdict_per_target(quick_report):
+    report, _ = quick_report
+    for heading in SECTIONS:
+        assert heading in report
+    targets = report.split("## Targets")[1].split("\n## ")[0]
+    rows = [line for line in targets.splitlines() if line.startswith("| ") and not line.startswith("| target")]
+    assert len(rows) == 7
+    assert all(re.search(r"\| (met|\*\*missed\*\*|not measured) \|$", row) for row in rows)
+    assert "not measured" in rows[1]  # the quick run skips the 10,000-run sweep
+
+
+@pytest.mark.slow
+def test_benchmark_verdicts_use_the_measured_numbers(quick_report):
+    report, measured = quick_report
+    run_ms = measured["run_seconds"] * 1e3
+    assert f"| One default run, median | {run_ms:.0f} ms" in report
+    verdict = "met" if run_ms <= 50 else "**missed**"
+    assert re.search(rf"\| One default run, median \|[^|]*\| {re.escape(verdict)} \|", report)
+
+    rate = {key: m["runs"] / m["wall_seconds"] for key, m in measured["throughput"].items()}
+    efficiency = rate["run_sweep/2"] / (2 * rate["run_sweep/1"])
+    assert f"{efficiency:.0%} on 6 runs" in report
+    for key, m in measured["throughput"].items():
+        runner, workers = key.split("/")
+        assert m["finished"] == m["runs"] == 6 and m["runner"] == runner and m["workers"] == int(workers)
+        assert m["cpu_seconds"] > 0 and m["peak_rss_parent_mb"] > 0
+    # The kernel's accounting must see our pool's workers: a sweep's CPU covers at least the runs.
+    ours = measured["throughput"]["run_sweep/2"]
+    assert ours["cpu_seconds"] >= 0.8 * ours["runs"] * measured["run_seconds"]
+    assert ours["peak_rss_worker_mb"] > 50
