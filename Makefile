@@ -1,5 +1,5 @@
 # The two commands: `make run` (the baseline scenario) and `make test` (every test, slow ones too).
-.PHONY: run test lint setup
+.PHONY: run test lint setup bench
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -13,3 +13,6 @@ test: setup
 
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench: setup  # every benchmark, ~20 minutes on 2 cores; report in benchmarks/results/ (docs/performance.md)
+	.venv/bin/python -m benchmarks
