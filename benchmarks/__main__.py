@@ -1,7 +1,7 @@
 """Every benchmark, as one Markdown report that ends with each performance target marked met or missed.
 
     .venv/bin/python -m benchmarks                      # everything, about 25 minutes on 2 cores
-    .venv/bin/python -m benchmarks --quick              # a smoke test of every section, about 2 minutes
+    .venv/bin/python -m benchmarks --quick              # a smoke test of every section, about a minute
     .venv/bin/python -m benchmarks --baseline DIR       # also time another source tree, interleaved
 
 Sections: one default run (median, agent-steps/s), a profile, cost against scale (with a plot),
