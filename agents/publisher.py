@@ -193,10 +193,6 @@ class _Rights(NamedTuple):
     licensable: np.ndarray
     licensable_bounds: list[tuple[int, int]]
     holders: list[set[int]]
-    # For reporting shares of the whole web by dot products: restricted (head) and exclusive domains as 0/1.
-    restricted_weight: np.ndarray
-    restricted_head_weight: np.ndarray
-    exclusive_weight: np.ndarray
 
 
 # Per-domain arrays of the web, with the dtype of an empty one.
@@ -254,7 +250,6 @@ class Web:
         }
         for name, values in new.items():
             setattr(self, name, np.concatenate([getattr(self, name), values]))
-        self.head_weight = self.head.astype(float)  # 0/1, for the head's shares by dot products
         self.publishers.append(publisher)
         self.starts = np.append(self.starts, self.human_tokens.size - n)
         ends = [*self.starts[1:].tolist(), self.human_tokens.size]
@@ -369,9 +364,6 @@ class Web:
                 licensable,
                 self.masked_bounds(licensable),
                 holders,
-                licensable.astype(float),
-                (licensable & self.head).astype(float),
-                (self.licensee != NOBODY).astype(float),
             )
         return self._rights
 

@@ -38,20 +38,20 @@ class Regulator(mesa.Agent):
         levers = model.params.levers
         self._levers = [(name, getattr(levers, name)) for name in type(levers).model_fields]
         self._in_force: tuple | None = None  # which levers are past their year, and the extra strictness
-        self.policy = self._policy_at(model.year)
+        self._update_policy(model.year)
 
-    def _policy_at(self, year: float) -> Policy:
+    def _update_policy(self, year: float) -> None:
+        """Put the policy of `year` in force; rebuilt only when a lever or the extra strictness changed."""
         in_force = (*(year >= lever.year for _, lever in self._levers), self.extra_strictness)
         if in_force != self._in_force:
             values = {name: lever.at(year) for name, lever in self._levers}
             values["privacy_strictness"] = min(1.0, values["privacy_strictness"] + self.extra_strictness)
             self.policy, self._in_force = Policy(**values), in_force
             self.model.web.changed()  # the opt-out regime, a licensing mandate or labelling may be in force now
-        return self.policy
 
     def apply_policies(self) -> None:
         """Put this month's levers into force; release the public data commons when it is due."""
-        self.policy = self._policy_at(self.model.year)
+        self._update_policy(self.model.year)
         if not self.commons_released and self.policy.data_commons_tokens > 0.0:
             self._release_commons(self.policy.data_commons_tokens)
 
@@ -68,4 +68,4 @@ class Regulator(mesa.Agent):
         if self.policy.tighten_privacy_after_incidents and len(self.incident_months) >= INCIDENTS_TO_TIGHTEN:
             self.extra_strictness = min(1.0, self.extra_strictness + TIGHTENING_STEP)
             self.incident_months.clear()
-            self.policy = self._policy_at(year)
+            self._update_policy(year)

@@ -228,7 +228,8 @@ def targets(measured: Measured) -> str:
             )
         )
         speed = {w: rate[f"run_sweep/{w}"] / rate[f"batch_run/{w}"] for w in (1, 2)}
-        largest = {m["runner"]: m for m in measured.memory if m["runs"] == max(n["runs"] for n in measured.memory)}
+        biggest = max((m["runs"] for m in measured.memory), default=0)
+        largest = {m["runner"]: m for m in measured.memory if m["runs"] == biggest}
         also = ""
         if len(largest) == 2:
             ours, theirs = (largest[r]["runs"] / largest[r]["wall_seconds"] for r in sweeps.RUNNERS)

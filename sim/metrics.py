@@ -80,10 +80,10 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
     total = sum(by_source.values())
     # Shares of the whole web, summed over every domain at once: reporting only, nothing feeds back.
     web = model.web
-    rights = web.rights()
     tokens = web.human_tokens + web.ai_tokens
-    raw, raw_head = float(tokens.sum()), float(tokens @ web.head_weight)
-    opted, opted_head = float(tokens @ rights.restricted_weight), float(tokens @ rights.restricted_head_weight)
+    restricted = web.rights().licensable  # neither open to crawl nor licensed exclusively
+    raw, raw_head = tokens.sum(), tokens[web.head].sum()
+    opted, opted_head = tokens[restricted].sum(), tokens[restricted & web.head].sum()
     brokers = model.broker_list
     supply = np.concatenate([b.available_tokens() for b in brokers]) if brokers else np.zeros(1)
     prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
@@ -98,7 +98,7 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "synthetic_share": by_source[Source.SYNTHETIC] / total if total else 0.0,
         "opted_out_share": opted / raw,
         "opted_out_share_head": opted_head / raw_head if raw_head else 0.0,
-        "exclusive_share": float(tokens @ rights.exclusive_weight) / raw,
+        "exclusive_share": tokens[web.licensee >= 0].sum() / raw,
         "ai_pollution_share": web.ai_tokens.sum() / raw,
         "ai_share_new_text": model.ai_share_of_new_text,
         "consented_share": economics.consented_share(
