@@ -7,9 +7,10 @@ setup:
 run: setup
 	.venv/bin/peakdata run scenarios/baseline.toml --seed 0 --out results/baseline
 
-test: setup
+test: setup  # every test natively, then the golden tests again at the lowest SIMD level (tests/portability.py)
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q
+	.venv/bin/python -m tests.portability pytest -q tests/test_equivalence.py
 
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

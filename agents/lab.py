@@ -41,6 +41,7 @@ class Sourcing:
     effective_tokens: float
     fill: float
     spend_usd: float
+    budget_usd: float  # what the lab could spend on this dataset
     unmet_quality_tokens: float
     paid_quality_tokens: float  # quality-weighted tokens bought (not free)
     usd_per_quality_token: float  # average price of the paid data taken
@@ -61,6 +62,8 @@ class TrainedModel:
     loss: float
     k: float
     fill: float
+    data_budget_usd: float = 0.0  # the run's data budget
+    data_spend_usd: float = 0.0  # what the run's data cost: exclusive licence, purchases and premiums
     tokens_by_source: dict[Source, float] = field(default_factory=dict)
 
 
@@ -137,14 +140,16 @@ class Lab(mesa.Agent):
     def own_offers(self) -> list[Offer]:
         return []
 
-    def source(self, plan: RunPlan) -> Sourcing:
+    def source(self, plan: RunPlan, budget_usd: float | None = None) -> Sourcing:
         """Assemble a dataset at least cost: free data first, then buy what repetition cannot cover.
 
         Up to `max_epochs` repetitions cost almost nothing in quality (Muennighoff et al. 2023), so a
-        lab buys only enough unique tokens to reach D / max_epochs, cheapest per quality first.
+        lab buys only enough unique tokens to reach D / max_epochs, cheapest per quality first, within
+        `budget_usd` (the run's data budget unless given).
         """
         constants = self.model.params.constants
         max_epochs = self.model.params.uncertainties.max_epochs
+        budget = self.data_budget_usd(plan) if budget_usd is None else budget_usd
         offers = self.gather_offers(plan)
         available = np.array([o.tokens for o in offers])
         quality = np.array([o.quality for o in offers])
@@ -153,12 +158,13 @@ class Lab(mesa.Agent):
         free = price <= 0.0
         paid, human = ~free, ~ai
 
+        target = plan.tokens / max_epochs
+        negligible = economics.NEGLIGIBLE_SHARE * target
         taken = np.zeros(len(offers))
         taken[free] = economics.least_cost_fill(available[free], quality[free], price[free], plan.tokens, 0.0)
         have = float(taken @ quality)
-        paid_target = plan.tokens / max_epochs - have
-        budget = self.data_budget_usd(plan)
-        if paid_target > 0.0 and paid.any():
+        paid_target = target - have
+        if paid_target > negligible and paid.any():
             # Synthetic data beside the real data: past the collapse threshold it stops paying.
             real = float(taken[human] @ quality[human])
             ratio = (
@@ -169,10 +175,10 @@ class Lab(mesa.Agent):
             capped = available.copy()
             synthetic = np.array([o.source is Source.SYNTHETIC for o in offers])
             capped[synthetic] = np.minimum(available[synthetic], ratio * real / np.maximum(quality[synthetic], 1e-12))
-            taken[paid] = economics.least_cost_fill(capped[paid], quality[paid], price[paid], paid_target, budget)
+            taken[paid] = economics.least_cost_fill(capped[paid], quality[paid], price[paid], paid_target, budget, target)
         spend = float(taken @ price)
         bought_quality = float(taken[paid] @ quality[paid])
-        unmet = max(0.0, plan.tokens / max_epochs - float(taken @ quality))
+        unmet = target - float(taken @ quality)
         effective = economics.dataset_effective_tokens(
             float(taken[human] @ quality[human]),
             float(taken[ai] @ quality[ai]),
@@ -186,21 +192,26 @@ class Lab(mesa.Agent):
             effective_tokens=effective,
             fill=effective / plan.tokens,
             spend_usd=spend,
-            unmet_quality_tokens=unmet,
+            budget_usd=budget,
+            unmet_quality_tokens=unmet if unmet > negligible else 0.0,
             paid_quality_tokens=bought_quality,
             usd_per_quality_token=spend / bought_quality if bought_quality > 0 else 0.0,
         )
 
     def train(self) -> None:
-        """Source a dataset, fall back to a data-constrained run if short, train and deploy."""
+        """Source a dataset, fall back to a data-constrained run if short, train and deploy.
+
+        An exclusive licence signed for this run is paid from its data budget; the rest buys the dataset.
+        """
         market = self.model
         plan = self.plan
-        self.seek_exclusive_licence(plan)
-        sourcing = self.source(plan)
+        budget = self.data_budget_usd(plan)
+        licence = self.seek_exclusive_licence(plan)
+        sourcing = self.source(plan, budget - licence)
         if self.spec.strategy != "fixed" and sourcing.fill < market.params.constants.data_wall_fill:
             plan = self.data_constrained(plan, sourcing)
-            sourcing = self.source(plan)
-        spend = self.settle(sourcing, self.data_budget_usd(plan))
+            sourcing = self.source(plan, budget - licence)
+        spend = licence + self.settle(sourcing)
         self.spend_usd += spend
         self.last_sourcing = sourcing
         by_source = {s: 0.0 for s in Source}
@@ -215,6 +226,8 @@ class Lab(mesa.Agent):
             loss=float(scaling.loss(plan.params, max(sourcing.effective_tokens, 1.0))),
             k=plan.k,
             fill=sourcing.fill,
+            data_budget_usd=budget,
+            data_spend_usd=spend,
             tokens_by_source=by_source,
         )
 
@@ -225,10 +238,10 @@ class Lab(mesa.Agent):
         params = scaling.params_for_tokens(plan.compute_flop, tokens)
         return RunPlan(plan.compute_flop, tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL, params, tokens)
 
-    def settle(self, sourcing: Sourcing, budget_usd: float) -> float:
+    def settle(self, sourcing: Sourcing) -> float:
         """Pay the sellers and record the deals; closed labs lock scarce broker data exclusively."""
         market = self.model
-        remaining = budget_usd - sourcing.spend_usd
+        remaining = sourcing.budget_usd - sourcing.spend_usd
         spent = 0.0
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
             if tokens <= 0.0:
@@ -257,8 +270,9 @@ class Lab(mesa.Agent):
                 market.record_deal(offer.seller, self, tokens)
         return spent
 
-    def seek_exclusive_licence(self, plan: RunPlan) -> None:
-        """Sign an exclusive licence with a head domain once the open commons falls short."""
+    def seek_exclusive_licence(self, plan: RunPlan) -> float:
+        """Sign an exclusive licence with a head domain once the open commons falls short; returns its USD."""
+        return 0.0
 
     def decide_membership(self) -> None:
         """Join the alliance when its pool is worth more than the fee; leave when it is not."""
@@ -301,12 +315,12 @@ class ClosedLab(Lab):
         compliance = COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * self.model.policy.privacy_strictness)
         return [Offer(self, Source.OWN_USER, "chat", self.own_user_tokens, OWN_USER_QUALITY, compliance)]
 
-    def seek_exclusive_licence(self, plan: RunPlan) -> None:
+    def seek_exclusive_licence(self, plan: RunPlan) -> float:
         market = self.model
         if not market.params.constants.exclusive_deals:
-            return
+            return 0.0
         if plan.tokens <= market.effective_public_tokens(self.unique_id):
-            return
+            return 0.0
         budget = EXCLUSIVE_BUDGET_SHARE * self.data_budget_usd(plan)
         best = None
         for publisher in market.web.publishers:
@@ -314,8 +328,8 @@ class ClosedLab(Lab):
             if deal is not None and (best is None or deal[1] > best[2]):
                 best = (publisher, deal[0], deal[1])
         if best is None:
-            return
+            return 0.0
         publisher, domain, tokens = best
         cost = publisher.license_exclusive(domain, self.unique_id)
-        self.spend_usd += cost
         market.record_deal(publisher, self, tokens)
+        return cost

@@ -11,6 +11,12 @@ from sim.scaling import effective_tokens
 
 ArrayOrFloat = np.ndarray | float
 
+# Float sums leave remainders of about 1e-16 of a target or a budget, and they differ from one CPU to
+# the next (SIMD and BLAS summation order). A remainder below this share of the target or budget is
+# met, so that rounding never buys a fragment of an offer: a fragment would still count as a sale and
+# flip a broker's demand signal, a discrete outcome.
+NEGLIGIBLE_SHARE = 1e-9
+
 
 def least_cost_fill(
     available_tokens: np.ndarray,
@@ -18,27 +24,34 @@ def least_cost_fill(
     usd_per_token: np.ndarray,
     target_quality_tokens: float,
     budget_usd: float,
+    scale_quality_tokens: float | None = None,
 ) -> np.ndarray:
     """Buy quality-weighted tokens at least cost until the target or the budget is reached.
 
     Offers are taken cheapest per quality-weighted token first (ties: higher quality first). Each
-    offer can be taken in part. Returns the raw tokens taken from each offer.
+    offer can be taken in part. Returns the raw tokens taken from each offer. A need below
+    `NEGLIGIBLE_SHARE` of `scale_quality_tokens` (default: the target), or a budget below that share
+    of `budget_usd`, counts as met.
     """
     # Plain floats: the same IEEE arithmetic as numpy, at a fraction of the cost for a few dozen offers.
     available_tokens, quality, usd_per_token = available_tokens.tolist(), quality.tolist(), usd_per_token.tolist()
     taken = [0.0] * len(quality)
     need = target_quality_tokens
     budget = budget_usd
+    need_met = NEGLIGIBLE_SHARE * (target_quality_tokens if scale_quality_tokens is None else scale_quality_tokens)
+    budget_met = NEGLIGIBLE_SHARE * budget_usd
     # Cheapest per quality first, then best quality; sorted() is stable, as np.lexsort is.
     keys = [(usd / (q if q > 1e-12 else 1e-12), -q) for usd, q in zip(usd_per_token, quality)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     for i in order:
-        if need <= 0.0:
+        if need <= need_met:
             break
         if available_tokens[i] <= 0.0 or quality[i] <= 0.0:
             continue
         tokens = min(available_tokens[i], need / quality[i])
         if usd_per_token[i] > 0.0:
+            if budget <= budget_met:
+                continue
             tokens = min(tokens, float(budget) / usd_per_token[i])
         if tokens <= 0.0:
             continue
@@ -162,9 +175,14 @@ COMPUTE_REFERENCE_YEAR = 2024.0  # budgets reach ~4e25 FLOP as 2024 opens, so 20
 
 
 def saturating_growth(value_2024: float, growth_per_year: float, ceiling: float, years_since_2024: float) -> float:
-    """Logistic growth: `growth_per_year` while small, levelling off at `ceiling`."""
+    """Logistic growth: `growth_per_year` while small, levelling off at `ceiling`.
+
+    A 2024 value above the ceiling is already saturated: the ceiling binds from the start.
+    """
     if value_2024 <= 0.0:
         return 0.0
+    if value_2024 >= ceiling:
+        return ceiling
     return ceiling / (1.0 + (ceiling / value_2024 - 1.0) * growth_per_year ** (-years_since_2024))
 
 

@@ -5,21 +5,21 @@ model's behaviour, regenerate the files and commit them with the change:
 
     .venv/bin/python -m tests.make_golden
 
-A pure speed-up must leave them untouched.
+A pure speed-up must leave them untouched (within `tests.outputs.RTOL`; discrete outcomes exactly).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim import DataMarketModel, MarketParams, run_summary, timeseries
+from sim import DataMarketModel, MarketParams
 from sim.params import replicated_labs
+from tests.outputs import outputs
 
 DATA = Path(__file__).resolve().parent / "data"
 TIMESERIES_FILE = DATA / "golden_timeseries.parquet"
@@ -67,28 +67,10 @@ CASES: dict[str, Callable[[], tuple[MarketParams, int]]] = {
 }
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe scalars; NaN as None so the file is strict JSON."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return _plain(value.item())
-    return value
-
-
 def run_case(name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The monthly series and the summary record (summary, per-lab exhaustion, market graph) of one case."""
     params, seed = CASES[name]()
-    model = DataMarketModel(params, rng=seed).run()
-    frame = timeseries(model)
-    frame.insert(0, "case", name)
-    edges = sorted([int(u), int(v), data["kind"], float(data["tokens"])] for u, v, data in model.network.edges(data=True))
-    record = {
-        "summary": {key: _plain(value) for key, value in run_summary(model).items()},
-        "public_exhaustion_year": {str(k): v for k, v in sorted(model.public_exhaustion_year.items())},
-        "edges": edges,
-    }
-    return frame, record
+    return outputs(DataMarketModel(params, rng=seed).run(), name)
 
 
 def main() -> None:
