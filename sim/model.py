@@ -260,7 +260,9 @@ class DataMarketModel(mesa.Model):
                 problems.append(f"{lab.name}: training set does not add up to the tokens sourced")
             run = lab.deployed
             if run.data_spend_usd > run.data_budget_usd * (1 + 1e-9) + 1e-6:
-                problems.append(f"{lab.name}: spent {run.data_spend_usd:.3g} USD on data, over its budget {run.data_budget_usd:.3g}")
+                problems.append(
+                    f"{lab.name}: spent {run.data_spend_usd:.3g} USD on data, over its budget {run.data_budget_usd:.3g}"
+                )
             if lab.own_user_tokens < 0 or lab.deployed.effective_tokens > lab.deployed.tokens * (1 + 1e-9):
                 problems.append(f"{lab.name}: effective tokens exceed tokens seen, or negative user data")
         for broker in self.broker_list:

@@ -111,8 +111,11 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["pytest"]:
         env = reduced_simd_env()
-        print(f"pytest at a reduced SIMD level: NPY_DISABLE_CPU_FEATURES={env['NPY_DISABLE_CPU_FEATURES']!r}"
-              f" OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(native)')}", flush=True)
+        print(
+            f"pytest at a reduced SIMD level: NPY_DISABLE_CPU_FEATURES={env['NPY_DISABLE_CPU_FEATURES']!r}"
+            f" OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(native)')}",
+            flush=True,
+        )
         return subprocess.run([sys.executable, "-m", "pytest", *argv[1:]], env=env).returncode
     print(__doc__, file=sys.stderr)
     return 2
