@@ -9,7 +9,6 @@ date counts as the horizon; the report says so.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.io import read_manifest, read_part, read_parts
 from sim.metrics import CENSORED_BY
 from sim.study import Study
 
@@ -36,21 +36,24 @@ class SweepResults:
     @classmethod
     def load(cls, folder: str | Path) -> SweepResults:
         folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise ResultsError(f"{folder}: is a file, not a sweep folder")
         if not (folder / "manifest.json").is_file():
             raise ResultsError(f"{folder}: no manifest.json here; is it a sweep folder (peakdata sweep ... --out {folder})?")
         if not list((folder / "summary").glob("part-*.parquet")):
             raise ResultsError(f"{folder}: the sweep has no finished runs yet")
-        return cls(folder)
+        results = cls(folder)
+        results.manifest  # noqa: B018 - read now, so that a damaged manifest is reported before any work
+        return results
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
-        return json.loads((self.folder / "manifest.json").read_text())
+        return read_manifest(self.folder)
 
     @cached_property
     def all_runs(self) -> pd.DataFrame:
         """Every stored run, failed ones included, in design order."""
-        parts = sorted((self.folder / "summary").glob("part-*.parquet"))
-        runs = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        runs = read_parts(self.folder / "summary")
         order = self.design.drop_duplicates("run_id")[["run_id"]].reset_index(names="order")
         return runs.merge(order, on="run_id", how="left").sort_values("order").drop(columns="order").reset_index(drop=True)
 
@@ -64,7 +67,7 @@ class SweepResults:
 
     @cached_property
     def design(self) -> pd.DataFrame:
-        return pd.read_parquet(self.folder / "design.parquet")
+        return read_part(self.folder / "design.parquet")
 
     @cached_property
     def study(self) -> Study:
@@ -83,7 +86,7 @@ class SweepResults:
         folder = self.folder / "timeseries"
         if not list(folder.glob("part-*.parquet")):
             raise ResultsError(f"{self.folder}: the sweep stored no time series (design.timeseries = false)")
-        return pd.read_parquet(folder, columns=["run_id", "month", "year", *columns])
+        return read_parts(folder, ["run_id", "month", "year", *columns])
 
     def per_design_row(self, outcome: str) -> pd.Series:
         """The outcome averaged over replications, one value per design row (censored dates at the horizon)."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from sim.params import ParamsError, load_scenario
 
@@ -35,9 +40,49 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.toml"
 VIZ_HOST = "127.0.0.1"
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
 console = Console()
 errors = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    return typer.Exit(code=2)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is written for the person at the terminal: each ends a command with exit 2."""
+    from sim.io import DamagedStoreError
+
+    errors: list[type[BaseException]] = [ParamsError, DamagedStoreError]
+    if "sim.sweep" in sys.modules:
+        from sim.sweep import ExecutorError, SweepFolderError
+
+        errors += [SweepFolderError, ExecutorError]
+    if "sim.analysis" in sys.modules:
+        from sim.analysis import ResultsError
+
+        errors.append(ResultsError)
+    return tuple(errors)
+
+
+class _Commands(TyperGroup):
+    """Every command ends a user's mistake with a message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OSError as err:  # a file or folder that cannot be read or written
+            where = f"{err.filename}: " if err.filename else ""
+            raise _fail(f"{where}{err.strerror or err}") from None
+        except Exception as err:
+            if isinstance(err, _user_errors()):
+                raise _fail(str(err)) from None
+            raise
+
+
+app = typer.Typer(
+    cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__
+)
 
 
 @app.callback()
@@ -45,9 +90,34 @@ def main() -> None:
     """PeakData: an agent-based market for LLM training data."""
 
 
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+def _check_out(out: Path, option: str = "--out") -> None:
+    """Fail now, before any work, if `out` cannot hold results; leave nothing behind."""
+    if out.exists() and not out.is_dir():
+        raise _fail(f"{option} {out}: exists and is not a folder; allowed: a folder, new or existing")
+    created = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        raise _fail(f"{option} {out}: cannot write results there ({err.strerror or err}); allowed: a folder you can write to") from None
+    finally:
+        for path in created:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
+@contextlib.contextmanager
+def _writing(out: Path, option: str = "--out") -> Iterator[Path]:
+    """Stage a set of result files and move them into `out` together (see `sim.io.output_set`)."""
+    from sim.io import output_set
+
+    try:
+        with output_set(out) as staged:
+            yield staged
+    except OSError as err:
+        where = err.filename or out
+        raise _fail(f"{option} {out}: could not write {where} ({err.strerror or err}); nothing was changed") from None
 
 
 @app.command()
@@ -62,12 +132,8 @@ def run(
     from sim.model import DataMarketModel
     from sim.plots import save_data_wall
 
-    try:
-        params = load_scenario(scenario)
-    except ParamsError as err:
-        raise _fail(str(err)) from None
-    if out.exists() and not out.is_dir():
-        raise _fail(f"--out {out}: exists and is not a folder")
+    params = load_scenario(scenario)
+    _check_out(out)
 
     started = time.perf_counter()
     with console.status(f"Running {params.name} (seed {seed}), {params.constants.start} to {params.constants.end}..."):
@@ -79,11 +145,12 @@ def run(
 
     import pandas as pd
 
-    write_parquet(frame, out / "timeseries.parquet")
-    write_csv(frame, out / "timeseries.csv")
-    write_parquet(pd.DataFrame([summary]), out / "summary.parquet")
-    write_json(summary, out / "summary.json")
-    save_data_wall(frame, summary, out / "data_wall.png")
+    with _writing(out, "--out") as staged:
+        write_parquet(frame, staged / "timeseries.parquet")
+        write_csv(frame, staged / "timeseries.csv")
+        write_parquet(pd.DataFrame([summary]), staged / "summary.parquet")
+        write_json(summary, staged / "summary.json")
+        save_data_wall(frame, summary, staged / "data_wall.png")
     console.print(_summary_table(summary))
     console.print(f"Wrote {out}/timeseries.parquet, timeseries.csv, summary.parquet, summary.json, data_wall.png")
 
@@ -105,23 +172,17 @@ def sweep(
 ) -> None:
     """Run a study's design (grid, Monte Carlo, LHS, Sobol, Morris) and store every run as Parquet."""
     from sim.study import load_study
-    from sim.sweep import SweepFolderError, SweepInterrupted, run_sweep
+    from sim.sweep import SweepInterrupted, run_sweep
 
     overrides = {"kind": design.value if design else None, "samples": samples, "replications": replications, "seed": seed}
-    try:
-        study = load_study(scenario, **overrides)
-    except ParamsError as err:
-        raise _fail(str(err)) from None
-    if out.exists() and not out.is_dir():
-        raise _fail(f"--out {out}: exists and is not a folder")
+    study = load_study(scenario, **overrides)
     _check_dask(dask)
+    _check_out(out)
     runs = study.runs()["run_id"].nunique()
     where = f"Dask ({dask})" if dask else executor.value
     console.print(f"Sweep [bold]{study.params.name}[/]: {study.design.kind}, {runs} runs, on {where} -> {out}")
     try:
         outcome = run_sweep(study, out, executor=executor.value, workers=workers, dask=dask)
-    except SweepFolderError as err:
-        raise _fail(str(err)) from None
     except SweepInterrupted as stop:
         errors.print(
             f"Interrupted: {stop.outcome.already_done + stop.outcome.ran} of {stop.outcome.planned} runs are stored in {out}. "
@@ -129,8 +190,6 @@ def sweep(
             soft_wrap=True,
         )
         raise typer.Exit(code=130) from None
-    except OSError as err:  # e.g. a Dask scheduler that cannot be reached
-        raise _fail(f"--dask {dask}: could not connect: {err}") from None
     console.print(
         f"{outcome.ran} runs in {outcome.wall_seconds:.1f} s ({outcome.runs_per_second:.2f} runs/s), "
         f"{outcome.failed} failed; {outcome.already_done} were already stored."
@@ -149,14 +208,13 @@ def report_command(
 
 
 def _write_report(folder: Path, out: Path | None = None) -> None:
-    from sim.analysis import ResultsError
+    from sim.analysis import SweepResults
     from sim.report import write_report
 
-    try:
-        with console.status("Writing the report..."):
-            path = write_report(folder, out)
-    except ResultsError as err:
-        raise _fail(str(err)) from None
+    results = SweepResults.load(folder)
+    _check_out(out or results.folder / "report")
+    with console.status("Writing the report..."):
+        path = write_report(results, out)
     console.print(f"Wrote {path} and its charts")
 
 
@@ -176,6 +234,7 @@ def compare(
     """Paired comparison with common random numbers: each policy's effect with a bootstrap 95% CI."""
     from sim.policy import compare as run_compare
 
+    _check_out(out)
     effects = _policy_command(lambda: run_compare(base, policies, out, runs=runs, seed=seed, workers=workers, dask=dask), dask)
     table = Table(title=f"Effects against {base.stem} ({runs} paired runs)")
     for column in ("policy", "outcome", "effect", "95% CI"):
@@ -190,9 +249,9 @@ def compare(
 @app.command()
 def robustness(
     policies: Annotated[list[Path], typer.Argument(help="Policy scenarios (include the baseline to compare against it)")],
-    uncertainties: Annotated[Path, typer.Option(help="A study file whose distributions define the worlds")] = Path(
-        "scenarios/sensitivity.toml"
-    ),
+    uncertainties: Annotated[Path, typer.Option(help="A study file whose distributions define the worlds")] = ROOT
+    / "scenarios"
+    / "sensitivity.toml",
     outcome: Annotated[str, typer.Option(help="The outcome to judge policies by")] = "data_wall_year",
     minimize: Annotated[bool, typer.Option("--minimize", help="Lower is better (default: higher is better)")] = False,
     threshold: Annotated[float | None, typer.Option(help="Report the share of worlds meeting this value")] = None,
@@ -208,6 +267,9 @@ def robustness(
 
     if outcome not in OUTCOMES:
         raise _fail(f"--outcome {outcome!r}: allowed: {', '.join(OUTCOMES)}")
+    if threshold is not None and not math.isfinite(threshold):
+        raise _fail(f"--threshold {threshold}: allowed: a finite number in the outcome's units (a year for a date)")
+    _check_out(out)
     table = _policy_command(
         lambda: run_robustness(
             policies,
@@ -240,6 +302,8 @@ def validate(
     from sim.validation import QUICK, Size
     from sim.validation import validate as run_validation
 
+    _check_out(out)
+    _check_out(docs, "--docs")
     checks = _policy_command(lambda: run_validation(out, docs, QUICK if quick else Size(), workers=workers, dask=dask), dask)
     table = Table(title="Validation against the seed")
     for column in ("check", "ours", "published", "verdict"):
@@ -251,18 +315,19 @@ def validate(
 
 
 def _check_dask(dask: str | None) -> None:
-    if dask is not None and dask != "local" and not dask.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-        raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address such as tcp://127.0.0.1:8786")
+    import re
+
+    address = re.fullmatch(r"(tcp|tls)://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})", dask or "")
+    if dask is not None and dask != "local" and (address is None or not 0 < int(address.group(3)) < 65536):
+        raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address tcp://HOST:PORT (port 1-65535), e.g. tcp://127.0.0.1:8786")
 
 
 def _policy_command(action, dask: str | None):
-    from sim.sweep import SweepFolderError, SweepInterrupted
+    from sim.sweep import SweepInterrupted
 
     _check_dask(dask)
     try:
         return action()
-    except (ParamsError, SweepFolderError) as err:
-        raise _fail(str(err)) from None
     except SweepInterrupted:
         errors.print("Interrupted. Run the same command again to resume.")
         raise typer.Exit(code=130) from None

@@ -20,7 +20,7 @@ from scipy import stats
 
 from sim import plots
 from sim.analysis import SweepResults, outcome_values
-from sim.io import atomic_write, write_parquet
+from sim.io import output_set, write_parquet
 from sim.metrics import CENSORED_BY
 from sim.params import Levers, MarketParams, ParamsError, load_scenario
 from sim.study import Design, Study, load_study
@@ -86,8 +86,9 @@ def compare(
         ]
     )
     effects.insert(0, "policy", effects.pop("policy"))
-    write_parquet(effects, out / "effects.parquet")
-    _write_compare_report(effects, base_name, runs, out)
+    with output_set(out) as staged:
+        write_parquet(effects, staged / "effects.parquet")
+        _write_compare_report(effects, base_name, runs, staged)
     return effects
 
 
@@ -146,7 +147,7 @@ def _write_compare_report(effects: pd.DataFrame, base_name: str, runs: int, out:
         )
     plots.save_figure(plots.effects_figure(effects), out / "effects.png")
     lines += ["", "![effects](effects.png)", ""]
-    atomic_write(out / "compare.md", lambda tmp: tmp.write_text("\n".join(lines)))
+    (out / "compare.md").write_text("\n".join(lines))
 
 
 # --- robustness ------------------------------------------------------------------------------------
@@ -193,9 +194,10 @@ def robustness(
     if threshold is not None:
         meets = matrix >= threshold if maximize else matrix <= threshold
         table["share_meeting_threshold"] = (meets.sum() / matrix.notna().sum()).to_numpy()
-    write_parquet(table, out / "robustness.parquet")
-    write_parquet(matrix.reset_index(names="world"), out / "outcome_by_world.parquet")
-    _write_robustness_report(table, outcome, maximize, threshold, samples, uncertainties, out)
+    with output_set(out) as staged:
+        write_parquet(table, staged / "robustness.parquet")
+        write_parquet(matrix.reset_index(names="world"), staged / "outcome_by_world.parquet")
+        _write_robustness_report(table, outcome, maximize, threshold, samples, uncertainties, staged)
     return table
 
 
@@ -219,7 +221,7 @@ def _write_robustness_report(table, outcome, maximize, threshold, samples, uncer
         lines.append(f"| {row.policy} | {row.worlds} | {cells} |{share}")
     if threshold is not None:
         lines += ["", f"Threshold: {outcome} {'>=' if maximize else '<='} {threshold:g}."]
-    atomic_write(out / "robustness.md", lambda tmp: tmp.write_text("\n".join(lines) + "\n"))
+    (out / "robustness.md").write_text("\n".join(lines) + "\n")
 
 
 # --- EMA Workbench export ----------------------------------------------------------------------------

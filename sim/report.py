@@ -8,7 +8,7 @@ import pandas as pd
 
 from sim import plots
 from sim.analysis import ResultsError, SweepResults, fan, morris_indices, outcome_table, outcome_values, sobol_indices, tornado
-from sim.io import atomic_write
+from sim.io import output_set
 from sim.metrics import CENSORED_BY
 
 FAN_SERIES = (
@@ -27,10 +27,19 @@ INDICES = {
 LABELS = {"public_exhaustion_year": "Public exhaustion year", "data_wall_year": "Data-wall year"}
 
 
-def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
-    """Write `report.md` and its PNGs into `out` (default: `folder/report`) and return the Markdown path."""
-    results = SweepResults.load(folder)
+def write_report(folder: str | Path | SweepResults, out: str | Path | None = None) -> Path:
+    """Write `report.md` and its PNGs into `out` (default: `folder/report`) and return the Markdown path.
+
+    The files are staged and moved into `out` together: a failure leaves the previous report whole.
+    """
+    results = folder if isinstance(folder, SweepResults) else SweepResults.load(folder)
     out = Path(out) if out else results.folder / "report"
+    with output_set(out) as staged:
+        _write(results, staged)
+    return out / "report.md"
+
+
+def _write(results: SweepResults, out: Path) -> None:
     runs, study = results.runs, results.study
     lines = [
         f"# Sweep report: {study.params.name}",
@@ -80,9 +89,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         f"{len(sessions)} session(s), {ran} runs in {wall:.1f} s wall ({ran / wall if wall else float('nan'):.2f} runs/s).",
         "",
     ]
-    path = out / "report.md"
-    atomic_write(path, lambda tmp: tmp.write_text("\n".join(lines)))
-    return path
+    (out / "report.md").write_text("\n".join(lines))
 
 
 def _sensitivity(results: SweepResults, runs: pd.DataFrame, out: Path) -> list[str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
-import json
 import multiprocessing
 import os
 import platform
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.io import write_json, write_parquet
+from sim.io import read_manifest, read_parts, write_json, write_parquet
 from sim.metrics import run_summary, timeseries
 from sim.model import DataMarketModel
 from sim.params import MarketParams
@@ -47,6 +46,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class SweepFolderError(ValueError):
     """The output folder holds something other than this sweep."""
+
+
+class ExecutorError(ValueError):
+    """The runs cannot be started where they were sent: a Dask scheduler out of reach, or workers that cannot start."""
 
 
 # --- one run, in a worker ----------------------------------------------------------------------
@@ -140,7 +143,13 @@ def open_executor(kind: str = "process", workers: int | None = None, dask: str |
                 )
                 client = stack.enter_context(Client(cluster))
             else:
-                client = stack.enter_context(Client(dask))
+                try:
+                    client = stack.enter_context(Client(dask, timeout="10s"))
+                except (OSError, TimeoutError, ValueError, TypeError) as err:
+                    raise ExecutorError(
+                        f"--dask {dask}: could not connect to a Dask scheduler there ({type(err).__name__}: {err}); "
+                        "allowed: 'local', or the address of a running scheduler such as tcp://127.0.0.1:8786"
+                    ) from None
             yield client.get_executor(pure=False)
         return
     executor = SerialExecutor() if kind == "serial" else process_pool(workers)
@@ -171,12 +180,14 @@ class ParquetStore:
     def open(self, study: Study) -> set[str]:
         """Check the folder belongs to this study, tidy half-finished parts, return stored run ids."""
         manifest = self.read_manifest()
-        if manifest is not None and manifest.get("config_hash") != study.config_hash():
+        if manifest is None and (self.folder / "summary").is_dir():
+            self._check_design(study)  # a manifest deleted after damage: the stored design vouches for the runs
+        elif manifest is not None and manifest.get("config_hash") != study.config_hash():
             raise SweepFolderError(
                 f"{self.folder} holds a different sweep ({manifest.get('scenario')!r}, config {manifest.get('config_hash')}); "
                 f"this one is config {study.config_hash()}. Use another --out folder."
             )
-        if manifest is None and self.folder.exists() and any(self.folder.iterdir()):
+        elif manifest is None and self.folder.exists() and any(self.folder.iterdir()):
             raise SweepFolderError(f"{self.folder} is not empty and holds no sweep manifest. Use another --out folder.")
         for stale in self.folder.glob("**/.*.tmp"):
             stale.unlink()
@@ -187,7 +198,21 @@ class ParquetStore:
         self._next_part = 1 + max((int(p[5:10]) for p in summary_parts), default=-1)
         if not summary_parts:
             return set()
-        return set(pd.read_parquet(self.summary_dir, columns=["run_id"])["run_id"])
+        read_parts(self.series_dir, ["run_id"])  # a damaged series part is reported now, not when the report reads it
+        return set(read_parts(self.summary_dir, ["run_id"])["run_id"])
+
+    def _check_design(self, study: Study) -> None:
+        path = self.folder / "design.parquet"
+        columns = ["run_id", "seed"]
+        try:
+            stored = pd.read_parquet(path, columns=columns)
+        except (OSError, ValueError, KeyError):
+            stored = None
+        if stored is None or not stored.equals(study.runs()[columns]):
+            raise SweepFolderError(
+                f"{self.folder} has stored runs but no manifest, and its design.parquet does not match this study's runs; "
+                "they cannot be trusted to belong to it. Use another --out folder."
+            )
 
     def add(self, result: RunResult) -> None:
         self._buffer.append(result)
@@ -207,8 +232,7 @@ class ParquetStore:
         self._buffer.clear()
 
     def read_manifest(self) -> dict[str, Any] | None:
-        path = self.folder / "manifest.json"
-        return json.loads(path.read_text()) if path.is_file() else None
+        return read_manifest(self.folder)
 
 
 def _summary_row(result: RunResult) -> dict[str, Any]:

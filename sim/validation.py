@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim import plots
 from sim.analysis import SweepResults, censored_percentiles, fan
-from sim.io import atomic_write
+from sim.io import output_set
 from sim.params import LabSpec, load_scenario
 from sim.policy import paired_effect
 from sim.study import Design, Study, load_study
@@ -96,8 +96,15 @@ def _sweep(study: Study, out: Path, name: str, **runner: Any) -> SweepResults:
 
 
 def validate(out: str | Path, docs: str | Path, size: Size = Size(), **runner: Any) -> list[Check]:
-    """Run every check, write `docs/validation.md` and its figures, and return the checks."""
-    out, docs = Path(out), Path(docs)
+    """Run every check, write `docs/validation.md` and its figures, and return the checks.
+
+    The report and its figures are staged and moved into `docs` together, when every check is done.
+    """
+    with output_set(docs) as staged:
+        return _validate(Path(out), staged, size, **runner)
+
+
+def _validate(out: Path, docs: Path, size: Size, **runner: Any) -> list[Check]:
     figures = docs / "img" / "validation"
     s = size.band_scale
     checks: list[Check] = []
@@ -391,7 +398,7 @@ def _write_report(path: Path, checks, backtest, ladder, size: Size, notes: dict[
             f"{private_change} | {row['synthetic_share_2035']:.3f} |"
         )
     lines += ["", *notes["ladder"], ""]
-    atomic_write(path, lambda tmp: tmp.write_text("\n".join(lines)))
+    path.write_text("\n".join(lines))
 
 
 def _change(row: dict, outcome: str, fmt: str) -> str:
