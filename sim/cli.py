@@ -80,9 +80,7 @@ class _Commands(TyperGroup):
             raise
 
 
-app = typer.Typer(
-    cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__
-)
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
 
 
 @app.callback()
@@ -100,7 +98,9 @@ def _check_out(out: Path, option: str = "--out") -> None:
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as err:
-        raise _fail(f"{option} {out}: cannot write results there ({err.strerror or err}); allowed: a folder you can write to") from None
+        raise _fail(
+            f"{option} {out}: cannot write results there ({err.strerror or err}); allowed: a folder you can write to"
+        ) from None
     finally:
         for path in created:
             with contextlib.suppress(OSError):
@@ -319,7 +319,9 @@ def _check_dask(dask: str | None) -> None:
 
     address = re.fullmatch(r"(tcp|tls)://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})", dask or "")
     if dask is not None and dask != "local" and (address is None or not 0 < int(address.group(3)) < 65536):
-        raise _fail(f"--dask {dask!r}: allowed: 'local' or a scheduler address tcp://HOST:PORT (port 1-65535), e.g. tcp://127.0.0.1:8786")
+        raise _fail(
+            f"--dask {dask!r}: allowed: 'local' or a scheduler address tcp://HOST:PORT (port 1-65535), e.g. tcp://127.0.0.1:8786"
+        )
 
 
 def _policy_command(action, dask: str | None):

@@ -134,7 +134,9 @@ def read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
                 "which writes it afresh and keeps every stored run."
             ) from None
         folder = path.parent.parent
-        pair = " and ".join(str(folder / sub / path.name) for sub in ("summary", "timeseries") if (folder / sub / path.name).exists())
+        pair = " and ".join(
+            str(folder / sub / path.name) for sub in ("summary", "timeseries") if (folder / sub / path.name).exists()
+        )
         raise DamagedStoreError(
             f"{path}: damaged sweep file ({_reason(err)}). Move {pair} out of {folder} and rerun the same "
             "`peakdata sweep` command: the runs in that part are run again, and every other stored run is kept."

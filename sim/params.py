@@ -18,14 +18,33 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 OptOutRegime = Literal["none", "robots", "opt_in"]
 CollapseRegime = Literal["accumulate", "replace"]
 
+# The span a scenario may cover, and the years a lever may take effect in. The model back-casts the
+# web and compute from 2024; before 2000 the back-cast leaves the range its laws were fitted on, and
+# after 2100 nothing in it is calibrated.
+FIRST_MONTH, LAST_MONTH = "2000-01", "2100-12"
+FIRST_YEAR, LAST_YEAR = 2000.0, 2100.0 + 11 / 12
+ALWAYS = -1e9  # a lever or override with this year is in force throughout
+_NUMBERS = (float, int, float | None, int | None)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_coercion(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number must be written as a number, a flag as true or false: "0.2" or 1 are refused, not coerced."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if annotation in _NUMBERS and isinstance(value, str | bool):
+            raise ValueError(f"{value!r} is not a number; allowed: a number, written without quotes")
+        if annotation is bool and not isinstance(value, bool | np.bool_):
+            raise ValueError(f"{value!r} is not true or false; allowed: true or false")
+        return value
 
 
 class Uncertainties(_Strict):
@@ -146,8 +165,13 @@ class Lever(_Strict):
     """A policy: `value` from `year` on, `before` until then."""
 
     value: Any
-    year: float = Field(-1e9, description="Decimal year the policy takes effect")
+    year: float = Field(ALWAYS, description="Decimal year the policy takes effect (2000 to 2100; omit for throughout)")
     before: Any = None
+
+    @field_validator("year")
+    @classmethod
+    def _year_in_span(cls, year: float) -> float:
+        return _check_year(year)
 
     def at(self, year: float) -> Any:
         return self.value if year >= self.year else self.before
@@ -177,6 +201,12 @@ class _LeverValues(_Strict):
     alliance_antitrust: bool
     compute_cap_flop: float = Field(gt=0.0)
     tighten_privacy_after_incidents: bool
+
+
+def _check_year(year: float) -> float:
+    if year != ALWAYS and not FIRST_YEAR <= year <= LAST_YEAR:  # also refuses nan and inf
+        raise ValueError(f"{year!r} is outside the years a policy may take effect; allowed: a year from 2000 to 2100")
+    return year
 
 
 def _status_quo(name: str) -> Lever:
@@ -249,13 +279,33 @@ class Constants(_Strict):
     synthetic_sourcing: bool = True
     # Force every lab to a fixed overtraining factor from a year on (Epoch's "5x from 2025").
     override_k: float | None = Field(None, ge=0.05, le=10_000.0)
-    override_k_from_year: float = -1e9
+    override_k_from_year: float = Field(ALWAYS, description="Year override_k takes effect (2000 to 2100; omit for throughout)")
+
+    @field_validator("override_k_from_year")
+    @classmethod
+    def _year_in_span(cls, year: float) -> float:
+        return _check_year(year)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _month_in_span(cls, month: str) -> str:
+        if not FIRST_MONTH <= month <= LAST_MONTH:
+            raise ValueError(
+                f"{month!r} is outside the span the model covers; allowed: a month from {FIRST_MONTH} to {LAST_MONTH}"
+            )
+        return month
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Constants:
         if self.end < self.start:
             raise ValueError(f"end = {self.end!r} is before start = {self.start!r}")
         return self
+
+    @property
+    def last_year(self) -> float:
+        """The decimal year of the last month (2040-12 -> 2040.917)."""
+        year, month = (int(x) for x in self.end.split("-"))
+        return year + (month - 1) / 12
 
 
 class LabSpec(_Strict):
@@ -311,6 +361,26 @@ class MarketParams(_Strict):
     constants: Constants = Constants()
     labs: tuple[LabSpec, ...] = Field(DEFAULT_LABS, min_length=1, max_length=1000)
 
+    @model_validator(mode="after")
+    def _consistent(self) -> MarketParams:
+        names = [lab.name for lab in self.labs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(
+                f"labs: the name {twice[0]!r} is used by {names.count(twice[0])} labs; allowed: a different name for each lab"
+            )
+        end = self.constants.last_year
+        timed = {f"levers.{name}.year": lever.year for name, lever in self.levers}
+        if self.constants.override_k is not None:
+            timed["constants.override_k_from_year"] = self.constants.override_k_from_year
+        for field, year in timed.items():
+            if year != ALWAYS and year > end:
+                raise ValueError(
+                    f"{field} = {year:g} is after the scenario ends ({self.constants.end}), so it would never take effect; "
+                    f"allowed: a year from 2000 to {end:.2f}"
+                )
+        return self
+
     def with_overrides(self, **overrides: Any) -> MarketParams:
         """A copy with flat overrides, e.g. ``usable_share=0.3`` or ``privacy_strictness=0.9``.
 
@@ -340,21 +410,52 @@ class ParamsError(ValueError):
     """A scenario that cannot be run, with a message meant for the person who wrote it."""
 
 
+_BOUND_OPS = (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+
+
+def _field_of(loc: tuple) -> tuple[type[BaseModel], str] | None:
+    """The model and field name an error location points at, e.g. ('labs', 0, 'k') -> (LabSpec, 'k')."""
+    names = [part for part in loc if isinstance(part, str)]
+    models = {"uncertainties": Uncertainties, "constants": Constants, "labs": LabSpec}
+    if len(names) == 2 and names[0] in models and names[1] in models[names[0]].model_fields:
+        return models[names[0]], names[1]
+    return None
+
+
+def _bounds_text(model: type[BaseModel], name: str) -> str:
+    """A field's whole allowed range, e.g. '>= 0.01 and <= 1.0'."""
+    bounds = []
+    for constraint in model.model_fields[name].metadata:
+        bounds += [f"{op} {getattr(constraint, key):g}" for key, op in _BOUND_OPS if getattr(constraint, key, None) is not None]
+    return " and ".join(bounds)
+
+
 def _allowed(error: dict[str, Any]) -> str:
     ctx = error.get("ctx") or {}
-    bounds = [f"{op} {ctx[key]}" for key, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")) if key in ctx]
+    field = _field_of(tuple(error.get("loc", ())))
+    if field is not None and any(key in ctx for key, _ in _BOUND_OPS):
+        return f"allowed: a number {_bounds_text(*field)}"
+    bounds = [f"{op} {ctx[key]}" for key, op in _BOUND_OPS if key in ctx]
     if bounds:
         return "allowed: " + " and ".join(bounds)
+    if error["type"] == "too_short":
+        return f"allowed: at least {ctx.get('min_length', 1)} item(s)"
+    if error["type"] == "too_long":
+        return f"allowed: at most {ctx.get('max_length')} item(s)"
     if "expected" in ctx:
         return f"allowed: {ctx['expected']}"
     if error["type"] == "extra_forbidden":
         return "unknown key"
-    return error["msg"]
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _format(err: ValidationError, source: str, sections: dict[str, type[BaseModel]] | None = None) -> str:
     lines = []
-    for e in err.errors():
+    errors = err.errors()
+    # pydantic adds "too short" for a list whose item failed; the item's own error is the one to read.
+    deeper = [e["loc"] for e in errors if e["type"] != "too_short"]
+    errors = [e for e in errors if e["type"] != "too_short" or not any(loc[: len(e["loc"])] == e["loc"] for loc in deeper)]
+    for e in errors:
         field = ".".join(str(p) for p in e["loc"]) or "(top level)"
         if e["type"] == "extra_forbidden":
             section = e["loc"][0] if len(e["loc"]) > 1 else None
@@ -369,10 +470,10 @@ def _format(err: ValidationError, source: str, sections: dict[str, type[BaseMode
 
 def _known_keys(section: Any, nested: bool = False, sections: dict[str, type[BaseModel]] | None = None) -> list[str]:
     models = {"uncertainties": Uncertainties, "levers": Levers, "constants": Constants, **(sections or {})}
-    if section in models:
-        return sorted(models[section].model_fields)
     if section == "levers" and nested:
         return sorted(Lever.model_fields)
+    if section in models:
+        return sorted(models[section].model_fields)
     if section == "labs":
         return sorted(LabSpec.model_fields)
     return [*sorted(MarketParams.model_fields), "extends"]

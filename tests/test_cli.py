@@ -40,7 +40,7 @@ def _scenario(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('extends = "{base}"\n[uncertainties]\nusable_share = 1.5\n', ["uncertainties.usable_share", "1.5", "<= 1.0"]),
+        ('extends = "{base}"\n[uncertainties]\nusable_share = 1.5\n', ["uncertainties.usable_share", "1.5", ">= 0.01 and <= 1"]),
         ('extends = "{base}"\n[levers]\nopt_out_regime = "maybe"\n', ["opt_out_regime", "maybe", "'none', 'robots' or 'opt_in'"]),
         ('extends = "{base}"\n[constants]\nn_publisher = 10\n', ["unknown key", "constants.n_publisher", "n_publishers"]),
         ("[uncertainties\nusable_share = 0.2\n", ["not valid TOML"]),
