@@ -69,8 +69,14 @@ class _Commands(TyperGroup):
     """Every command ends a user's mistake with a message and exit code 2, never a traceback."""
 
     def invoke(self, ctx):
+        args = [*ctx._protected_args, *ctx.args]
         try:
             return super().invoke(ctx)
+        except typer.BadParameter as err:
+            value = _value_given(args, err.param.opts if err.param is not None else [])
+            if value is not None:
+                err.message = f"{value!r} is not allowed: {err.message}"
+            raise
         except OSError as err:  # a file or folder that cannot be read or written
             where = f"{err.filename}: " if err.filename else ""
             raise _fail(f"{where}{err.strerror or err}") from None
@@ -78,6 +84,17 @@ class _Commands(TyperGroup):
             if isinstance(err, _user_errors()):
                 raise _fail(str(err)) from None
             raise
+
+
+def _value_given(args: list[str], opts: list[str]) -> str | None:
+    """What the user typed for an option (``--seed -4`` or ``--seed=-4``), to quote it back."""
+    for i, arg in enumerate(args):
+        if arg in opts and i + 1 < len(args):
+            return args[i + 1]
+        for opt in opts:
+            if arg.startswith(f"{opt}="):
+                return arg.split("=", 1)[1]
+    return None
 
 
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
@@ -90,10 +107,11 @@ def main() -> None:
 
 def _check_out(out: Path, option: str = "--out") -> None:
     """Fail now, before any work, if `out` cannot hold results; leave nothing behind."""
-    if out.exists() and not out.is_dir():
-        raise _fail(f"{option} {out}: exists and is not a folder; allowed: a folder, new or existing")
-    created = [p for p in (out, *out.parents) if not p.exists()]
+    created: list[Path] = []
     try:
+        if out.exists() and not out.is_dir():
+            raise _fail(f"{option} {out}: exists and is not a folder; allowed: a folder, new or existing")
+        created = [p for p in (out, *out.parents) if not p.exists()]
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass

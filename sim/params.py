@@ -488,6 +488,8 @@ def validate(data: dict[str, Any], source: str = "scenario") -> MarketParams:
 
 
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if path.is_dir():
+        raise ParamsError(f"{path}: is a folder; allowed: a scenario file (.toml)")
     if not path.is_file():
         raise ParamsError(f"{path}: scenario file not found")
     if path.resolve() in seen:
