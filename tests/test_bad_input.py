@@ -16,20 +16,24 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.params import Uncertainties, field_bounds
+from sim.params import Constants, LabSpec, Uncertainties, field_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "baseline.toml"
@@ -824,3 +828,202 @@ def test_messages_reach_a_real_terminal_without_a_traceback(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "usable_share" in result.stderr and "not a number" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- fuzz ------------------------------------------------------------------------------------------
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return (
+            "nan" if value != value else ("inf" if value == float("inf") else "-inf" if value == -float("inf") else repr(value))
+        )
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+
+
+scalars = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(2**40), 2**40),
+    st.booleans(),
+    st.sampled_from(["", "0.2", "2030", "robots", "opt_in", "2020-01", "2101-01", "1999-12", "yes", "inf"]),
+)
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=3),
+    st.dictionaries(st.sampled_from(["value", "year", "before", "x"]), scalars, max_size=3),
+)
+LEVER_NAMES = [
+    "privacy_strictness",
+    "opt_out_regime",
+    "licensing_mandate",
+    "data_commons_tokens",
+    "synthetic_labelling",
+    "alliance_antitrust",
+    "compute_cap_flop",
+    "tighten_privacy_after_incidents",
+]
+
+
+@st.composite
+def scenario_files(draw) -> str:
+    sections = {
+        "uncertainties": st.sampled_from(list(Uncertainties.model_fields)),
+        "constants": st.sampled_from([n for n in Constants.model_fields if n not in ("n_publishers",)]),
+        "levers": st.sampled_from(LEVER_NAMES),
+    }
+    lines = [f'extends = "{BASE}"']
+    if draw(st.booleans()):
+        lines.append(f"name = {toml_value(draw(scalars))}")
+    constants = {"end": "2021-06"}
+    for section, names in sections.items():
+        table = draw(st.dictionaries(names, values, max_size=3))
+        if section == "constants":
+            table = {**constants, **table}
+        if table:
+            lines.append(f"[{section}]")
+            lines += [f"{k} = {toml_value(v)}" for k, v in table.items()]
+    for _ in range(draw(st.integers(0, 2))):
+        lab = draw(st.dictionaries(st.sampled_from(list(LabSpec.model_fields)), values, max_size=5))
+        lines.append("[[labs]]")
+        lines += [
+            f"{k} = {toml_value(v)}"
+            for k, v in {**{"name": "L", "kind": "open", "compute_share": 0.5, "cadence_months": 12}, **lab}.items()
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _assert_clean(result, out: Path, files: tuple[str, ...]) -> None:
+    output = result.stdout + result.stderr
+    event(f"exit {result.exit_code}")
+    assert result.exit_code in (0, 2), f"exit {result.exit_code}: {output}\n{result.exception!r}"
+    assert "Traceback" not in output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    if result.exit_code == 2:
+        assert not out.exists(), output
+    else:
+        assert all((out / name).exists() for name in files)
+
+
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+
+
+@pytest.mark.slow
+@FUZZ
+@given(text=scenario_files())
+def test_any_scenario_file_runs_or_is_refused_cleanly(text):
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        (folder / "s.toml").write_text(text)
+        result = invoke(["run", "s.toml", "--out", "out"], folder)
+        _assert_clean(result, folder / "out", ("timeseries.parquet", "summary.json", "data_wall.png"))
+
+
+distributions = st.one_of(
+    st.lists(st.floats(allow_nan=True), max_size=3),
+    st.fixed_dictionaries(
+        {"dist": st.sampled_from(["uniform", "loguniform", "normal", "lognormal", "triangular", "choice", "beta"])},
+        optional={
+            "low": st.one_of(st.floats(-1, 2), st.just(float("nan"))),
+            "high": st.one_of(st.floats(-1, 2), st.just(float("nan"))),
+            "mode": st.floats(-1, 2),
+            "credibility": st.floats(-10, 110),
+            "values": st.lists(st.floats(0, 1), max_size=3),
+        },
+    ),
+)
+
+
+@st.composite
+def study_files(draw) -> str:
+    design = draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "kind": st.sampled_from(["grid", "monte_carlo", "lhs", "sobol", "morris", "random"]),
+                "samples": st.integers(-1, 3),
+                "levels": st.integers(0, 4),
+                "replications": st.integers(-1, 2),
+                "seed": st.integers(-5, 2**64),
+                "common_random_numbers": st.one_of(st.booleans(), st.integers(0, 1)),
+                "second_order": st.booleans(),
+            },
+        )
+    )
+    names = ["usable_share", "max_epochs", "synthetic_quality", "public_growth_per_year"]
+    uncertainties = draw(st.dictionaries(st.sampled_from(names), distributions, max_size=3))
+    outcomes = draw(st.one_of(st.none(), st.lists(st.sampled_from(["data_wall_year", "private_share_2030", "joy"]), max_size=2)))
+    lines = [f'extends = "{BASE}"']
+    if outcomes is not None:
+        lines.append(f"outcomes = {toml_value(outcomes)}")
+    lines += ["[constants]", 'end = "2021-03"', "[design]", *(f"{k} = {toml_value(v)}" for k, v in design.items())]
+    if uncertainties:
+        lines += ["[uncertainties]", *(f"{k} = {toml_value(v)}" for k, v in uncertainties.items())]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.slow
+@FUZZ
+@given(text=study_files())
+def test_any_study_file_sweeps_or_is_refused_cleanly(text):
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        (folder / "study.toml").write_text(text)
+        result = invoke(["sweep", "study.toml", "--out", "out", "--executor", "serial", "--no-report"], folder)
+        _assert_clean(result, folder / "out", ("manifest.json", "design.parquet"))
+
+
+option_values = st.sampled_from(
+    ["-1", "0", "1", "2", "nan", "inf", "-inf", "abc", "", "1e3", "2.5", "99999999999999999999", "2030", "tcp://x", "local"]
+)
+
+
+@st.composite
+def command_lines(draw) -> list[str]:
+    command = draw(st.sampled_from(["run", "sweep", "compare", "robustness", "report"]))
+    options = {
+        "run": ["--seed", "--out"],
+        "sweep": ["--samples", "--replications", "--seed", "--design", "--workers", "--dask", "--out"],
+        "compare": ["--runs", "--seed", "--workers", "--dask", "--out"],
+        "robustness": ["--threshold", "--samples", "--outcome", "--seed", "--dask", "--out"],
+        "report": ["--out"],
+    }[command]
+    positional = {
+        "run": ["s.toml"],
+        "sweep": ["study.toml", "--executor", "serial", "--no-report"],
+        "compare": ["b.toml", "p.toml"],
+        "robustness": ["b.toml", "p.toml", "--uncertainties", "study.toml"],
+        "report": ["sweep"],
+    }[command]
+    args = [command, *positional]
+    for option in draw(st.lists(st.sampled_from(options), max_size=3, unique=True)):
+        args += [option, draw(option_values)]
+    if "--out" not in args and command != "report":
+        args += ["--out", "out"]
+    return args
+
+
+@pytest.mark.slow
+@FUZZ
+@given(args=command_lines())
+def test_any_option_values_run_or_are_refused_cleanly(args):
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        for name, text in {**POLICY, **STUDY, "s.toml": SHORT}.items():
+            (folder / name).write_text(text)
+        _sweep_folder(folder)
+        before = snapshot(folder)
+        result = invoke(args, folder)
+        output = result.stdout + result.stderr
+        event(f"exit {result.exit_code}")
+        assert result.exit_code in (0, 2), f"{args}: exit {result.exit_code}: {output}\n{result.exception!r}"
+        assert "Traceback" not in output
+        if result.exit_code == 2:
+            assert snapshot(folder) == before, args
