@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import MONTHLY_SERIES, DataMarketModel, run_summary, timeseries
+from sim import MONTHLY_SERIES, DataMarketModel, MarketParams, run_summary, timeseries
+from sim.params import Uncertainties, field_bounds
 from tests.conftest import short_params
 
 SEEDS = range(3)
@@ -77,35 +78,56 @@ def test_summary_censors_dates_beyond_the_horizon():
     assert summary["data_wall_censored"] and math.isnan(summary["data_wall_year"])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    stock=st.floats(5e13, 5e15),
-    usable=st.floats(0.05, 0.6),
-    strictness=st.floats(0.0, 1.0),
-    regime=st.sampled_from(["none", "robots", "opt_in"]),
-    collapse=st.sampled_from(["accumulate", "replace"]),
-    k=st.one_of(st.none(), st.floats(0.5, 500)),
-    seed=st.integers(0, 2**32),
+def _uncertainty(name: str) -> st.SearchStrategy[float]:
+    """Any allowed value of an uncertainty: log-uniform over ranges wider than 100x, uniform otherwise."""
+    low, high = field_bounds(Uncertainties, name)
+    if low > 0 and high / low > 100:
+        return st.floats(np.log10(low), np.log10(high)).map(lambda e: float(min(max(10.0**e, low), high)))
+    return st.floats(low, high)
+
+
+ANY_UNCERTAINTIES = st.fixed_dictionaries({name: _uncertainty(name) for name in Uncertainties.model_fields})
+ANY_POLICY = st.fixed_dictionaries(
+    {
+        "privacy_strictness": st.floats(0.0, 1.0),
+        "opt_out_regime": st.sampled_from(["none", "robots", "opt_in"]),
+        "collapse_regime": st.sampled_from(["accumulate", "replace"]),
+        "override_k": st.one_of(st.none(), st.floats(0.5, 500)),
+        "licensing_mandate": st.booleans(),
+        "tighten_privacy_after_incidents": st.booleans(),
+    }
 )
-def test_invariants_hold_every_month(stock, usable, strictness, regime, collapse, k, seed):
-    model = DataMarketModel(
-        short_params(
-            public_stock_raw_tokens_2024=stock,
-            usable_share=usable,
-            privacy_strictness=strictness,
-            opt_out_regime=regime,
-            collapse_regime=collapse,
-            override_k=k,
-            end="2032-12",
-        ),
-        rng=seed,
-    )
+
+
+def _assert_invariants_every_month(model: DataMarketModel) -> None:
     previous_year = -np.inf
     while model.running:
         model.step()
-        assert model.invariant_violations() == []
+        assert model.invariant_violations() == [], f"{model.year:.2f}"
         assert model.year > previous_year
         previous_year = model.year
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(uncertainties=ANY_UNCERTAINTIES, policy=ANY_POLICY, start=st.integers(2000, 2095), seed=st.integers(0, 2**32))
+def test_invariants_hold_every_month_for_any_uncertainties(uncertainties, policy, start, seed):
+    """A few years from any start, with every uncertainty anywhere in its allowed range."""
+    params = MarketParams().with_overrides(**uncertainties, **policy, start=f"{start}-01", end=f"{start + 4}-12")
+    _assert_invariants_every_month(DataMarketModel(params, rng=seed))
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(uncertainties=ANY_UNCERTAINTIES, policy=ANY_POLICY, seed=st.integers(0, 2**32))
+def test_invariants_hold_every_month_over_the_whole_horizon(uncertainties, policy, seed):
+    _assert_invariants_every_month(DataMarketModel(MarketParams().with_overrides(**uncertainties, **policy), rng=seed))
+
+
+def test_the_data_budget_holds_when_compute_stops_growing():
+    """Issue 12: with compute growth 1.0 the closed labs seemed to overspend from 2031."""
+    model = DataMarketModel(rng=0, compute_growth_per_year=1.0)
+    _assert_invariants_every_month(model)
+    assert all(lab.deployed.data_spend_usd <= lab.deployed.data_budget_usd * (1 + 1e-9) for lab in model.lab_list)
 
 
 def test_the_model_runs_under_mesa_batch_run():
