@@ -19,6 +19,7 @@ import os
 import platform
 import signal
 import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -118,11 +119,24 @@ class SerialExecutor(Executor):
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes, checked to start: a pool whose workers cannot start raises ExecutorError."""
     # forkserver: workers start from a clean, single-threaded server, not from a copy of a parent
     # that may run threads (the progress bar, Dask); the preload makes starting one cheap.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sim.sweep"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+    try:
+        pool.submit(os.getpid).result()
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        main = getattr(sys.modules.get("__main__"), "__file__", None)
+        raise ExecutorError(
+            "the sweep's worker processes could not start, so no run was made. Each worker imports the script that "
+            f"started the sweep{f' ({main})' if main else ''}: if that script calls run_sweep at its top level, put the "
+            "call under `if __name__ == '__main__':` (see 'Safe importing of main module' in Python's multiprocessing "
+            "docs), or use executor='serial'."
+        ) from None
+    return pool
 
 
 @contextlib.contextmanager

@@ -332,3 +332,24 @@ def test_design_defaults_are_documented_choices():
     assert Design().crn is False and Design(kind="sobol").crn is True
     with pytest.raises(ParamsError):
         load_study(ROOT / "scenarios" / "missing.toml")
+
+
+@pytest.mark.slow
+def test_a_sweep_whose_workers_cannot_start_stops_at_once_with_one_message(tmp_path):
+    """A driver script without the __main__ guard: every worker re-runs it and dies while starting."""
+    script = tmp_path / "drive.py"
+    script.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        "from sim import load_study, run_sweep\n"
+        f"study = load_study({str(ROOT / 'scenarios' / 'sensitivity.toml')!r}, samples=1)\n"
+        f"run_sweep(study, {str(tmp_path / 'out')!r}, workers=2, progress=False)\n"
+    )
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("sim.sweep.ExecutorError") and "__name__ == '__main__'" in last
+    assert result.stderr.count("could not start") == 1
+    assert "worker process died" not in result.stderr + result.stdout
+    assert not (tmp_path / "out").exists()
+    assert time.perf_counter() - started < 20
