@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -379,11 +380,48 @@ def viz(
     command = [sys.executable, "-m", "solara", "run", "viz.app", "--host", VIZ_HOST, "--port", str(port), "--production"]
     command.append("--open" if open_browser else "--no-open")
     console.print(f"PeakData browser view: http://{VIZ_HOST}:{port}  (Ctrl-C stops it)")
+    raise typer.Exit(_serve_until_stopped(command, env))
+
+
+class _Stop(Exception):
+    """A signal asked `peakdata viz` to stop."""
+
+
+def _serve_until_stopped(command: list[str], env: dict[str, str]) -> int:
+    """Run the server in its own process group until it ends or SIGINT, SIGTERM or SIGHUP arrives.
+
+    Then stop the whole group (SIGTERM, SIGKILL after 10 s), so that no Solara process outlives this
+    one or keeps the port.
+    """
+
+    def stop(signum, frame):
+        raise _Stop(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    child = None
     try:
-        code = subprocess.call(command, env=env, cwd=ROOT)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code)
+        child = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+        return child.wait()
+    except _Stop:
+        return 0
+    finally:
+        if child is not None:
+            _stop_group(child)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_group(child: subprocess.Popen) -> None:
+    for sig, wait_seconds in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, sig)
+        try:
+            child.wait(timeout=wait_seconds)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)  # anything the server started that outlived it
 
 
 def _summary_table(summary: dict) -> Table:
