@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -46,7 +47,7 @@ errors = Console(stderr=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -360,6 +361,10 @@ def viz(
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab")] = False,
 ) -> None:
     """Serve the browser view (viz/app.py) on http://127.0.0.1:PORT until Ctrl-C."""
+    import importlib.util
+
+    if importlib.util.find_spec("solara") is None:
+        raise _fail("peakdata viz needs the browser view's packages; install them with: pip install 'peakdata[viz]'")
     from viz.assets import fill
 
     with socket.socket() as probe:

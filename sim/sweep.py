@@ -148,7 +148,10 @@ def open_executor(kind: str = "process", workers: int | None = None, dask: str |
     """
     workers = workers or os.cpu_count() or 1
     if dask:
-        from distributed import Client, LocalCluster
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ExecutorError(f"--dask {dask}: Dask is not installed; install it with: pip install 'peakdata[dask]'") from None
 
         with contextlib.ExitStack() as stack:
             if dask == "local":

@@ -131,7 +131,7 @@ def _lever_cases() -> list[Case]:
         "licensing_mandate as text": ('licensing_mandate = "yes"', ("licensing_mandate", "true or false")),
         "data_commons_tokens negative": ("data_commons_tokens = -5.0", ("data_commons_tokens", ">=")),
         "synthetic_labelling as 1": ("synthetic_labelling = 1", ("synthetic_labelling", "true or false")),
-        "alliance_antitrust as a list": ("alliance_antitrust = [true]", ("alliance_antitrust",)),
+        "alliance_antitrust as a list": ("alliance_antitrust = [true]", ("alliance_antitrust", "[True]")),
         "compute_cap_flop zero": ("compute_cap_flop = 0.0", ("compute_cap_flop", "> 0")),
         "compute_cap_flop nan": ("compute_cap_flop = nan", ("compute_cap_flop", "nan")),
         "tighten_privacy as text": ('tighten_privacy_after_incidents = "on"', ("tighten_privacy_after_incidents",)),
