@@ -341,6 +341,13 @@ def _sweep_cases() -> list[Case]:
         ),
         study_case("choice outside the field", u + "usable_share = [0.2, 5.0]\n", ("usable_share", "5.0")),
         study_case("distribution key unknown", u + 'usable_share = { dist = "uniform", low = 0.1, hi = 0.3 }\n', ("hi",)),
+        study_case(
+            "distribution bound inf", u + 'usable_share = { dist = "uniform", low = 0.1, high = inf }\n', ("high = inf", "finite")
+        ),
+        study_case(
+            "normal from -inf", u + 'usable_share = { dist = "normal", low = -inf, high = 0.3 }\n', ("low = -inf", "finite")
+        ),
+        study_case("choice of nan", u + "usable_share = [0.2, nan]\n", ("values[1] = nan", "finite")),
         study_case("outcome unknown", "", ("happiness", "not an outcome"), top='outcomes = ["happiness"]\n'),
         Case(
             "design kind unknown",

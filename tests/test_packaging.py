@@ -4,6 +4,7 @@
 it adds nothing), so a dependency missing from `pyproject.toml` shows up as a missing module.
 """
 
+import json
 import subprocess
 import venv
 from pathlib import Path
@@ -57,8 +58,10 @@ def test_the_installed_tool_runs_a_scenario_and_a_sobol_sweep(installed, tmp_pat
         f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\n[constants]\nend = "2022-12"\n'
         '[uncertainties]\nusable_share = { dist = "uniform", low = 0.1, high = 0.3 }\n[design]\nkind = "sobol"\nsamples = 2\n'
     )
+    _sh(tool, "run", "--out", "baseline", cwd=tmp_path)  # the installed scenario library's baseline.toml
     _sh(tool, "run", "tiny.toml", "--out", "run", cwd=tmp_path)
     assert (tmp_path / "run" / "summary.json").is_file() and (tmp_path / "run" / "data_wall.png").is_file()
+    assert json.loads((tmp_path / "baseline" / "summary.json").read_text())["scenario"] == "baseline"
     _sh(tool, "sweep", "tiny.toml", "--out", "sweep", "--workers", "2", cwd=tmp_path)
     assert (tmp_path / "sweep" / "report" / "report.md").is_file()
     _sh(tool, "sweep", "tiny.toml", "--out", "sweep-dask", "--dask", "local", "--workers", "1", "--no-report", cwd=tmp_path)
