@@ -110,7 +110,12 @@ class Distribution(_Strict):
 
     @model_validator(mode="after")
     def _check_shape(self) -> Distribution:
-        numbers = {"low": self.low, "high": self.high, "mode": self.mode, **{f"values[{i}]": v for i, v in enumerate(self.values or ())}}
+        numbers = {
+            "low": self.low,
+            "high": self.high,
+            "mode": self.mode,
+            **{f"values[{i}]": v for i, v in enumerate(self.values or ())},
+        }
         for name, value in numbers.items():
             if value is not None and not np.isfinite(value):
                 raise ValueError(f"{name} = {value}: allowed: a finite number")
