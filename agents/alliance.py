@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 
-from agents.offers import Offer, Source
-from sim import economics
+from agents.offers import Checkout, Offer, Source
 
 # OpenAI's Data Partnerships were announced in November 2023 (CALIBRATION §6c).
 FOUNDED_YEAR = 2023 + 10 / 12
@@ -33,6 +34,7 @@ class DataAlliance(mesa.Agent):
         self.members: set[int] = set()
         self.founder: int | None = None
         self.quality = BASE_QUALITY * PROCESSING_QUALITY
+        self.fee_usd_per_year = FEE_USD_PER_YEAR
 
     def step(self) -> None:
         """Spend this month's fees on new pooled data, up to what holders may consent to share."""
@@ -40,14 +42,8 @@ class DataAlliance(mesa.Agent):
             return
         if self.founder is None:
             self._found()
-        cap = self.reachable_tokens * min(
-            1.0,
-            PROCESSING_CONSENT_BOOST
-            * economics.consented_share(
-                self.model.params.uncertainties.max_consented_share, self.model.policy.privacy_strictness
-            ),
-        )
-        budget = len(self.members) * FEE_USD_PER_YEAR / 12.0
+        cap = self.reachable_tokens * min(1.0, PROCESSING_CONSENT_BOOST * self.model.consented_share())
+        budget = len(self.members) * self.fee_usd_per_year / 12.0
         self.pool_tokens = min(cap, self.pool_tokens + budget / ACQUISITION_USD_PER_TOKEN)
 
     def _found(self) -> None:
@@ -66,16 +62,22 @@ class DataAlliance(mesa.Agent):
 
     def join(self, lab: mesa.Agent) -> None:
         self.members.add(lab.unique_id)
-        self.model.network.add_edge(lab.unique_id, self.unique_id, kind="membership", tokens=0.0)
+        self.model.record_membership(lab, self, member=True)
 
     def leave(self, lab: mesa.Agent) -> None:
         if lab.unique_id == self.founder:
             return
         self.members.discard(lab.unique_id)
-        if self.model.network.has_edge(lab.unique_id, self.unique_id):
-            self.model.network.remove_edge(lab.unique_id, self.unique_id)
+        self.model.record_membership(lab, self, member=False)
 
-    def offers_to(self, lab_id: int) -> list[Offer]:
-        if lab_id not in self.members or self.pool_tokens <= 0.0:
+    # --- as a seller ------------------------------------------------------------------------
+
+    def offers_to(self, buyer: mesa.Agent, plan: Any = None) -> list[Offer]:
+        """The pool, free to members (their fees paid for it)."""
+        if not self.model.params.constants.private_sourcing or buyer.unique_id not in self.members or self.pool_tokens <= 0.0:
             return []
         return [Offer(self, Source.ALLIANCE, "pool", self.pool_tokens, self.quality, 0.0)]
+
+    def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
+        self.model.record_deal(self, buyer, tokens)
+        return tokens * offer.usd_per_token

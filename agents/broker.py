@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
 
-from agents.offers import Offer, Source
+from agents.offers import Checkout, Offer, Source
 from sim import economics
 
 
@@ -32,7 +33,6 @@ PRIVATE_TIERS = (
     PrivateTier("transcripts", 0.02, 0.6, 1e-3),
 )
 ACQUISITION_COST_SHARE = 0.3  # share of the opening price paid to the data holder
-COMPLIANCE_USD_PER_TOKEN = 2e-5  # de-identification and legal review at zero strictness
 FINE_USD_PER_INCIDENT = 1e8  # at full strictness; GDPR-scale fines
 TIER_INDEX = {t.name: i for i, t in enumerate(PRIVATE_TIERS)}
 LIST_USD_PER_TOKEN = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])
@@ -69,8 +69,7 @@ class DataBroker(mesa.Agent):
         """Consented, acquired tokens not yet sold exclusively, by tier (do not modify)."""
         strictness = self.model.policy.privacy_strictness
         if self._available is None or strictness != self._available_strictness:
-            consented = economics.consented_share(self.model.params.uncertainties.max_consented_share, strictness)
-            supply = self.holder_tokens * consented * self.acquired_fraction
+            supply = self.holder_tokens * self.model.consented_share() * self.acquired_fraction
             if self.exclusive_to:
                 supply -= sum(self.exclusive_to.values(), np.zeros(len(PRIVATE_TIERS)))
             self._available, self._available_strictness = np.maximum(supply, 0.0), strictness
@@ -79,9 +78,11 @@ class DataBroker(mesa.Agent):
     def _supply_changed(self) -> None:
         self._available = self._offers = None
 
-    def offers_to(self, lab_id: int) -> list[Offer]:
+    def offers_to(self, buyer: mesa.Agent, plan: Any = None) -> list[Offer]:
         """Licences on the open inventory, and the lab's own exclusive holdings (already paid for)."""
-        own = self.exclusive_to.get(lab_id)
+        if not self.model.params.constants.private_sourcing:
+            return []
+        own = self.exclusive_to.get(buyer.unique_id)
         if own is None:
             return self._open_offers()
         available, quality, price = self.available_tokens().tolist(), self.quality.tolist(), self.price_usd.tolist()
@@ -110,12 +111,37 @@ class DataBroker(mesa.Agent):
         """Marginal cost: what the holder is paid plus compliance, which rises with strictness."""
         strictness = self.model.policy.privacy_strictness
         if self._floor is None or self._floor[:2] != (strictness, self.safeguard):
-            compliance = COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * strictness)
+            compliance = economics.compliance_usd_per_token(strictness)
             floor = (ACQUISITION_COST_SHARE * LIST_USD_PER_TOKEN + compliance) * (1.0 + self.safeguard)
             self._floor = (strictness, self.safeguard, floor)
         return self._floor[2]
 
     # --- decisions -------------------------------------------------------------------------
+
+    def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
+        """A licence on `tokens`; a buyer that locks scarce data takes a tier it exhausted exclusively.
+
+        The buyer's own exclusive holdings are already paid for. A tier is scarce for a buyer that took
+        all of it and still lacks data; then its unmet need counts as demand, and a buyer that locks
+        scarce data (a closed lab) pays the exclusive premium if its budget covers it.
+        """
+        if offer.usd_per_token <= 0.0:
+            self.model.record_deal(self, buyer, tokens)
+            return tokens * offer.usd_per_token
+        scarce = tokens >= offer.tokens * 0.999 and checkout.unmet_quality_tokens > 0
+        wanted = tokens + (checkout.unmet_quality_tokens / offer.quality if scarce else 0.0)
+        premium_cost = (self.model.EXCLUSIVE_PREMIUM - 1.0) * tokens * offer.usd_per_token
+        exclusive = (
+            buyer.locks_scarce_data
+            and self.model.params.constants.exclusive_deals
+            and scarce
+            and premium_cost <= checkout.budget_left_usd
+        )
+        if exclusive:
+            checkout.budget_left_usd -= premium_cost
+        cost = self.sell(buyer.unique_id, offer.tier, tokens, wanted, exclusive)
+        self.model.record_deal(self, buyer, tokens)
+        return cost
 
     def sell(self, lab_id: int, tier_name: str, tokens: float, wanted: float, exclusive: bool) -> float:
         """Record a licence sale; returns the USD it costs the buyer."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
 
-from agents.offers import Offer, Source
+from agents.offers import Checkout, Offer, Source
 from sim.scaling import INFERENCE_FLOP_PER_PARAM_TOKEN
 
 INFERENCE_OVERHEAD = 3.0  # serving uses hardware less efficiently than training
@@ -44,9 +46,7 @@ class SyntheticGenerator(mesa.Agent):
         if best is None:
             return
         if best is not self.source_lab:
-            if self.source_lab is not None and market.network.has_edge(self.source_lab.unique_id, self.unique_id):
-                market.network.remove_edge(self.source_lab.unique_id, self.unique_id)
-            market.network.add_edge(best.unique_id, self.unique_id, kind="lineage", tokens=0.0)
+            market.record_lineage(self, best, self.source_lab)
         self.source_lab = best
         self.usd_per_token = best_cost
         self.generator_loss = best.deployed.loss
@@ -60,12 +60,16 @@ class SyntheticGenerator(mesa.Agent):
         gap = max(0.0, self.generator_loss - target_loss)
         return self.model.params.uncertainties.synthetic_quality * float(np.exp(-gap / QUALITY_GAP_SCALE))
 
-    def offers_to(self, lab_id: int, target_loss: float) -> list[Offer]:
+    # --- as a seller ------------------------------------------------------------------------
+
+    def offers_to(self, buyer: mesa.Agent, plan: Any) -> list[Offer]:
+        """As many tokens as the buyer wants, worth less the further the generator trails its planned model."""
         if self.source_lab is None or not self.model.params.constants.synthetic_sourcing:
             return []
-        quality = self.quality_for(target_loss)
+        quality = self.quality_for(plan.target_loss)
         return [Offer(self, Source.SYNTHETIC, "synthetic", UNLIMITED_TOKENS, quality, self.usd_per_token, ai_generated=True)]
 
-    def sell(self, tokens: float) -> float:
+    def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
         self.sold_tokens += tokens
+        self.model.record_deal(self, buyer, tokens)
         return tokens * self.usd_per_token

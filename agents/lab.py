@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from agents.alliance import FEE_USD_PER_YEAR
-from agents.broker import COMPLIANCE_USD_PER_TOKEN
-from agents.offers import Offer, Source
+from agents.offers import Checkout, Offer, Source
 from sim import economics, scaling
 from sim.params import LabSpec
 
@@ -128,17 +126,23 @@ class Lab(mesa.Agent):
         return self.spec.data_budget_share * plan.compute_flop * self.model.usd_per_flop
 
     def gather_offers(self, plan: RunPlan) -> list[Offer]:
-        market = self.model
-        offers = list(market.web.offers_to(self.unique_id))
-        for seller in market.private_sellers:
-            offers.extend(seller.offers_to(self.unique_id))
-        for generator in market.generator_list:
-            offers.extend(generator.offers_to(self.unique_id, plan.target_loss))
-        offers.extend(self.own_offers())
+        """Every seller's offers for this run, in the model's order of sellers."""
+        offers: list[Offer] = []
+        for seller in self.model.sellers:
+            offers.extend(seller.offers_to(self, plan))
         return offers
+
+    # --- as a seller of its own users' data, to itself --------------------------------------
+
+    def offers_to(self, buyer: Lab, plan: RunPlan) -> list[Offer]:
+        return self.own_offers() if buyer is self else []
 
     def own_offers(self) -> list[Offer]:
         return []
+
+    def settle(self, buyer: Lab, offer: Offer, tokens: float, checkout: Checkout) -> float:
+        """Its own data costs the compliance work on it; no deal with itself."""
+        return tokens * offer.usd_per_token
 
     def source(self, plan: RunPlan, budget_usd: float | None = None) -> Sourcing:
         """Assemble a dataset at least cost: free data first, then buy what repetition cannot cover.
@@ -211,7 +215,7 @@ class Lab(mesa.Agent):
         if self.spec.strategy != "fixed" and sourcing.fill < market.params.constants.data_wall_fill:
             plan = self.data_constrained(plan, sourcing)
             sourcing = self.source(plan, budget - licence)
-        spend = licence + self.settle(sourcing)
+        spend = licence + self.pay_sellers(sourcing)
         self.spend_usd += spend
         self.last_sourcing = sourcing
         by_source = {s: 0.0 for s in Source}
@@ -238,36 +242,13 @@ class Lab(mesa.Agent):
         params = scaling.params_for_tokens(plan.compute_flop, tokens)
         return RunPlan(plan.compute_flop, tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL, params, tokens)
 
-    def settle(self, sourcing: Sourcing) -> float:
-        """Pay the sellers and record the deals; closed labs lock scarce broker data exclusively."""
-        market = self.model
-        remaining = sourcing.budget_usd - sourcing.spend_usd
+    def pay_sellers(self, sourcing: Sourcing) -> float:
+        """Settle every offer taken from, with the seller that made it; returns the USD paid."""
+        checkout = Checkout(sourcing.budget_usd - sourcing.spend_usd, sourcing.unmet_quality_tokens)
         spent = 0.0
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
-            if tokens <= 0.0:
-                continue
-            wanted = tokens
-            if offer.source is Source.PUBLIC:
-                continue
-            if offer.source is Source.BROKER and offer.usd_per_token > 0.0:
-                scarce = tokens >= offer.tokens * 0.999 and sourcing.unmet_quality_tokens > 0
-                wanted = tokens + (sourcing.unmet_quality_tokens / offer.quality if scarce else 0.0)
-                premium_cost = (market.EXCLUSIVE_PREMIUM - 1.0) * tokens * offer.usd_per_token
-                exclusive = (
-                    self.locks_scarce_data and market.params.constants.exclusive_deals and scarce and premium_cost <= remaining
-                )
-                if exclusive:
-                    remaining -= premium_cost
-                cost = offer.seller.sell(self.unique_id, offer.tier, tokens, wanted, exclusive)
-            elif offer.source is Source.SYNTHETIC:
-                cost = offer.seller.sell(tokens)
-            elif offer.source is Source.LICENSED and offer.usd_per_token > 0.0:
-                cost = offer.seller.license_to(tokens)
-            else:
-                cost = tokens * offer.usd_per_token
-            spent += cost
-            if offer.seller is not self:
-                market.record_deal(offer.seller, self, tokens)
+            if tokens > 0.0:
+                spent += offer.seller.settle(self, offer, tokens, checkout)
         return spent
 
     def seek_exclusive_licence(self, plan: RunPlan) -> float:
@@ -285,9 +266,9 @@ class Lab(mesa.Agent):
             usable = min(alliance.pool_tokens * alliance.quality, sourcing.paid_quality_tokens + sourcing.unmet_quality_tokens)
             runs_per_year = 12.0 / self.spec.cadence_months
             value = usable * sourcing.usd_per_quality_token * runs_per_year
-        if value > FEE_USD_PER_YEAR:
+        if value > alliance.fee_usd_per_year:
             alliance.join(self)
-        elif self.unique_id in alliance.members and value < 0.5 * FEE_USD_PER_YEAR:
+        elif self.unique_id in alliance.members and value < 0.5 * alliance.fee_usd_per_year:
             alliance.leave(self)
 
 
@@ -305,14 +286,13 @@ class ClosedLab(Lab):
 
     def collect_user_data(self) -> None:
         market = self.model
-        consented = economics.consented_share(market.params.uncertainties.max_consented_share, market.policy.privacy_strictness)
         monthly = market.user_text_tokens_per_year / 12.0 * self.market_share * market.awareness
-        self.own_user_tokens += monthly * consented
+        self.own_user_tokens += monthly * market.consented_share()
 
     def own_offers(self) -> list[Offer]:
         if not self.model.params.constants.private_sourcing or self.own_user_tokens <= 0.0:
             return []
-        compliance = COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * self.model.policy.privacy_strictness)
+        compliance = economics.compliance_usd_per_token(self.model.policy.privacy_strictness)
         return [Offer(self, Source.OWN_USER, "chat", self.own_user_tokens, OWN_USER_QUALITY, compliance)]
 
     def seek_exclusive_licence(self, plan: RunPlan) -> float:

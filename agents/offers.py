@@ -1,10 +1,24 @@
-"""What a seller puts in front of a lab: an offer of tokens at a price and a quality."""
+"""What a seller puts in front of a lab, and the two questions every seller answers.
+
+A seller is anything in the model's ordered list `DataMarketModel.sellers`: the web (for its
+publishers), each broker, the alliance, each synthetic-data generator, and each lab (for its own
+users' data). A lab asks every seller the same two things and never asks who it is talking to:
+
+- `offers_to(buyer, plan)`: the offers this seller makes the buyer for its planned run;
+- `settle(buyer, offer, tokens, checkout)`: the buyer takes `tokens` of `offer`; the seller records
+  the sale (and the deal, through the model's `record_deal`) and returns what it costs in USD.
+
+`settle` is asked of `offer.seller`, the agent that made the offer (a publisher, for the web's).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from agents.lab import Lab, RunPlan
 
 
 class Source(StrEnum):
@@ -32,3 +46,17 @@ class Offer:
     quality: float
     usd_per_token: float
     ai_generated: bool = False
+
+
+@dataclass
+class Checkout:
+    """A lab paying for the dataset it assembled: its budget left after the listed prices, and its shortfall."""
+
+    budget_left_usd: float
+    unmet_quality_tokens: float
+
+
+class Seller(Protocol):
+    def offers_to(self, buyer: Lab, plan: RunPlan) -> list[Offer]: ...
+
+    def settle(self, buyer: Lab, offer: Offer, tokens: float, checkout: Checkout) -> float: ...

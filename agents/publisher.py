@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
 
-from agents.offers import Offer, Source
+from agents.offers import Checkout, Offer, Source
 from sim import economics
 
 NOBODY = -1
@@ -116,7 +116,7 @@ class Publisher(mesa.Agent):
     def _access(self) -> Access:
         return self.model.web.access()
 
-    def offers_to(self, lab_id: int) -> list[Offer]:
+    def tier_offers(self, lab_id: int) -> list[Offer]:
         """Free crawl of the open commons, the lab's own exclusive domains, and paid licences."""
         access = self._access()
         crawl, licences = self._common_offers(access)
@@ -139,6 +139,14 @@ class Publisher(mesa.Agent):
             self._offers = (crawl, [licence] if licensable > 0.0 else [])
             self._offers_made_for = access
         return self._offers
+
+    def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
+        """Crawled text is taken, not sold: no payment and no deal. A licence pays; an exclusive domain is the buyer's."""
+        if offer.source is Source.PUBLIC:
+            return 0.0
+        cost = self.license_to(tokens) if offer.usd_per_token > 0.0 else tokens * offer.usd_per_token
+        self.model.record_deal(self, buyer, tokens)
+        return cost
 
     # --- measurements ----------------------------------------------------------------------
 
@@ -367,12 +375,13 @@ class Web:
             )
         return self._rights
 
-    def offers_to(self, lab_id: int) -> list[Offer]:
-        """Every tier's offers to a lab, tier by tier. Labs without exclusive domains share one list."""
-        if lab_id in self.access().any_holder:
-            return [offer for p in self.publishers for offer in p.offers_to(lab_id)]
+    def offers_to(self, buyer: mesa.Agent, plan: Any = None) -> list[Offer]:
+        """Every tier's offers to a lab, tier by tier (each publisher settles its own). Labs without
+        exclusive domains share one list."""
+        if buyer.unique_id in self.access().any_holder:
+            return [offer for p in self.publishers for offer in p.tier_offers(buyer.unique_id)]
         if self._common_offers is None:
-            self._common_offers = [offer for p in self.publishers for offer in p.offers_to(NOBODY)]
+            self._common_offers = [offer for p in self.publishers for offer in p.tier_offers(NOBODY)]
         return self._common_offers
 
     def effective_public_tokens(self, lab_id: int) -> float:

@@ -140,6 +140,14 @@ def consented_share(max_consented_share: float, privacy_strictness: float) -> fl
     return max_consented_share * (1.0 - privacy_strictness)
 
 
+COMPLIANCE_USD_PER_TOKEN = 2e-5  # de-identification and legal review of private text, at zero strictness
+
+
+def compliance_usd_per_token(privacy_strictness: float) -> float:
+    """What handling a private token lawfully costs: four times as much at full strictness."""
+    return COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * privacy_strictness)
+
+
 def incident_rate_per_month(base_rate_per_trillion_tokens: float, tokens_handled: float, safeguard_level: float) -> float:
     """Expected privacy incidents a month: grows with volume, shrinks with spending on safeguards."""
     return base_rate_per_trillion_tokens * tokens_handled / 1e12 * float(np.exp(-3.0 * safeguard_level))

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from agents.offers import PRIVATE_SOURCES, Source
-from sim import economics
 
 if TYPE_CHECKING:
     from sim.model import DataMarketModel
@@ -101,9 +100,7 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "exclusive_share": tokens[web.licensee >= 0].sum() / raw,
         "ai_pollution_share": web.ai_tokens.sum() / raw,
         "ai_share_new_text": model.ai_share_of_new_text,
-        "consented_share": economics.consented_share(
-            model.params.uncertainties.max_consented_share, model.policy.privacy_strictness
-        ),
+        "consented_share": model.consented_share(),
         "privacy_strictness": model.policy.privacy_strictness,
         "private_price_usd_per_token": float((prices * supply).sum() / supply.sum())
         if supply.sum() > 0

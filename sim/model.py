@@ -72,6 +72,8 @@ class DataMarketModel(mesa.Model):
         self.generators = AgentSet(self.generator_list, random=self.random)
         self.labs = AgentSet(self.lab_list, random=self.random)
         self.lab_by_id = {lab.unique_id: lab for lab in self.lab_list}
+        # Everyone a lab can get data from, in the order labs ask them (ties in sourcing follow it).
+        self.sellers = (self.web, *self.broker_list, self.alliance, *self.generator_list, *self.lab_list)
         self.frontier = max(self.lab_list, key=lambda lab: lab.spec.compute_share)
         for agent in self.agents:
             self.network.add_node(agent.unique_id, type=type(agent).__name__, name=getattr(agent, "name", type(agent).__name__))
@@ -179,12 +181,9 @@ class DataMarketModel(mesa.Model):
     def policy(self) -> Policy:
         return self.regulator.policy
 
-    @property
-    def private_sellers(self) -> tuple:
-        """Who sells private text to labs, if the scenario lets labs buy it."""
-        if self.params.constants.private_sourcing:
-            return (*self.broker_list, self.alliance)
-        return ()
+    def consented_share(self) -> float:
+        """Share of private text its holders may lawfully license under the privacy regime in force."""
+        return economics.consented_share(self.params.uncertainties.max_consented_share, self.policy.privacy_strictness)
 
     def _update_market_shares(self) -> None:
         deployed = [lab for lab in self.lab_list if lab.deployed is not None]
@@ -197,12 +196,26 @@ class DataMarketModel(mesa.Model):
 
     # --- bookkeeping the agents call -------------------------------------------------------
 
+    # The market graph (`network`) is written here only: deals, alliance memberships, generator lineage.
+
     def record_deal(self, seller, buyer, tokens: float) -> None:
         edge = self.network.get_edge_data(seller.unique_id, buyer.unique_id)
         if edge is None:
             self.network.add_edge(seller.unique_id, buyer.unique_id, kind="deal", tokens=tokens)
         else:
             edge["tokens"] += tokens
+
+    def record_membership(self, lab, alliance, member: bool) -> None:
+        if member:
+            self.network.add_edge(lab.unique_id, alliance.unique_id, kind="membership", tokens=0.0)
+        elif self.network.has_edge(lab.unique_id, alliance.unique_id):
+            self.network.remove_edge(lab.unique_id, alliance.unique_id)
+
+    def record_lineage(self, generator, source_lab, previous_lab=None) -> None:
+        """A generator now generates with `source_lab`'s model instead of `previous_lab`'s."""
+        if previous_lab is not None and self.network.has_edge(previous_lab.unique_id, generator.unique_id):
+            self.network.remove_edge(previous_lab.unique_id, generator.unique_id)
+        self.network.add_edge(source_lab.unique_id, generator.unique_id, kind="lineage", tokens=0.0)
 
     def record_incidents(self, count: int) -> None:
         self.incidents_total += count

@@ -46,7 +46,7 @@ def test_opt_out_regime_decides_whether_robots_txt_blocks_crawlers():
 def test_licensing_mandate_takes_books_and_news_out_of_the_free_crawl():
     model = DataMarketModel(rng=3, licensing_mandate=True)
     lab = model.labs.to_list()[0]
-    offers = [o for p in model.publishers for o in p.offers_to(lab.unique_id)]
+    offers = [o for p in model.publishers for o in p.tier_offers(lab.unique_id)]
     free_tiers = {o.tier for o in offers if o.source is Source.PUBLIC and o.tokens > 0}
     paid_tiers = {o.tier for o in offers if o.source is Source.LICENSED and o.usd_per_token > 0}
     assert {"books", "news"} <= paid_tiers and not {"books", "news"} & free_tiers
@@ -86,9 +86,9 @@ def test_exclusive_private_data_stays_with_its_buyer_and_leaves_the_market():
     open_before = broker.available_tokens()[0]
     broker.sell(buyer.unique_id, "social", tokens=1e11, wanted=1e11, exclusive=True)
     assert broker.available_tokens()[0] == pytest.approx(open_before - 1e11)
-    own = [o for o in broker.offers_to(buyer.unique_id) if o.tier == "social" and o.usd_per_token == 0]
+    own = [o for o in broker.offers_to(buyer) if o.tier == "social" and o.usd_per_token == 0]
     assert own and own[0].tokens == pytest.approx(1e11)
-    assert not [o for o in broker.offers_to(rival.unique_id) if o.usd_per_token == 0]
+    assert not [o for o in broker.offers_to(rival) if o.usd_per_token == 0]
 
 
 def test_fixed_k_labs_plan_20k_tokens_per_parameter():
@@ -123,8 +123,8 @@ def test_only_alliance_members_can_draw_from_the_pool():
     assert alliance.founder in alliance.members and alliance.pool_tokens > 0
     outsider = next((lab for lab in model.labs if lab.unique_id not in alliance.members), None)
     if outsider is not None:
-        assert alliance.offers_to(outsider.unique_id) == []
-    assert alliance.offers_to(alliance.founder)[0].tokens == alliance.pool_tokens
+        assert alliance.offers_to(outsider) == []
+    assert alliance.offers_to(model.lab_by_id[alliance.founder])[0].tokens == alliance.pool_tokens
 
 
 def test_antitrust_forces_the_alliance_to_admit_closed_rivals():
