@@ -9,7 +9,7 @@ import importlib
 _HOMES = {
     "SweepResults": "sim.analysis",
     "MONTHLY_SERIES": "sim.metrics",
-    "OUTCOMES": "sim.metrics",
+    "OUTCOMES": "sim.outcomes",
     "run_summary": "sim.metrics",
     "timeseries": "sim.metrics",
     "DataMarketModel": "sim.model",

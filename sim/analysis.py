@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.io import read_manifest, read_part, read_parts
-from sim.metrics import CENSORED_BY
+from sim.outcomes import CENSORED_BY, OUTCOMES
 from sim.study import Study
 
 
@@ -114,7 +114,7 @@ class Percentile:
     def format(self, outcome: str) -> str:
         if self.after_horizon:
             return "after horizon"
-        return f"{self.value:.2f}" if outcome.endswith("_year") else f"{self.value:.3g}"
+        return f"{self.value:.2f}" if OUTCOMES[outcome].kind == "date" else f"{self.value:.3g}"
 
 
 def censored_percentiles(runs: pd.DataFrame, outcome: str, qs: tuple[float, ...] = (0.1, 0.5, 0.9)) -> list[Percentile]:

@@ -252,6 +252,7 @@ def compare(
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
 ) -> None:
     """Paired comparison with common random numbers: each policy's effect with a bootstrap 95% CI."""
+    from sim.outcomes import OUTCOMES
     from sim.policy import compare as run_compare
 
     _check_out(out)
@@ -260,8 +261,10 @@ def compare(
     for column in ("policy", "outcome", "effect", "95% CI"):
         table.add_column(column, justify="right" if column in ("effect", "95% CI") else "left")
     for row in effects.itertuples():
-        fmt = "{:+.2f}" if row.outcome.endswith("_year") else "{:+.3g}"
-        table.add_row(row.policy, row.outcome, fmt.format(row.effect), f"[{fmt.format(row.ci_low)}, {fmt.format(row.ci_high)}]")
+        diff = OUTCOMES[row.outcome].format_difference
+        table.add_row(
+            row.policy, OUTCOMES[row.outcome].axis_label, diff(row.effect), f"[{diff(row.ci_low)}, {diff(row.ci_high)}]"
+        )
     console.print(table)
     console.print(f"Wrote {out}/compare.md, effects.png and effects.parquet")
 
@@ -282,7 +285,7 @@ def robustness(
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
 ) -> None:
     """Every policy in the same sampled worlds: mean, 10th-90th percentiles, regret, share meeting a threshold."""
-    from sim.metrics import OUTCOMES
+    from sim.outcomes import OUTCOMES
     from sim.policy import robustness as run_robustness
 
     if outcome not in OUTCOMES:
@@ -305,7 +308,8 @@ def robustness(
         ),
         dask,
     )
-    fmt = "{:.2f}" if outcome.endswith("_year") else "{:.3g}"
+    fmt = "{:.2f}" if OUTCOMES[outcome].kind == "date" else "{:.3g}"
+    console.print(f"{OUTCOMES[outcome].axis_label}:")
     console.print(table.to_string(index=False, float_format=fmt.format))
     console.print(f"Wrote {out}/robustness.md and robustness.parquet")
 
@@ -430,33 +434,20 @@ def _stop_group(child: subprocess.Popen) -> None:
 
 
 def _summary_table(summary: dict) -> Table:
+    from sim.outcomes import OUTCOMES
+
     table = Table(title=f"PeakData run summary: {summary['scenario']} (seed {summary['seed']}, {summary['run_seconds']:.2f} s)")
     table.add_column("outcome")
     table.add_column("value", justify="right")
     horizon = summary["horizon_year"]
-    for key, label in (
-        ("public_exhaustion", "Public exhaustion year (frontier lab)"),
-        ("data_wall", "Data-wall year (frontier lab)"),
-    ):
-        value = f"> {horizon:.2f} (censored)" if summary[f"{key}_censored"] else f"{summary[f'{key}_year']:.2f}"
-        table.add_row(label, value)
-    rows = [
-        ("First lab to exhaust public data", "first_lab_exhaustion_year", "{:.2f}"),
-        ("Dataset at exhaustion (tokens)", "exhaustion_dataset_tokens", "{:.2e}"),
-        ("Compute at exhaustion (FLOP)", "exhaustion_compute_flop", "{:.2e}"),
-        ("Private share of training tokens, 2030", "private_share_2030", "{:.1%}"),
-        ("Private share of training tokens, 2035", "private_share_2035", "{:.1%}"),
-        ("Synthetic share of training tokens, 2030", "synthetic_share_2030", "{:.1%}"),
-        ("Synthetic share of training tokens, 2035", "synthetic_share_2035", "{:.1%}"),
-        ("Opted-out share of public tokens, 2030", "opted_out_share_2030", "{:.1%}"),
-        ("Opted-out share of public tokens, 2035", "opted_out_share_2035", "{:.1%}"),
-        ("Private token price, 2030 (USD/token)", "private_price_usd_per_token_2030", "{:.2e}"),
-        ("Privacy incidents, total", "privacy_incidents_total", "{:d}"),
-        ("Frontier loss, 2035", "frontier_loss_2035", "{:.3f}"),
-    ]
-    for label, key, fmt in rows:
-        value = summary[key]
-        table.add_row(label, "n/a (not reached)" if value != value else fmt.format(value))
+    for name, outcome in OUTCOMES.items():
+        if outcome.censored_by and summary[outcome.censored_by]:
+            value = f"> {horizon:.2f} (censored)"
+        elif outcome.kind == "date" and summary[name] != summary[name]:
+            value = "n/a (not reached)"
+        else:
+            value = outcome.format(summary[name])
+        table.add_row(outcome.axis_label, value)
     return table
 
 

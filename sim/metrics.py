@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from agents.offers import PRIVATE_SOURCES, Source
+from sim.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
     from sim.model import DataMarketModel
@@ -122,23 +124,6 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
     }
 
 
-# The numeric outcomes of a run, as in `run_summary`; the ones that may be censored name their flag.
-OUTCOMES = (
-    "public_exhaustion_year",
-    "data_wall_year",
-    "exhaustion_dataset_tokens",
-    "exhaustion_compute_flop",
-    "first_lab_exhaustion_year",
-    "labs_exhausted",
-    *(f"{column}_{year}" for year in (2030, 2035) for column in ("private_share", "synthetic_share", "opted_out_share")),
-    "private_price_usd_per_token_2030",
-    "privacy_incidents_total",
-    "frontier_loss_2035",
-    "hhi_2035",
-)
-CENSORED_BY = {"public_exhaustion_year": "public_exhaustion_censored", "data_wall_year": "data_wall_censored"}
-
-
 def timeseries(model: DataMarketModel) -> pd.DataFrame:
     """The monthly series as a DataFrame, one row per month, with the seed on every row."""
     series = model.datacollector.model_vars
@@ -152,41 +137,20 @@ def timeseries(model: DataMarketModel) -> pd.DataFrame:
     )
 
 
-def _annual_mean(series: dict[str, list], column: str, year: int) -> float:
-    """Mean of a monthly series over one calendar year, skipping NaN as pandas does."""
-    years = np.asarray(series["year"])
-    values = np.asarray(series[column], dtype=float)[(years >= year) & (years < year + 1)]
-    values = values[~np.isnan(values)]
-    return float(values.mean()) if values.size else float("nan")
-
-
 def run_summary(model: DataMarketModel) -> dict[str, Any]:
-    """The one-row summary of a finished run (DESIGN.md §4).
+    """The one-row summary of a finished run: every outcome in `sim.outcomes.OUTCOMES`.
 
     Dates not reached by the horizon are censored: the year is NaN and `*_censored` is True, so
     that statistics can treat them as "later than the horizon" rather than as numbers.
     """
     series = model.datacollector.model_vars
-    exhaustion = model.frontier_exhaustion_year
-    wall = model.data_wall_year
     summary: dict[str, Any] = {
         "scenario": model.params.name,
         "seed": model.seed if model.seed is not None else -1,
         "horizon_year": model.start_year + (model.n_months - 1) / 12.0,
-        "public_exhaustion_year": exhaustion if exhaustion is not None else float("nan"),
-        "public_exhaustion_censored": exhaustion is None,
-        "data_wall_year": wall if wall is not None else float("nan"),
-        "data_wall_censored": wall is None,
-        "exhaustion_dataset_tokens": getattr(model, "exhaustion_dataset_tokens", float("nan")),
-        "exhaustion_compute_flop": getattr(model, "exhaustion_compute_flop", float("nan")),
-        "first_lab_exhaustion_year": min(model.public_exhaustion_year.values(), default=float("nan")),
-        "labs_exhausted": len(model.public_exhaustion_year),
     }
-    for year in (2030, 2035):
-        for column in ("private_share", "synthetic_share", "opted_out_share"):
-            summary[f"{column}_{year}"] = _annual_mean(series, column, year)
-    summary["private_price_usd_per_token_2030"] = _annual_mean(series, "private_price_usd_per_token", 2030)
-    summary["privacy_incidents_total"] = int(model.incidents_total)
-    summary["frontier_loss_2035"] = _annual_mean(series, "frontier_loss", 2035)
-    summary["hhi_2035"] = _annual_mean(series, "hhi", 2035)
+    for name, outcome in OUTCOMES.items():
+        summary[name] = outcome.measure(model, series)
+        if outcome.censored_by:
+            summary[outcome.censored_by] = math.isnan(summary[name])
     return summary

@@ -93,7 +93,7 @@ def save_data_wall(frame: pd.DataFrame, summary: dict[str, Any], path: Path) -> 
 def date_distribution_figure(runs: pd.DataFrame, outcome: str, label: str) -> plt.Figure:
     """Histogram of a date across runs, with the runs that never reached it as a bar past the horizon."""
     from sim.analysis import censored_percentiles
-    from sim.metrics import CENSORED_BY
+    from sim.outcomes import CENSORED_BY
 
     fig, ax = plt.subplots(figsize=(8, 4))
     censored = runs[CENSORED_BY[outcome]].astype(bool)

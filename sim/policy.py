@@ -21,7 +21,7 @@ from scipy import stats
 from sim import plots
 from sim.analysis import SweepResults, outcome_values
 from sim.io import output_set, write_parquet
-from sim.metrics import CENSORED_BY
+from sim.outcomes import CENSORED_BY, OUTCOMES
 from sim.params import Levers, MarketParams, ParamsError, load_scenario
 from sim.study import Design, Study, load_study
 from sim.sweep import run_sweep
@@ -140,10 +140,11 @@ def _write_compare_report(effects: pd.DataFrame, base_name: str, runs: int, out:
         "|---|---|---:|---:|---:|---|---:|---:|",
     ]
     for row in effects.itertuples():
-        fmt = "{:.2f}" if row.outcome.endswith("_year") else "{:.3g}"
+        outcome = OUTCOMES[row.outcome]
+        fmt, diff = outcome.format, outcome.format_difference
         lines.append(
-            f"| {row.policy} | {row.outcome} | {fmt.format(row.base_mean)} | {fmt.format(row.policy_mean)} | "
-            f"{fmt.format(row.effect)} | [{fmt.format(row.ci_low)}, {fmt.format(row.ci_high)}] | {row.pairs} | {row.censored_pairs} |"
+            f"| {row.policy} | {outcome.axis_label} | {fmt(row.base_mean)} | {fmt(row.policy_mean)} | "
+            f"{diff(row.effect)} | [{diff(row.ci_low)}, {diff(row.ci_high)}] | {row.pairs} | {row.censored_pairs} |"
         )
     plots.save_figure(plots.effects_figure(effects), out / "effects.png")
     lines += ["", "![effects](effects.png)", ""]
@@ -204,7 +205,7 @@ def robustness(
 def _write_robustness_report(table, outcome, maximize, threshold, samples, uncertainties, out: Path) -> None:
     goal = "higher is better" if maximize else "lower is better"
     lines = [
-        f"# Robustness of policies: `{outcome}` ({goal})",
+        f"# Robustness of policies: {OUTCOMES[outcome].axis_label} ({goal})",
         "",
         f"Every policy ran in the same {samples} worlds, a Latin-hypercube sample of the distributions in `{uncertainties}`,",
         "with the same seed in each world. Regret is the distance to the best policy in the same world.",
@@ -214,7 +215,7 @@ def _write_robustness_report(table, outcome, maximize, threshold, samples, uncer
         + (" share meeting threshold |" if threshold is not None else ""),
         "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if threshold is not None else ""),
     ]
-    fmt = "{:.2f}" if outcome.endswith("_year") else "{:.3g}"
+    fmt = "{:.2f}" if OUTCOMES[outcome].kind == "date" else "{:.3g}"
     for row in table.itertuples():
         share = f" {row.share_meeting_threshold:.0%} |" if threshold is not None else ""
         cells = " | ".join(fmt.format(v) for v in (row.mean, row.p10, row.p90, row.mean_regret, row.max_regret))

@@ -9,7 +9,7 @@ import pandas as pd
 from sim import plots
 from sim.analysis import ResultsError, SweepResults, fan, morris_indices, outcome_table, outcome_values, sobol_indices, tornado
 from sim.io import output_set
-from sim.metrics import CENSORED_BY
+from sim.outcomes import CENSORED_BY, OUTCOMES
 
 FAN_SERIES = (
     "frontier_desired_tokens",
@@ -24,7 +24,6 @@ INDICES = {
     "sobol": ("Sobol", sobol_indices, plots.sobol_figure, ("S1", "S1_conf", "ST", "ST_conf")),
     "morris": ("Morris", morris_indices, plots.morris_figure, ("mu_star", "mu_star_conf", "sigma")),
 }
-LABELS = {"public_exhaustion_year": "Public exhaustion year", "data_wall_year": "Data-wall year"}
 
 
 def write_report(folder: str | Path | SweepResults, out: str | Path | None = None) -> Path:
@@ -65,7 +64,7 @@ def _write(results: SweepResults, out: Path) -> None:
 
     for outcome in (o for o in study.outcomes if o in CENSORED_BY):
         name = f"distribution_{outcome}.png"
-        plots.save_figure(plots.date_distribution_figure(runs, outcome, LABELS.get(outcome, outcome)), out / name)
+        plots.save_figure(plots.date_distribution_figure(runs, outcome, OUTCOMES[outcome].label), out / name)
         lines += [f"![{outcome}]({name})", ""]
 
     if study.design.timeseries:
@@ -133,7 +132,7 @@ def _outcome_markdown(table: pd.DataFrame) -> str:
     for row in table.itertuples():
         censored = "" if row.censored_share != row.censored_share else f"{row.censored_share:.0%}"
         cells = " | ".join(p.format(row.outcome) for p in (row.p10, row.median, row.p90))
-        lines.append(f"| {row.outcome} | {row.runs} | {cells} | {censored} |")
+        lines.append(f"| {OUTCOMES[row.outcome].axis_label} | {row.runs} | {cells} | {censored} |")
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 from scipy.stats import qmc
 
-from sim.metrics import OUTCOMES
+from sim.outcomes import OUTCOMES
 from sim.params import Distribution, MarketParams, ParamsError, Uncertainties, _format, _Strict, field_bounds, read_scenario
 
 DesignKind = Literal["grid", "monte_carlo", "lhs", "sobol", "morris"]

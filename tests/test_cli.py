@@ -19,7 +19,7 @@ def peakdata(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 def test_run_prints_a_summary_and_writes_series_summary_and_chart(tmp_path):
     result = peakdata("run", "--seed", "3", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "Public exhaustion year" in result.stdout
+    assert "Public exhaustion, frontier lab (year)" in result.stdout
     frame = pd.read_parquet(tmp_path / "timeseries.parquet")
     assert len(frame) == 252 and (frame["seed"] == 3).all()
     assert len(pd.read_csv(tmp_path / "timeseries.csv")) == 252

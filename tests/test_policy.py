@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.analysis import SweepResults, outcome_values
+from sim.outcomes import OUTCOMES
 from sim.policy import bootstrap_ci, compare, robustness, to_ema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,10 @@ def test_compare_reports_paired_effects_computed_from_the_runs_with_intervals_th
 
     assert width(large) < width(small)
     report = (tmp_path / "large" / "compare.md").read_text()
-    assert f"{row['effect']:.3g}" in report and (tmp_path / "large" / "effects.png").stat().st_size > 10_000
+    assert (
+        OUTCOMES["private_share_2030"].format_difference(row["effect"]) in report
+        and (tmp_path / "large" / "effects.png").stat().st_size > 10_000
+    )
 
 
 def test_bootstrap_interval_covers_the_mean_and_is_a_point_without_variation():

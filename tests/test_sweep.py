@@ -17,6 +17,7 @@ import pytest
 
 from sim import DataMarketModel
 from sim.analysis import SweepResults, censored_percentiles
+from sim.outcomes import OUTCOMES
 from sim.params import Distribution, ParamsError
 from sim.study import Design, Study, load_study
 from sim.sweep import SweepFolderError, run_sweep
@@ -314,7 +315,7 @@ def test_sobol_sweep_report_from_the_command_line(tmp_path):
     report = (out / "report" / "report.md").read_text()
     results = SweepResults.load(out)
     median = censored_percentiles(results.runs, "public_exhaustion_year")[1]
-    assert f"| public_exhaustion_year | {len(results.runs)} |" in report
+    assert f"| {OUTCOMES['public_exhaustion_year'].axis_label} | {len(results.runs)} |" in report
     assert median.format("public_exhaustion_year") in report
     for png in ("fan_chart.png", "distribution_public_exhaustion_year.png", "sobol_public_exhaustion_year.png"):
         assert (out / "report" / png).read_bytes().startswith(b"\x89PNG"), png

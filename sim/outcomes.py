@@ -1,0 +1,191 @@
+"""The outcomes of a run: one registry with each outcome's name, label, unit, kind and measure.
+
+Like the EMA Workbench's `ScalarOutcome`, an outcome carries how it is measured from a finished run
+together with what a reader needs to see it: `run_summary`, the CLI's summary table, study files,
+`compare`, `robustness` and the sweep report all read it from here. A new outcome is one entry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import DataMarketModel
+
+Kind = Literal["date", "share", "tokens", "flop", "count", "usd_per_token", "loss", "index"]
+# How each kind is written; dates as decimal years (2027.42 is late May 2027).
+_FORMATS: dict[str, str] = {
+    "date": "{:.2f}",
+    "share": "{:.1%}",
+    "tokens": "{:.2e}",
+    "flop": "{:.2e}",
+    "count": "{:.0f}",
+    "usd_per_token": "{:.2e}",
+    "loss": "{:.3f}",
+    "index": "{:.0f}",
+}
+_DIFFERENCES: dict[str, str] = {"date": "{:+.2f}", "count": "{:+.1f}", "loss": "{:+.4f}", "index": "{:+.0f}"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One number a run reports."""
+
+    name: str
+    label: str
+    unit: str
+    kind: Kind
+    description: str
+    measure: Callable[[DataMarketModel, dict[str, list]], Any]
+    censored_by: str | None = None  # for a date a run may not reach: the flag that says it did not
+
+    @property
+    def axis_label(self) -> str:
+        """The label with its unit, for a chart axis or a table header."""
+        return f"{self.label} ({self.unit})"
+
+    def format(self, value: float) -> str:
+        """A value as a reader should see it; n/a for a missing one."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        return _FORMATS[self.kind].format(value)
+
+    def format_difference(self, value: float) -> str:
+        """A difference between two values (a policy's effect), signed."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        if self.kind == "share":
+            return f"{100 * value:+.2f} pp"  # percentage points
+        return _DIFFERENCES.get(self.kind, "{:+.3g}").format(value)
+
+
+def annual_mean(series: dict[str, list], column: str, year: int) -> float:
+    """Mean of a monthly series over one calendar year, skipping NaN as pandas does."""
+    years = np.asarray(series["year"])
+    values = np.asarray(series[column], dtype=float)[(years >= year) & (years < year + 1)]
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else float("nan")
+
+
+def _date(value: float | None) -> float:
+    return value if value is not None else float("nan")
+
+
+def _yearly(column: str, year: int, label: str, unit: str, kind: Kind, description: str) -> Outcome:
+    """The mean over one calendar year of a monthly series, named `<series>_<year>`."""
+    return Outcome(f"{column}_{year}", label, unit, kind, description, lambda model, series: annual_mean(series, column, year))
+
+
+_SHARES = {
+    "private_share": ("Private share of training tokens", "private (own users, alliance, brokers)"),
+    "synthetic_share": ("Synthetic share of training tokens", "synthetic"),
+    "opted_out_share": ("Opted-out share of public tokens", "of public raw tokens whose domains restrict AI crawlers:"),
+}
+
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        Outcome(
+            "public_exhaustion_year",
+            "Public exhaustion, frontier lab",
+            "year",
+            "date",
+            "first month the frontier lab's planned dataset exceeds the effective public stock it may use",
+            lambda model, series: _date(model.frontier_exhaustion_year),
+            censored_by="public_exhaustion_censored",
+        ),
+        Outcome(
+            "data_wall_year",
+            "Data wall, frontier lab",
+            "year",
+            "date",
+            "first month the frontier lab can fill less than the data-wall share of its desired dataset from all sources",
+            lambda model, series: _date(model.data_wall_year),
+            censored_by="data_wall_censored",
+        ),
+        Outcome(
+            "exhaustion_dataset_tokens",
+            "Dataset at exhaustion",
+            "tokens",
+            "tokens",
+            "the frontier lab's planned dataset in the month of exhaustion",
+            lambda model, series: getattr(model, "exhaustion_dataset_tokens", float("nan")),
+        ),
+        Outcome(
+            "exhaustion_compute_flop",
+            "Compute at exhaustion",
+            "FLOP",
+            "flop",
+            "the frontier lab's planned compute in the month of exhaustion",
+            lambda model, series: getattr(model, "exhaustion_compute_flop", float("nan")),
+        ),
+        Outcome(
+            "first_lab_exhaustion_year",
+            "First lab to exhaust public data",
+            "year",
+            "date",
+            "the earliest exhaustion month of any lab",
+            lambda model, series: min(model.public_exhaustion_year.values(), default=float("nan")),
+        ),
+        Outcome(
+            "labs_exhausted",
+            "Labs that exhausted public data",
+            "labs",
+            "count",
+            "labs whose planned dataset exceeded their effective public stock by the horizon",
+            lambda model, series: len(model.public_exhaustion_year),
+        ),
+        *(
+            _yearly(
+                column,
+                year,
+                f"{label}, {year}",
+                "%",
+                "share",
+                f"mean over {year} of the share of the labs' current training tokens that are {what}"
+                if column != "opted_out_share"
+                else f"mean over {year} of the share {what}",
+            )
+            for year in (2030, 2035)
+            for column, (label, what) in _SHARES.items()
+        ),
+        _yearly(
+            "private_price_usd_per_token",
+            2030,
+            "Private token price, 2030",
+            "USD per token",
+            "usd_per_token",
+            "mean over 2030 of the brokers' asking price, weighted by consented supply",
+        ),
+        Outcome(
+            "privacy_incidents_total",
+            "Privacy incidents, total",
+            "incidents",
+            "count",
+            "privacy incidents at brokers over the whole run",
+            lambda model, series: int(model.incidents_total),
+        ),
+        _yearly(
+            "frontier_loss",
+            2035,
+            "Frontier loss, 2035",
+            "nats per token",
+            "loss",
+            "mean over 2035 of the frontier lab's deployed model's loss (Besiroglu et al. 2024 law)",
+        ),
+        _yearly(
+            "hhi",
+            2035,
+            "Market concentration (HHI), 2035",
+            "0-10,000",
+            "index",
+            "mean over 2035 of the Herfindahl-Hirschman index of the labs' market shares",
+        ),
+    )
+}
+CENSORED_BY = {o.name: o.censored_by for o in OUTCOMES.values() if o.censored_by}
