@@ -8,7 +8,7 @@ import mesa
 
 from agents.offers import Checkout, Offer, Source
 
-# OpenAI's Data Partnerships were announced in November 2023 (CALIBRATION §6c).
+# OpenAI's Data Partnerships were announced in November 2023 (docs/calibration.md §6).
 FOUNDED_YEAR = 2023 + 10 / 12
 FEE_USD_PER_YEAR = 2e7
 REACHABLE_SHARE = 0.1  # share of private text held by institutions willing to partner

@@ -24,7 +24,7 @@ class PrivateTier:
 
 # Social platforms ~760T, instant messages >1,000T, email ~625T (Villalobos App. C); enterprise
 # documents and transcripts are smaller but better. Prices start near the Reddit-Google deal
-# (~1e-4 $/token/yr) for user content and rise with quality (CALIBRATION §6b).
+# (~1e-4 $/token/yr) for user content and rise with quality (docs/calibration.md §6).
 PRIVATE_TIERS = (
     PrivateTier("social", 0.29, 0.3, 1e-4),
     PrivateTier("messages", 0.38, 0.2, 1e-4),

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class Source(StrEnum):
-    """Where a training token comes from (DESIGN.md §4)."""
+    """Where a training token comes from (the `tokens_*` series in docs/model.md, "Outputs")."""
 
     PUBLIC = "public"
     LICENSED = "licensed"

@@ -24,13 +24,13 @@ class Tier:
     domain_share: float  # share of publishers (domains)
     relative_quality: float  # usable share relative to the web average
     sensitivity: float  # propensity to restrict crawlers (Longpre et al. 2024: news first)
-    licence_usd_per_token: float  # per token per run, CALIBRATION §6b [D]
+    licence_usd_per_token: float  # per token per run, derived in docs/calibration.md §6
     copyrighted: bool  # covered by a licensing mandate
 
 
 # Token shares follow the composition of filtered web corpora; prices span the two orders of
 # magnitude between user content (Reddit-Google, ~1e-4 $/token/yr) and books (HarperCollins,
-# ~1.3e-2 $/token/yr). CALIBRATION §6b.
+# ~1.3e-2 $/token/yr). docs/calibration.md §6.
 TIERS = (
     Tier("books", 0.02, 0.05, 4.0, 0.8, 1.3e-2, True),
     Tier("news", 0.04, 0.10, 3.0, 1.0, 2e-3, True),

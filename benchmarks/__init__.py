@@ -1,1 +1,1 @@
-"""Benchmarks for PeakData (DESIGN.md §9). Run them all with ``.venv/bin/python -m benchmarks``."""
+"""Benchmarks for PeakData (docs/performance.md). Run them all with ``.venv/bin/python -m benchmarks``."""

@@ -1,4 +1,4 @@
-"""What a run reports: the monthly series (DESIGN.md §4) and the one-row run summary."""
+"""What a run reports: the monthly series (docs/model.md, "Outputs") and the one-row run summary."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from sim.params import MarketParams
 # AI products became visible, and AI text started to fill the web, as deployed models passed
 # ~2e25 FLOP (ChatGPT, Nov 2022; GPT-4, Mar 2023). Midpoint and steepness (per decade of FLOP)
 # are tuned so the AI share of new articles is ~40% of its plateau one year after ChatGPT and
-# ~95% two years after (Graphite 2025, CALIBRATION §5b).
+# ~95% two years after (Graphite 2025; docs/calibration.md §5).
 AWARENESS_MIDPOINT_LOG10_FLOP = 24.6
 AWARENESS_STEEPNESS = 5.8
 # Scraping pressure is measured against mid-2023, when the labs' current datasets together held
@@ -147,7 +147,7 @@ class DataMarketModel(mesa.Model):
         log_flop = sum(lab.market_share * np.log10(lab.deployed.compute_flop) for lab in self.lab_list)
         self.awareness = economics.logistic(log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
         # Half of AI writing goes through closed APIs; the other half grows as open weights near the
-        # frontier, since anyone can then run a good model (DESIGN.md §3.2).
+        # frontier, since anyone can then run a good model (docs/model.md, stage 2).
         open_losses = [lab.deployed.loss for lab in self.lab_list if lab.kind == "open"]
         parity = economics.open_weight_parity(min(open_losses, default=np.inf), min(lab.deployed.loss for lab in self.lab_list))
         self.open_weight_parity = parity
@@ -250,7 +250,7 @@ class DataMarketModel(mesa.Model):
     def frontier_exhaustion_year(self) -> float | None:
         return self.public_exhaustion_year.get(self.frontier.unique_id)
 
-    # --- invariants (DESIGN.md §8) ------------------------------------------------------------
+    # --- invariants (docs/model.md, "Reproducibility" and tests/test_model.py) ------------------------------------------------------------
 
     def invariant_violations(self) -> list[str]:
         """Conservation, non-negativity and bounds that must hold after every month."""

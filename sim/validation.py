@@ -1,6 +1,6 @@
 """`peakdata validate`: the seed's headline claims, recomputed from Monte Carlo sweeps of the agents.
 
-Six checks, each against a published figure with its source (../shared/CALIBRATION.md):
+Six checks, each against a published figure with its source (docs/calibration.md):
 1. Epoch's replication (feedbacks off, compute-optimal labs, Epoch's priors): exhaustion percentiles,
    dataset and compute at the crossing.
 2. Overtraining 5x from 2025, and 100x.
@@ -216,7 +216,7 @@ def _validate(out: Path, docs: Path, size: Size, **runner: Any) -> list[Check]:
         "replication": [
             f"Epoch's historical branch alone (scenarios/validation/epoch_historical_branch.toml, untuned) gives "
             f"{' / '.join(historical_percentiles)} for the 10th / 50th / 90th percentiles; Epoch's own code on that branch "
-            "gives 2027.4 / 2029.1 / 2031.2 (CALIBRATION §1e).",
+            "gives 2027.4 / 2029.1 / 2031.2 (docs/calibration.md §1).",
         ],
         "consent": [
             f"Means over the {size.baseline} baseline runs. Run to run, the shares are lumpy because a few large domains",

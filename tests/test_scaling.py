@@ -11,7 +11,7 @@ from sim import scaling
 
 
 def test_four_epochs_are_worth_373_percent_of_the_unique_data():
-    # Muennighoff et al. 2023 Eq. 5 with R_D* = 15.39: CALIBRATION §3.
+    # Muennighoff et al. 2023 Eq. 5 with R_D* = 15.39: docs/calibration.md §3.
     assert scaling.repetition_gain(4) == pytest.approx(3.73, abs=0.005)
     assert scaling.repetition_gain(16) == pytest.approx(10.6, abs=0.05)
     assert scaling.repetition_gain(1) == 1.0
@@ -24,7 +24,7 @@ def test_repetition_never_exceeds_the_164x_ceiling(epochs, unique):
 
 
 def test_besiroglu_law_puts_the_compute_optimum_near_20_tokens_per_parameter():
-    # CALIBRATION §2: the refit implies 18.4 tokens/param at 5.76e23 FLOP and 13.8 at 5e28.
+    # docs/calibration.md §2: the refit implies 18.4 tokens/param at 5.76e23 FLOP and 13.8 at 5e28.
     for compute, expected in ((5.76e23, 18.4), (5e28, 13.8)):
         params = np.logspace(8, 14, 20001)
         tokens = compute / (6 * params)
@@ -40,7 +40,7 @@ def test_allocation_spends_exactly_the_budget_at_20k_tokens_per_parameter():
 
 @pytest.mark.parametrize(
     ("params", "inference", "tokens_per_param"),
-    # CALIBRATION §8 table, derived from Sardana & Frankle with the Besiroglu constants.
+    # docs/calibration.md §8, derived from Sardana & Frankle with the Besiroglu constants.
     [(7e9, 1e12, 117), (7e9, 1e13, 665), (70e9, 1e13, 109), (70e9, 1e14, 619), (400e9, 1e14, 154), (400e9, 1e15, 909)],
 )
 def test_inference_aware_k_reproduces_the_sardana_frankle_table(params, inference, tokens_per_param):
