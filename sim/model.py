@@ -9,8 +9,9 @@ from mesa.agent import AgentSet
 
 from agents import ClosedLab, DataAlliance, DataBroker, OpenLab, Publisher, Regulator, SyntheticGenerator
 from agents.offers import Source
-from agents.publisher import NOBODY, TIERS, Web
+from agents.publisher import TIERS
 from agents.regulator import Policy
+from agents.web import NOBODY, Web
 from sim import economics, metrics, scaling
 from sim.params import MarketParams
 

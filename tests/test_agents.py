@@ -3,7 +3,7 @@
 import pytest
 
 from agents import DataBroker, Publisher, Source
-from agents.publisher import NOBODY
+from agents.web import NOBODY
 from sim import DataMarketModel
 
 
