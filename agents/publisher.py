@@ -174,5 +174,3 @@ class Publisher(mesa.Agent):
     @property
     def raw_tokens(self) -> np.ndarray:
         return self.human_tokens + self.ai_tokens
-
-

@@ -33,8 +33,8 @@ def measure(runner: str, runs: int, workers: int) -> dict:
 
 
 def _sweep_ours(runs: int, workers: int) -> int:
-    from sim.study import Design, Study
-    from sim.sweep import run_sweep
+    from sim.experiments.study import Design, Study
+    from sim.experiments.sweep import run_sweep
 
     study = Study(design=Design(kind="monte_carlo", samples=1, replications=runs, seed=1))
     with tempfile.TemporaryDirectory() as folder:
@@ -72,8 +72,8 @@ def _child(runner: str, runs: int, workers: int) -> None:
     import mesa  # noqa: F401  imported before the clock starts: a sweep should not pay for this interpreter's start
     import pyarrow.parquet  # noqa: F401
 
-    import sim.study
-    import sim.sweep  # noqa: F401
+    import sim.experiments.study
+    import sim.experiments.sweep  # noqa: F401
 
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()

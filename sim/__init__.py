@@ -7,7 +7,7 @@ does not pay for the analysis and plotting stack (PEP 562).
 import importlib
 
 _HOMES = {
-    "SweepResults": "sim.analysis",
+    "SweepResults": "sim.experiments.analysis",
     "MONTHLY_SERIES": "sim.metrics",
     "OUTCOMES": "sim.outcomes",
     "run_summary": "sim.metrics",
@@ -17,12 +17,12 @@ _HOMES = {
     "MarketParams": "sim.params",
     "ParamsError": "sim.params",
     "load_scenario": "sim.params",
-    "write_report": "sim.report",
-    "Design": "sim.study",
-    "Study": "sim.study",
-    "load_study": "sim.study",
-    "open_executor": "sim.sweep",
-    "run_sweep": "sim.sweep",
+    "write_report": "sim.experiments.report",
+    "Design": "sim.experiments.study",
+    "Study": "sim.experiments.study",
+    "load_study": "sim.experiments.study",
+    "open_executor": "sim.experiments.sweep",
+    "run_sweep": "sim.experiments.sweep",
 }
 
 __all__ = list(_HOMES)

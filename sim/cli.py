@@ -53,15 +53,15 @@ def _fail(message: str) -> typer.Exit:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the person at the terminal: each ends a command with exit 2."""
-    from sim.io import DamagedStoreError
+    from sim.experiments.io import DamagedStoreError
 
     errors: list[type[BaseException]] = [ParamsError, DamagedStoreError]
-    if "sim.sweep" in sys.modules:
-        from sim.sweep import ExecutorError, SweepFolderError
+    if "sim.experiments.sweep" in sys.modules:
+        from sim.experiments.sweep import ExecutorError, SweepFolderError
 
         errors += [SweepFolderError, ExecutorError]
-    if "sim.analysis" in sys.modules:
-        from sim.analysis import ResultsError
+    if "sim.experiments.analysis" in sys.modules:
+        from sim.experiments.analysis import ResultsError
 
         errors.append(ResultsError)
     return tuple(errors)
@@ -129,8 +129,8 @@ def _check_out(out: Path, option: str = "--out") -> None:
 
 @contextlib.contextmanager
 def _writing(out: Path, option: str = "--out") -> Iterator[Path]:
-    """Stage a set of result files and move them into `out` together (see `sim.io.output_set`)."""
-    from sim.io import output_set
+    """Stage a set of result files and move them into `out` together (see `sim.experiments.io.output_set`)."""
+    from sim.experiments.io import output_set
 
     try:
         with output_set(out) as staged:
@@ -147,10 +147,10 @@ def run(
     out: Annotated[Path, typer.Option(help="Folder for the results")] = Path("results/run"),
 ) -> None:
     """Run one scenario: print the summary, write the series, the summary and the data-wall chart."""
-    from sim.io import write_csv, write_json, write_parquet
+    from sim.experiments.io import write_csv, write_json, write_parquet
+    from sim.experiments.plots import save_data_wall
     from sim.metrics import run_summary, timeseries
     from sim.model import DataMarketModel
-    from sim.plots import save_data_wall
 
     params = load_scenario(scenario)
     _check_out(out)
@@ -191,8 +191,8 @@ def sweep(
     report: Annotated[bool, typer.Option(help="Write the report (peakdata report) when the sweep ends")] = True,
 ) -> None:
     """Run a study's design (grid, Monte Carlo, LHS, Sobol, Morris) and store every run as Parquet."""
-    from sim.study import load_study
-    from sim.sweep import SweepInterrupted, run_sweep
+    from sim.experiments.study import load_study
+    from sim.experiments.sweep import SweepInterrupted, run_sweep
 
     overrides = {"kind": design.value if design else None, "samples": samples, "replications": replications, "seed": seed}
     study = load_study(scenario, **overrides)
@@ -228,8 +228,8 @@ def report_command(
 
 
 def _write_report(folder: Path, out: Path | None = None) -> None:
-    from sim.analysis import SweepResults
-    from sim.report import write_report
+    from sim.experiments.analysis import SweepResults
+    from sim.experiments.report import write_report
 
     results = SweepResults.load(folder)
     _check_out(out or results.folder / "report")
@@ -252,8 +252,8 @@ def compare(
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
 ) -> None:
     """Paired comparison with common random numbers: each policy's effect with a bootstrap 95% CI."""
+    from sim.experiments.policy import compare as run_compare
     from sim.outcomes import OUTCOMES
-    from sim.policy import compare as run_compare
 
     _check_out(out)
     effects = _policy_command(lambda: run_compare(base, policies, out, runs=runs, seed=seed, workers=workers, dask=dask), dask)
@@ -285,8 +285,8 @@ def robustness(
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
 ) -> None:
     """Every policy in the same sampled worlds: mean, 10th-90th percentiles, regret, share meeting a threshold."""
+    from sim.experiments.policy import robustness as run_robustness
     from sim.outcomes import OUTCOMES
-    from sim.policy import robustness as run_robustness
 
     if outcome not in OUTCOMES:
         raise _fail(f"--outcome {outcome!r}: allowed: {', '.join(OUTCOMES)}")
@@ -323,8 +323,8 @@ def validate(
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
 ) -> None:
     """Recompute the seed's claims from Monte Carlo sweeps and write docs/validation.md with its figures."""
-    from sim.validation import QUICK, Size
-    from sim.validation import validate as run_validation
+    from sim.experiments.validation import QUICK, Size
+    from sim.experiments.validation import validate as run_validation
 
     _check_out(out)
     _check_out(docs, "--docs")
@@ -349,7 +349,7 @@ def _check_dask(dask: str | None) -> None:
 
 
 def _policy_command(action, dask: str | None):
-    from sim.sweep import SweepInterrupted
+    from sim.experiments.sweep import SweepInterrupted
 
     _check_dask(dask)
     try:

@@ -1,10 +1,10 @@
-"""Result files: a set of files lands together or not at all (`sim.io.output_set`)."""
+"""Result files: a set of files lands together or not at all (`sim.experiments.io.output_set`)."""
 
 import os
 
 import pytest
 
-from sim import io
+from sim.experiments import io
 
 
 def _write_set(folder, text: str) -> None:

@@ -65,7 +65,7 @@ def test_the_installed_tool_runs_a_scenario_and_a_sobol_sweep(installed, tmp_pat
     _sh(tool, "sweep", "tiny.toml", "--out", "sweep", "--workers", "2", cwd=tmp_path)
     assert (tmp_path / "sweep" / "report" / "report.md").is_file()
     _sh(tool, "sweep", "tiny.toml", "--out", "sweep-dask", "--dask", "local", "--workers", "1", "--no-report", cwd=tmp_path)
-    _sh(str(installed / "bin" / "python"), "-c", "import sim.policy, ema_workbench", cwd=tmp_path)
+    _sh(str(installed / "bin" / "python"), "-c", "import sim.experiments.policy, ema_workbench", cwd=tmp_path)
 
 
 def test_without_the_viz_extra_the_browser_view_says_what_to_install(installed):

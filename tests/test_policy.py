@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import SweepResults, outcome_values
+from sim.experiments.analysis import SweepResults, outcome_values
+from sim.experiments.policy import bootstrap_ci, compare, robustness, to_ema
 from sim.outcomes import OUTCOMES
-from sim.policy import bootstrap_ci, compare, robustness, to_ema
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "scenarios" / "policies"

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 from sim import DataMarketModel
-from sim.analysis import SweepResults, censored_percentiles
+from sim.experiments.analysis import SweepResults, censored_percentiles
+from sim.experiments.study import Design, Study, load_study
+from sim.experiments.sweep import SweepFolderError, run_sweep
 from sim.outcomes import OUTCOMES
 from sim.params import Distribution, ParamsError
-from sim.study import Design, Study, load_study
-from sim.sweep import SweepFolderError, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = {"end": "2023-12"}  # a short horizon keeps each run at a few tens of milliseconds
@@ -125,7 +125,7 @@ _KILLABLE_SWEEP = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_sweep import short_study
-from sim.sweep import run_sweep
+from sim.experiments.sweep import run_sweep
 if __name__ == "__main__":
     run_sweep(short_study("lhs", 8, 2), sys.argv[1], executor="process", workers=2, flush_every=2, progress=False)
 """
@@ -349,7 +349,7 @@ def test_a_sweep_whose_workers_cannot_start_stops_at_once_with_one_message(tmp_p
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("sim.sweep.ExecutorError") and "__name__ == '__main__'" in last
+    assert last.startswith("sim.experiments.sweep.ExecutorError") and "__name__ == '__main__'" in last
     assert result.stderr.count("could not start") == 1
     assert "worker process died" not in result.stderr + result.stdout
     assert not (tmp_path / "out").exists()

@@ -18,9 +18,9 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from agents.offers import Source
+from sim.experiments.plots import SOURCE_COLOURS
 from sim.model import DataMarketModel
 from sim.params import MarketParams, ParamsError, load_scenario
-from sim.plots import SOURCE_COLOURS
 from viz import charts
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 
 from agents.offers import Source
-from sim.plots import SOURCE_COLOURS
+from sim.experiments.plots import SOURCE_COLOURS
 
 Series = Mapping[str, Sequence[float]]
 

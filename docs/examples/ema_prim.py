@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ema_workbench.analysis import prim
 
-from sim.policy import robustness, to_ema
+from sim.experiments.policy import robustness, to_ema
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from sim import SweepResults, load_study, run_sweep, write_report
-from sim.analysis import censored_percentiles, sobol_indices
+from sim.experiments.analysis import censored_percentiles, sobol_indices
 
 
 def main() -> None:

@@ -22,15 +22,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim import plots
-from sim.analysis import SweepResults, censored_percentiles, fan
-from sim.io import output_set
+from sim.experiments import plots
+from sim.experiments.analysis import SweepResults, censored_percentiles, fan
+from sim.experiments.io import output_set
+from sim.experiments.policy import paired_effect
+from sim.experiments.study import Design, Study, load_study
+from sim.experiments.sweep import run_sweep
 from sim.params import LabSpec, load_scenario
-from sim.policy import paired_effect
-from sim.study import Design, Study, load_study
-from sim.sweep import run_sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SCENARIOS = ROOT / "scenarios"
 
 # Real models with published token counts (tokens, decimal release date, source).

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from agents.offers import Source
-from sim.io import atomic_write
+from sim.experiments.io import atomic_write
 
 SOURCE_COLOURS = {
     Source.PUBLIC: "#4C72B0",
@@ -92,7 +92,7 @@ def save_data_wall(frame: pd.DataFrame, summary: dict[str, Any], path: Path) -> 
 
 def date_distribution_figure(runs: pd.DataFrame, outcome: str, label: str) -> plt.Figure:
     """Histogram of a date across runs, with the runs that never reached it as a bar past the horizon."""
-    from sim.analysis import censored_percentiles
+    from sim.experiments.analysis import censored_percentiles
     from sim.outcomes import CENSORED_BY
 
     fig, ax = plt.subplots(figsize=(8, 4))

@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim import plots
-from sim.analysis import SweepResults, outcome_values
-from sim.io import output_set, write_parquet
+from sim.experiments import plots
+from sim.experiments.analysis import SweepResults, outcome_values
+from sim.experiments.io import output_set, write_parquet
+from sim.experiments.study import Design, Study, load_study
+from sim.experiments.sweep import run_sweep
 from sim.outcomes import CENSORED_BY, OUTCOMES
 from sim.params import Levers, MarketParams, ParamsError, load_scenario
-from sim.study import Design, Study, load_study
-from sim.sweep import run_sweep
 
 COMPARE_OUTCOMES = (
     "public_exhaustion_year",

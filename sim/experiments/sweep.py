@@ -33,16 +33,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.io import read_manifest, read_parts, write_json, write_parquet
+from sim.experiments.io import read_manifest, read_parts, write_json, write_parquet
 from sim.metrics import run_summary, timeseries
 from sim.model import DataMarketModel
 from sim.params import MarketParams
 
 if TYPE_CHECKING:  # the study module pulls in scipy's samplers, which a worker never needs
-    from sim.study import Study
+    from sim.experiments.study import Study
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "SALib", "dask", "distributed", "networkx")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class SweepFolderError(ValueError):
@@ -123,7 +123,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers start from a clean, single-threaded server, not from a copy of a parent
     # that may run threads (the progress bar, Dask); the preload makes starting one cheap.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.sweep"])
+    context.set_forkserver_preload(["sim.experiments.sweep"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
     try:
         pool.submit(os.getpid).result()

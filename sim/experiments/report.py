@@ -6,9 +6,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import plots
-from sim.analysis import ResultsError, SweepResults, fan, morris_indices, outcome_table, outcome_values, sobol_indices, tornado
-from sim.io import output_set
+from sim.experiments import plots
+from sim.experiments.analysis import (
+    ResultsError,
+    SweepResults,
+    fan,
+    morris_indices,
+    outcome_table,
+    outcome_values,
+    sobol_indices,
+    tornado,
+)
+from sim.experiments.io import output_set
 from sim.outcomes import CENSORED_BY, OUTCOMES
 
 FAN_SERIES = (

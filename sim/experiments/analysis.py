@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.io import read_manifest, read_part, read_parts
+from sim.experiments.io import read_manifest, read_part, read_parts
+from sim.experiments.study import Study
 from sim.outcomes import CENSORED_BY, OUTCOMES
-from sim.study import Study
 
 
 class ResultsError(ValueError):
