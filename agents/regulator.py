@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import make_dataclass
 
 import mesa
 import numpy as np
 
 from agents.publisher import COMMONS_TIER, Publisher
+from sim.levers import LEVERS
 
 INCIDENTS_TO_TIGHTEN = 3  # incidents within 12 months that prompt a tightening
 TIGHTENING_STEP = 0.1
 
 
-@dataclass
-class Policy:
-    """The policies in force this month. Set by the Regulator, which tells the web to measure access again."""
-
-    privacy_strictness: float
-    opt_out_regime: str
-    licensing_mandate: bool
-    data_commons_tokens: float
-    synthetic_labelling: bool
-    alliance_antitrust: bool
-    compute_cap_flop: float
-    tighten_privacy_after_incidents: bool
+# The policies in force this month, one field per lever of `sim/levers.py`. Set by the Regulator,
+# which tells the web to measure access again.
+Policy = make_dataclass("Policy", [(lever.name, lever.annotation) for lever in LEVERS])
+Policy.__doc__ = "The policies in force this month: one attribute per lever (sim/levers.py)."
 
 
 class Regulator(mesa.Agent):

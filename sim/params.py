@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, create_model, field_validator, model_validator
 
-OptOutRegime = Literal["none", "robots", "opt_in"]
+from sim.levers import LEVERS
+from sim.levers import STATUS_QUO as LEVER_STATUS_QUO
+
 CollapseRegime = Literal["accumulate", "replace"]
 
 # The span a scenario may cover, and the years a lever may take effect in. The model back-casts the
@@ -186,54 +188,21 @@ class Lever(_Strict):
         return self.value if year >= self.year else self.before
 
 
-# Status quo for every lever: what holds before a policy's effective year.
-LEVER_STATUS_QUO: dict[str, Any] = {
-    "privacy_strictness": 0.5,
-    "opt_out_regime": "robots",
-    "licensing_mandate": False,
-    "data_commons_tokens": 0.0,
-    "synthetic_labelling": False,
-    "alliance_antitrust": False,
-    "compute_cap_flop": float("inf"),
-    "tighten_privacy_after_incidents": False,
-}
-
-
-class _LeverValues(_Strict):
-    """The allowed values of each lever, used to check both `value` and `before`."""
-
-    privacy_strictness: float = Field(ge=0.0, le=1.0)
-    opt_out_regime: OptOutRegime
-    licensing_mandate: bool
-    data_commons_tokens: float = Field(ge=0.0, le=1e16)
-    synthetic_labelling: bool
-    alliance_antitrust: bool
-    compute_cap_flop: float = Field(gt=0.0)
-    tighten_privacy_after_incidents: bool
-
-
 def _check_year(year: float) -> float:
     if year != ALWAYS and not FIRST_YEAR <= year <= LAST_YEAR:  # also refuses nan and inf
         raise ValueError(f"{year!r} is outside the years a policy may take effect; allowed: a year from 2000 to 2100")
     return year
 
 
-def _status_quo(name: str) -> Lever:
-    return Lever(value=LEVER_STATUS_QUO[name], before=LEVER_STATUS_QUO[name])
+# The allowed values of each lever (`sim/levers.py`), used to check both `value` and `before`.
+_LeverValues = create_model(
+    "_LeverValues",
+    __base__=_Strict,
+    **{lever.name: (lever.annotation, Field(**lever.bounds)) for lever in LEVERS},
+)
 
 
-class Levers(_Strict):
-    """Policy levers. Each may be a plain value (in force throughout) or {value, year[, before]}."""
-
-    privacy_strictness: Lever = _status_quo("privacy_strictness")
-    opt_out_regime: Lever = _status_quo("opt_out_regime")
-    licensing_mandate: Lever = _status_quo("licensing_mandate")
-    data_commons_tokens: Lever = _status_quo("data_commons_tokens")
-    synthetic_labelling: Lever = _status_quo("synthetic_labelling")
-    alliance_antitrust: Lever = _status_quo("alliance_antitrust")
-    compute_cap_flop: Lever = _status_quo("compute_cap_flop")
-    tighten_privacy_after_incidents: Lever = _status_quo("tighten_privacy_after_incidents")
-
+class _LeversBase(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _expand_and_check(cls, data: Any) -> Any:
@@ -249,6 +218,19 @@ class Levers(_Strict):
             expanded[name] = lever
         _check_lever_values(expanded)
         return expanded
+
+
+# Policy levers, one field per entry of `sim/levers.py`. Each may be a plain value (in force
+# throughout) or {value, year[, before]}.
+Levers = create_model(
+    "Levers",
+    __base__=_LeversBase,
+    __doc__="Policy levers. Each may be a plain value (in force throughout) or {value, year[, before]}.",
+    **{
+        lever.name: (Lever, Field(Lever(value=lever.status_quo, before=lever.status_quo), description=lever.description))
+        for lever in LEVERS
+    },
+)
 
 
 def _check_lever_values(levers: dict[str, Any]) -> None:

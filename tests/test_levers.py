@@ -109,3 +109,26 @@ def test_privacy_backlash_tightens_after_incidents_only_once_in_force():
     assert base["privacy_incidents_total"].iloc[-1] >= 3  # enough incidents to trigger it
     assert (base["privacy_strictness"] == 0.5).all()
     assert after(policy, "privacy_strictness").max() > 0.5
+
+
+def test_the_docs_lever_table_is_the_one_the_declarations_give():
+    from pathlib import Path
+
+    from sim.levers import lever_table
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "policies.md").read_text()
+    start = text.index("<!-- lever table")
+    table = text[text.index("\n", start) + 1 : text.index("<!-- end of lever table -->")].strip()
+    assert table == lever_table()
+
+
+def test_each_lever_is_declared_once_and_everything_derives_from_it():
+    from agents.regulator import Policy
+    from sim.levers import LEVERS
+    from sim.params import Levers
+    from viz.app import CONTROLS
+
+    names = [lever.name for lever in LEVERS]
+    assert list(Levers.model_fields) == names
+    assert [f for f in Policy.__dataclass_fields__] == names
+    assert {name for name in CONTROLS if name in names} == {lever.name for lever in LEVERS if lever.control_step or lever.choices}

@@ -19,6 +19,7 @@ from mesa.visualization.utils import update_counter
 
 from agents.offers import Source
 from sim.experiments.plots import SOURCE_COLOURS
+from sim.levers import LEVERS, LeverSpec
 from sim.model import DataMarketModel
 from sim.params import MarketParams, ParamsError, load_scenario
 from viz import charts
@@ -90,24 +91,24 @@ def _select(label: str, name: str, choices: dict[str, Any]) -> Control:
 
 
 _ON_OFF = {"on": True, "off": False}
-_u, _l = _BASELINE.uncertainties, _BASELINE.levers
+_u = _BASELINE.uncertainties
+
+
+def _lever_control(lever: LeverSpec) -> Control | None:
+    """A lever's control, from its declaration: a slider for a number with a step, a select for choices."""
+    if lever.control_step is not None:
+        low = lever.bounds.get("ge", lever.bounds.get("gt", 0.0)) / lever.control_scale
+        return _slider(lever.label, lever.name, lever.status_quo, low, lever.control_max, lever.control_step, lever.control_scale)
+    if lever.annotation is bool:
+        return _select(lever.label, lever.name, _ON_OFF)
+    if lever.choices:
+        return _select(lever.label, lever.name, {str(c): c for c in lever.choices})
+    return None  # no control for this lever in the browser (e.g. a compute cap): scenario files only
+
 
 # Levers first, then uncertainties (EMA Workbench's split, as in the scenario files).
 CONTROLS: dict[str, Control] = {
-    "privacy_strictness": _slider("Privacy strictness", "privacy_strictness", _l.privacy_strictness.value, 0.0, 1.0, 0.05),
-    "opt_out_regime": _select("Opt-out regime", "opt_out_regime", {"none": "none", "robots": "robots", "opt_in": "opt_in"}),
-    "licensing_mandate": _select("Licensing mandate", "licensing_mandate", _ON_OFF),
-    "data_commons_trillion_tokens": _slider(
-        "Data commons, T tokens",
-        "data_commons_tokens",
-        _l.data_commons_tokens.value,
-        0.0,
-        200.0,
-        5.0,
-        TRILLION,
-    ),
-    "synthetic_labelling": _select("Synthetic labelling", "synthetic_labelling", _ON_OFF),
-    "alliance_antitrust": _select("Alliance antitrust", "alliance_antitrust", _ON_OFF),
+    **{lever.name: control for lever in LEVERS if (control := _lever_control(lever)) is not None},
     "public_stock_trillion_tokens": _slider(
         "Public stock 2024, T",
         "public_stock_raw_tokens_2024",
