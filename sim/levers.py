@@ -132,6 +132,25 @@ LEVER_BY_NAME: dict[str, LeverSpec] = {lever.name: lever for lever in LEVERS}
 STATUS_QUO: dict[str, Any] = {lever.name: lever.status_quo for lever in LEVERS}
 
 
+def declare(lever: LeverSpec) -> None:
+    """Add a lever from outside this module (an extension's own), before the schema is built from `LEVERS`.
+
+    The scenario schema and the regulator's `Policy` are built when `sim.params` is first imported, so
+    an extension declares its levers first (see docs/extending.md). A lever of the model itself is an
+    entry in `LEVERS` above instead.
+    """
+    import sys
+
+    global LEVERS
+    if "sim.params" in sys.modules:
+        raise RuntimeError(f"declare({lever.name!r}) must run before sim.params is imported: the schema is already built")
+    if lever.name in LEVER_BY_NAME:
+        raise ValueError(f"a lever named {lever.name!r} is already declared")
+    LEVERS = (*LEVERS, lever)
+    LEVER_BY_NAME[lever.name] = lever
+    STATUS_QUO[lever.name] = lever.status_quo
+
+
 def lever_table() -> str:
     """The lever table of `docs/policies.md`, in Markdown."""
     lines = ["| lever | allowed | mechanism (where it acts) | status quo |", "|---|---|---|---|"]

@@ -77,7 +77,7 @@ class DataMarketModel(mesa.Model):
         self.sellers = (self.web, *self.broker_list, self.alliance, *self.generator_list, *self.lab_list)
         self.frontier = max(self.lab_list, key=lambda lab: lab.spec.compute_share)
         for agent in self.agents:
-            self.network.add_node(agent.unique_id, type=type(agent).__name__, name=getattr(agent, "name", type(agent).__name__))
+            self.record_agent(agent)
 
         self.public_exhaustion_year: dict[int, float] = {}
         self.data_wall_year: float | None = None
@@ -197,7 +197,15 @@ class DataMarketModel(mesa.Model):
 
     # --- bookkeeping the agents call -------------------------------------------------------
 
-    # The market graph (`network`) is written here only: deals, alliance memberships, generator lineage.
+    def add_seller(self, seller) -> None:
+        """Register a new kind of seller (see docs/extending.md): labs ask it last, after every built-in one."""
+        self.sellers = (*self.sellers, seller)
+        self.record_agent(seller)
+
+    # The market graph (`network`) is written here only: agents, deals, alliance memberships, generator lineage.
+
+    def record_agent(self, agent) -> None:
+        self.network.add_node(agent.unique_id, type=type(agent).__name__, name=getattr(agent, "name", type(agent).__name__))
 
     def record_deal(self, seller, buyer, tokens: float) -> None:
         edge = self.network.get_edge_data(seller.unique_id, buyer.unique_id)
