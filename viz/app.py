@@ -21,6 +21,7 @@ from agents.offers import Source
 from sim.experiments.plots import SOURCE_COLOURS
 from sim.levers import LEVERS, LeverSpec
 from sim.model import DataMarketModel
+from sim.outcomes import OUTCOMES
 from sim.params import MarketParams, ParamsError, load_scenario
 from viz import charts
 
@@ -231,8 +232,9 @@ def RunStatus(model: MarketView) -> None:
             unsafe_innerHTML=(
                 f"Last month simulated: <b class='peakdata-month'>{month}</b> ({done} of {model.n_months}) · "
                 f"{model.scenario_file}, seed <span class='peakdata-seed'>{model.seed}</span><br>"
-                f"Public exhaustion (frontier lab): <b>{f'{exhaustion:.2f}' if exhaustion else 'not yet'}</b> · "
-                f"data wall: <b>{f'{wall:.2f}' if wall else 'not yet'}</b><br>"
+                f"{OUTCOMES['public_exhaustion_year'].label}: "
+                f"<b>{OUTCOMES['public_exhaustion_year'].format(exhaustion) if exhaustion else 'not yet'}</b> · "
+                f"{OUTCOMES['data_wall_year'].label}: <b>{OUTCOMES['data_wall_year'].format(wall) if wall else 'not yet'}</b><br>"
                 "Controls applied: <span class='peakdata-overrides'>"
                 + (", ".join(_format_override(k, v) for k, v in model.overrides.items()) or "none (the scenario as written)")
                 + "</span>"
