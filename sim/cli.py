@@ -102,9 +102,44 @@ def _value_given(args: list[str], opts: list[str]) -> str | None:
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        import importlib.metadata
+
+        console.print(f"peakdata {importlib.metadata.version('peakdata')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+) -> None:
     """PeakData: an agent-based market for LLM training data."""
+
+
+@app.command(name="list")
+def list_command(
+    folder: Annotated[Path, typer.Argument(help="Where to look (default: the scenario library)")] = ROOT / "scenarios",
+) -> None:
+    """The scenarios, policies and study files in the library, with their descriptions."""
+    import tomllib
+
+    if not folder.is_dir():
+        raise _fail(f"{folder}: not a folder; allowed: a folder of scenario files")
+    table = Table(title=f"Scenario files in {folder}")
+    for column in ("file", "kind", "description"):
+        table.add_column(column, overflow="fold")
+    for path in sorted(folder.rglob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            table.add_row(str(path.relative_to(folder)), "unreadable", "not valid TOML")
+            continue
+        kind = "study (peakdata sweep)" if "design" in data else ("policy" if path.parent.name == "policies" else "scenario")
+        table.add_row(str(path.relative_to(folder)), kind, str(data.get("description", "")))
+    console.print(table)
 
 
 def _check_out(out: Path, option: str = "--out") -> None:

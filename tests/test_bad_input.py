@@ -716,6 +716,7 @@ def _policy_cases() -> list[Case]:
         Case("viz: --port text", "viz", opt, ("viz", "--port", "http"), ("--port", "http")),
         Case("viz: port in use", "viz", opt, ("viz", "--port", "{busy_port}"), ("--port", "already in use")),
         Case("unknown command", "peakdata", opt, ("simulate",), ("simulate",)),
+        Case("list: a folder that is not there", "list", opt, ("list", "nowhere"), ("nowhere", "not a folder")),
         Case(
             "run: --seed negative", "run", opt, ("run", "s.toml", "--seed", "-4", "--out", "out"), ("--seed", "-4"), scenario("")
         ),

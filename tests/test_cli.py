@@ -79,3 +79,21 @@ def test_a_failed_run_leaves_earlier_results_intact(tmp_path):
     result = peakdata("run", str(scenario), "--out", str(out))
     assert result.returncode == 2 and "max_epochs" in result.stderr
     assert json.loads((out / "summary.json").read_text()) == {"kept": True}
+
+
+def test_version_and_list_fit_python_command_line_habits(monkeypatch):
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    from sim import cli
+    from sim.cli import app
+
+    monkeypatch.setattr(cli.console, "width", 200)  # a wide terminal, so that no cell is folded
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"peakdata {version('peakdata')}"
+    listing = CliRunner().invoke(app, ["list"])
+    assert listing.exit_code == 0
+    assert "policies/opt_in_crawling.toml" in listing.stdout and "AI crawling requires the publisher's opt-in" in listing.stdout
+    assert "sensitivity.toml" in listing.stdout and "study (peakdata sweep)" in listing.stdout

@@ -112,3 +112,30 @@ def test_compare_and_robustness_refuse_bad_input_cleanly(tmp_path):
     assert result.returncode == 2 and "nope.toml: scenario file not found" in result.stderr and "Traceback" not in result.stderr
     result = peakdata("robustness", "scenarios/baseline.toml", "--outcome", "happiness", "--out", str(tmp_path))
     assert result.returncode == 2 and "--outcome 'happiness'" in result.stderr and "public_exhaustion_year" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_ema_export_carries_categorical_levers_into_prim_cart_and_feature_scoring(tmp_path):
+    uncertainties = tmp_path / "worlds.toml"
+    uncertainties.write_text(
+        f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\n'
+        '[uncertainties]\nusable_share = { dist = "uniform", low = 0.08, high = 0.4 }\n'
+        'max_epochs = { dist = "uniform", low = 2.0, high = 8.0 }\n'
+    )
+    policies = [short(tmp_path, ROOT / "scenarios" / "baseline.toml"), short(tmp_path, POLICIES / "opt_in_crawling.toml")]
+    robustness(policies, uncertainties, tmp_path, outcome="data_wall_year", samples=10, workers=2, progress=False)
+    experiments, outcomes = to_ema([tmp_path / "baseline", tmp_path / "opt_in_crawling"])
+    assert experiments["opt_out_regime"].dtype == "category"
+    assert set(experiments["opt_out_regime"]) == {"robots", "opt_in"}
+
+    from ema_workbench.analysis import cart, feature_scoring, prim
+
+    x = experiments[["usable_share", "max_epochs", "opt_out_regime"]]
+    early = outcomes["data_wall_year"] <= np.median(outcomes["data_wall_year"])
+    box = prim.Prim(x, early, mass_min=0.1).find_box()
+    assert 0 < box.coverage <= 1 and isinstance(box.box_lims[-1].loc[0, "opt_out_regime"], set)
+    tree = cart.CART(x, early, mass_min=0.1)
+    tree.build_tree()
+    assert len(tree.boxes) >= 1 and tree.stats
+    scores = feature_scoring.get_feature_scores_all(x, {"data_wall_year": outcomes["data_wall_year"]})
+    assert set(scores.index) == {"usable_share", "max_epochs", "opt_out_regime"} and scores.notna().all().all()

@@ -354,3 +354,14 @@ def test_a_sweep_whose_workers_cannot_start_stops_at_once_with_one_message(tmp_p
     assert "worker process died" not in result.stderr + result.stdout
     assert not (tmp_path / "out").exists()
     assert time.perf_counter() - started < 20
+
+
+def test_the_report_describes_priors_with_the_credibility_the_study_gives():
+    from sim.experiments.report import _describe
+
+    assert (
+        _describe(Distribution(dist="lognormal", low=0.1, high=0.4, credibility=95))
+        == "lognormal, central 95% interval 0.1 to 0.4"
+    )
+    assert "central 90% interval" in _describe(Distribution(dist="normal", low=1.0, high=2.0))
+    assert _describe(Distribution(dist="uniform", low=1.0, high=2.0)) == "uniform, from 1 to 2"

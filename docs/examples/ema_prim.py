@@ -33,7 +33,10 @@ def main() -> None:
         c for c in experiments.columns if c not in ("scenario", "policy", "model", "seed") and experiments[c].nunique() > 1
     ]
     box = prim.Prim(experiments[uncertainties], early_wall, mass_min=0.1).find_box()
-    box.inspect()  # coverage, density and the limits of the box on each uncertainty
+    # Coverage, density and the box's limits on each uncertainty. (`box.inspect()` would print the same, but the
+    # Workbench 3.0 cannot tabulate a categorical limit, such as opt_out_regime's, with pandas 3.)
+    print(box.peeling_trajectory.iloc[box._cur_box][["coverage", "density", "mass", "res_dim"]].to_string())
+    print(box.box_lims[box._cur_box].to_string())
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ from sim.experiments.analysis import SweepResults, outcome_values
 from sim.experiments.io import output_set, write_parquet
 from sim.experiments.study import Design, Study, load_study
 from sim.experiments.sweep import run_sweep
+from sim.levers import LEVER_BY_NAME
 from sim.outcomes import CENSORED_BY, OUTCOMES
-from sim.params import Levers, MarketParams, ParamsError, load_scenario
+from sim.params import ALWAYS, Levers, MarketParams, ParamsError, load_scenario
 
 COMPARE_OUTCOMES = (
     "public_exhaustion_year",
@@ -248,7 +249,7 @@ def to_ema(folders: list[str | Path], series: tuple[str, ...] = ()) -> tuple[pd.
         for name in Levers.model_fields:
             lever = getattr(levers, name)
             frame[name] = lever.value
-            if lever.year > -1e8:
+            if lever.year != ALWAYS:
                 frame[f"{name}_year"] = lever.year
         frame["policy"] = results.study.params.name
         frame["model"] = "peakdata"
@@ -261,6 +262,9 @@ def to_ema(folders: list[str | Path], series: tuple[str, ...] = ()) -> tuple[pd.
                 wide = monthly[column].unstack("month").reindex(runs["run_id"])
                 outcomes.setdefault(column, []).append(wide.to_numpy())
     table = pd.concat(experiments, ignore_index=True).drop(columns="run_id")
-    for column in ("policy", "model"):
+    # Levers with a set of choices are categorical, as the Workbench's CategoricalParameter: PRIM, CART and
+    # feature scoring then treat them as categories rather than as numbers.
+    choices = [name for name, lever in LEVER_BY_NAME.items() if lever.choices and lever.annotation is not bool]
+    for column in ("policy", "model", *choices):
         table[column] = table[column].astype("category")
     return table, {name: np.concatenate(parts) for name, parts in outcomes.items()}

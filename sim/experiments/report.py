@@ -131,7 +131,7 @@ def _sensitivity(results: SweepResults, runs: pd.DataFrame, out: Path) -> list[s
 def _describe(dist) -> str:
     if dist.dist == "choice":
         return "one of " + ", ".join(f"{v:g}" for v in dist.values)
-    bounds = "90% interval" if dist.dist in ("normal", "lognormal") else "from"
+    bounds = f"central {dist.credibility:g}% interval" if dist.dist in ("normal", "lognormal") else "from"
     mode = f", mode {dist.mode:g}" if dist.mode is not None else ""
     return f"{dist.dist}, {bounds} {dist.low:g} to {dist.high:g}{mode}"
 
