@@ -75,7 +75,10 @@ class Uncertainties(_Strict):
         0.6, ge=0.0, le=1.0, description="Value of a synthetic token from a frontier-class generator"
     )
     ai_text_share_max: float = Field(
-        0.5, ge=0.0, le=1.0, description="Plateau of AI-written share of new web text; Graphite 2025"
+        0.5,
+        ge=0.0,
+        lt=1.0,
+        description="Plateau of AI-written share of new web text; Graphite 2025. Below 1: AI text is written beside human text",
     )
     pollution_value: float = Field(0.5, ge=0.0, le=1.0, description="Value of an unlabelled AI-written web token")
     private_text_tokens: float = Field(

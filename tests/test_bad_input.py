@@ -71,7 +71,7 @@ def _uncertainty_cases() -> list[Case]:
         below = low - max(1.0, abs(low))
         cases.append(run_case(f"{name} below its range", f"[uncertainties]\n{name} = {below!r}\n", (name, ">=")))
         if high < 1e6:  # the shares, rates and multipliers; the token counts' ceilings are generous on purpose
-            cases.append(run_case(f"{name} above its range", f"[uncertainties]\n{name} = {high * 2 + 1!r}\n", (name, "<=")))
+            cases.append(run_case(f"{name} above its range", f"[uncertainties]\n{name} = {high * 2 + 1!r}\n", (name, "<")))
         cases.append(run_case(f"{name} quoted", f'[uncertainties]\n{name} = "{low}"\n', (name, "not a number"), "types"))
     for name in ("usable_share", "max_epochs", "compute_growth_per_year"):
         cases.append(run_case(f"{name} nan", f"[uncertainties]\n{name} = nan\n", (name, "nan", "allowed")))

@@ -81,9 +81,10 @@ def test_summary_censors_dates_beyond_the_horizon():
 def _uncertainty(name: str) -> st.SearchStrategy[float]:
     """Any allowed value of an uncertainty: log-uniform over ranges wider than 100x, uniform otherwise."""
     low, high = field_bounds(Uncertainties, name)
+    below_high = any(getattr(c, "lt", None) is not None for c in Uncertainties.model_fields[name].metadata)
     if low > 0 and high / low > 100:
         return st.floats(np.log10(low), np.log10(high)).map(lambda e: float(min(max(10.0**e, low), high)))
-    return st.floats(low, high)
+    return st.floats(low, high, exclude_max=below_high)
 
 
 ANY_UNCERTAINTIES = st.fixed_dictionaries({name: _uncertainty(name) for name in Uncertainties.model_fields})
@@ -165,3 +166,11 @@ def test_open_weights_near_the_frontier_raise_web_pollution():
     without_open = DataMarketModel(closed_only, rng=3).run()
     assert with_open.open_weight_parity > 0.5 and without_open.open_weight_parity == 0.0
     assert timeseries(with_open)["ai_pollution_share"].iloc[-1] > 1.3 * timeseries(without_open)["ai_pollution_share"].iloc[-1]
+
+
+def test_ai_text_at_almost_all_of_new_text_keeps_the_pool_finite():
+    """Found by the draws above: a plateau of 1 made AI text infinite beside no human text."""
+    model = DataMarketModel(
+        MarketParams().with_overrides(ai_text_share_max=0.999, public_growth_per_year=0.0, start="2033-01", end="2037-12"), rng=0
+    )
+    _assert_invariants_every_month(model)
