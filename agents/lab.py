@@ -126,16 +126,14 @@ class Lab(mesa.Agent):
         return self.spec.data_budget_share * plan.compute_flop * self.model.usd_per_flop
 
     def gather_offers(self, plan: RunPlan) -> list[Offer]:
-        """Every seller's offers for this run, in the model's order of sellers."""
+        """Every seller's offers for this run, in the model's order of sellers, then its own users' data."""
         offers: list[Offer] = []
         for seller in self.model.sellers:
             offers.extend(seller.offers_to(self, plan))
+        offers.extend(self.own_offers())
         return offers
 
-    # --- as a seller of its own users' data, to itself --------------------------------------
-
-    def offers_to(self, buyer: Lab, plan: RunPlan) -> list[Offer]:
-        return self.own_offers() if buyer is self else []
+    # --- as the seller of its own users' data, to itself alone -------------------------------
 
     def own_offers(self) -> list[Offer]:
         return []
@@ -211,10 +209,11 @@ class Lab(mesa.Agent):
         plan = self.plan
         budget = self.data_budget_usd(plan)
         licence = self.seek_exclusive_licence(plan)
-        sourcing = self.source(plan, budget - licence)
+        for_dataset = budget - licence
+        sourcing = self.source(plan, for_dataset)
         if self.spec.strategy != "fixed" and sourcing.fill < market.params.constants.data_wall_fill:
             plan = self.data_constrained(plan, sourcing)
-            sourcing = self.source(plan, budget - licence)
+            sourcing = self.source(plan, for_dataset)
         spend = licence + self.pay_sellers(sourcing)
         self.spend_usd += spend
         self.last_sourcing = sourcing

@@ -1,8 +1,9 @@
 """What a seller puts in front of a lab, and the two questions every seller answers.
 
 A seller is anything in the model's ordered list `DataMarketModel.sellers`: the web (for its
-publishers), each broker, the alliance, each synthetic-data generator, and each lab (for its own
-users' data). A lab asks every seller the same two things and never asks who it is talking to:
+publishers), each broker, the alliance and each synthetic-data generator; a lab is also the seller of
+its own users' data, to itself alone (`Lab.own_offers`, asked after the others). A lab asks every seller
+the same two things and never asks who it is talking to:
 
 - `offers_to(buyer, plan)`: the offers this seller makes the buyer for its planned run;
 - `settle(buyer, offer, tokens, checkout)`: the buyer takes `tokens` of `offer`; the seller records

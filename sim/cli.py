@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from sim.params import ParamsError, load_scenario
+from sim.params import UserError, load_scenario
 
 
 class ExecutorOption(StrEnum):
@@ -51,22 +51,6 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Errors whose message is written for the person at the terminal: each ends a command with exit 2."""
-    from sim.experiments.io import DamagedStoreError
-
-    errors: list[type[BaseException]] = [ParamsError, DamagedStoreError]
-    if "sim.experiments.sweep" in sys.modules:
-        from sim.experiments.sweep import ExecutorError, SweepFolderError
-
-        errors += [SweepFolderError, ExecutorError]
-    if "sim.experiments.analysis" in sys.modules:
-        from sim.experiments.analysis import ResultsError
-
-        errors.append(ResultsError)
-    return tuple(errors)
-
-
 class _Commands(TyperGroup):
     """Every command ends a user's mistake with a message and exit code 2, never a traceback."""
 
@@ -82,10 +66,8 @@ class _Commands(TyperGroup):
         except OSError as err:  # a file or folder that cannot be read or written
             where = f"{err.filename}: " if err.filename else ""
             raise _fail(f"{where}{err.strerror or err}") from None
-        except Exception as err:
-            if isinstance(err, _user_errors()):
-                raise _fail(str(err)) from None
-            raise
+        except UserError as err:  # messages written for the person at the terminal
+            raise _fail(str(err)) from None
 
 
 def _value_given(args: list[str], opts: list[str]) -> str | None:

@@ -73,8 +73,9 @@ class DataMarketModel(mesa.Model):
         self.generators = AgentSet(self.generator_list, random=self.random)
         self.labs = AgentSet(self.lab_list, random=self.random)
         self.lab_by_id = {lab.unique_id: lab for lab in self.lab_list}
-        # Everyone a lab can get data from, in the order labs ask them (ties in sourcing follow it).
-        self.sellers = (self.web, *self.broker_list, self.alliance, *self.generator_list, *self.lab_list)
+        # Everyone a lab can get data from, in the order labs ask them (ties in sourcing follow it); each lab
+        # then adds its own users' data (`Lab.own_offers`), which it sells to itself alone.
+        self.sellers = (self.web, *self.broker_list, self.alliance, *self.generator_list)
         self.frontier = max(self.lab_list, key=lambda lab: lab.spec.compute_share)
         for agent in self.agents:
             self.record_agent(agent)
@@ -198,7 +199,7 @@ class DataMarketModel(mesa.Model):
     # --- bookkeeping the agents call -------------------------------------------------------
 
     def add_seller(self, seller) -> None:
-        """Register a new kind of seller (see docs/extending.md): labs ask it last, after every built-in one."""
+        """Register a new kind of seller (see docs/extending.md): labs ask it after every built-in one."""
         self.sellers = (*self.sellers, seller)
         self.record_agent(seller)
 

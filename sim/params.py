@@ -400,7 +400,11 @@ _SECTION_OF = {
 }
 
 
-class ParamsError(ValueError):
+class UserError(ValueError):
+    """A mistake in what a person gave PeakData, with a message meant for them; the CLI prints it and exits 2."""
+
+
+class ParamsError(UserError):
     """A scenario that cannot be run, with a message meant for the person who wrote it."""
 
 

@@ -21,9 +21,10 @@ from scipy import stats
 from sim.experiments.io import read_manifest, read_part, read_parts
 from sim.experiments.study import Study
 from sim.outcomes import CENSORED_BY, OUTCOMES
+from sim.params import UserError
 
 
-class ResultsError(ValueError):
+class ResultsError(UserError):
     """A folder that does not hold a readable sweep."""
 
 

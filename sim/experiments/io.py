@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.params import UserError
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -102,7 +104,7 @@ def _move_into_place(staging: Path, folder: Path) -> None:
 # --- reading a sweep's folder back ------------------------------------------------------------------
 
 
-class DamagedStoreError(ValueError):
+class DamagedStoreError(UserError):
     """A file of a sweep's folder that cannot be read: the message names it and says how to recover."""
 
 

@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 from sim.experiments.io import read_manifest, read_parts, write_json, write_parquet
 from sim.metrics import run_summary, timeseries
 from sim.model import DataMarketModel
-from sim.params import MarketParams
+from sim.params import MarketParams, UserError
 
 if TYPE_CHECKING:  # the study module pulls in scipy's samplers, which a worker never needs
     from sim.experiments.study import Study
@@ -45,11 +45,11 @@ PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "SALib", 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-class SweepFolderError(ValueError):
+class SweepFolderError(UserError):
     """The output folder holds something other than this sweep."""
 
 
-class ExecutorError(ValueError):
+class ExecutorError(UserError):
     """The runs cannot be started where they were sent: a Dask scheduler out of reach, or workers that cannot start."""
 
 
