@@ -20,22 +20,24 @@ class PrivateTier:
     share: float  # share of all private text; Villalobos App. C and Cummins 2024
     quality: float  # value of a token against filtered public web text
     list_usd_per_token: float  # opening price per token per run
+    opt_in_only: bool  # personal communication: licensable only from users who opt in
 
 
 # Social platforms ~760T, instant messages >1,000T, email ~625T (Villalobos App. C); enterprise
 # documents and transcripts are smaller but better. Prices start near the Reddit-Google deal
-# (~1e-4 $/token/yr) for user content and rise with quality (docs/calibration.md §6).
+# (~1e-4 $/token/yr) for user content and rise with quality (docs/calibration.md §6). No market for
+# private messages or email exists (docs/calibration.md §9): a broker may license them, and private
+# posts, only from the users who opt in (`economics.USERS_OPTING_IN` of those who would consent).
 PRIVATE_TIERS = (
-    PrivateTier("social", 0.29, 0.3, 1e-4),
-    PrivateTier("messages", 0.38, 0.2, 1e-4),
-    PrivateTier("email", 0.24, 0.3, 2e-4),
-    PrivateTier("enterprise", 0.07, 0.8, 2e-3),
-    PrivateTier("transcripts", 0.02, 0.6, 1e-3),
+    PrivateTier("social", 0.29, 0.3, 1e-4, True),
+    PrivateTier("messages", 0.38, 0.2, 1e-4, True),
+    PrivateTier("email", 0.24, 0.3, 2e-4, True),
+    PrivateTier("enterprise", 0.07, 0.8, 2e-3, False),
+    PrivateTier("transcripts", 0.02, 0.6, 1e-3, False),
 )
-ACQUISITION_COST_SHARE = 0.3  # share of the opening price paid to the data holder
+CONSENT_SCALE = np.array([economics.USERS_OPTING_IN if t.opt_in_only else 1.0 for t in PRIVATE_TIERS])
 FINE_USD_PER_INCIDENT = 1e8  # at full strictness; GDPR-scale fines
 TIER_INDEX = {t.name: i for i, t in enumerate(PRIVATE_TIERS)}
-LIST_USD_PER_TOKEN = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])
 
 
 class DataBroker(mesa.Agent):
@@ -69,7 +71,7 @@ class DataBroker(mesa.Agent):
         """Consented, acquired tokens not yet sold exclusively, by tier (do not modify)."""
         strictness = self.model.policy.privacy_strictness
         if self._available is None or strictness != self._available_strictness:
-            supply = self.holder_tokens * self.model.consented_share() * self.acquired_fraction
+            supply = self.holder_tokens * self.model.consented_share() * CONSENT_SCALE * self.acquired_fraction
             if self.exclusive_to:
                 supply -= sum(self.exclusive_to.values(), np.zeros(len(PRIVATE_TIERS)))
             self._available, self._available_strictness = np.maximum(supply, 0.0), strictness
@@ -108,11 +110,15 @@ class DataBroker(mesa.Agent):
         return self._offers
 
     def floor_usd(self) -> np.ndarray:
-        """Marginal cost: what the holder is paid plus compliance, which rises with strictness."""
+        """Marginal cost: compliance, which rises with strictness, and safeguards.
+
+        Holders license text they already have, so their share of the price is a share of the surplus,
+        not a cost: the opening price falls to what labs will pay, but never below this.
+        """
         strictness = self.model.policy.privacy_strictness
         if self._floor is None or self._floor[:2] != (strictness, self.safeguard):
             compliance = economics.compliance_usd_per_token(strictness)
-            floor = (ACQUISITION_COST_SHARE * LIST_USD_PER_TOKEN + compliance) * (1.0 + self.safeguard)
+            floor = np.full(len(PRIVATE_TIERS), compliance * (1.0 + self.safeguard))
             self._floor = (strictness, self.safeguard, floor)
         return self._floor[2]
 
@@ -123,7 +129,8 @@ class DataBroker(mesa.Agent):
 
         The buyer's own exclusive holdings are already paid for. A tier is scarce for a buyer that took
         all of it and still lacks data; then its unmet need counts as demand, and a buyer that locks
-        scarce data (a closed lab) pays the exclusive premium if its budget covers it.
+        scarce data (a closed lab) pays the exclusive premium if the data is still worth it to the buyer
+        at that price (its quality over the buyer's margin) and its budget covers it.
         """
         if offer.usd_per_token <= 0.0:
             self.model.record_deal(self, buyer, tokens)
@@ -135,12 +142,14 @@ class DataBroker(mesa.Agent):
             buyer.locks_scarce_data
             and self.model.params.constants.exclusive_deals
             and scarce
+            and offer.quality * checkout.token_value_usd - checkout.marginal_usd
+            >= self.model.EXCLUSIVE_PREMIUM * offer.usd_per_token
             and premium_cost <= checkout.budget_left_usd
         )
         if exclusive:
             checkout.budget_left_usd -= premium_cost
         cost = self.sell(buyer.unique_id, offer.tier, tokens, wanted, exclusive)
-        self.model.record_deal(self, buyer, tokens)
+        self.model.record_deal(self, buyer, tokens, cost)
         return cost
 
     def sell(self, lab_id: int, tier_name: str, tokens: float, wanted: float, exclusive: bool) -> float:

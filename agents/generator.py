@@ -15,6 +15,23 @@ MARGIN = 0.3
 CLOSED_LICENCE_MARKUP = 2.0  # a closed model's API costs more than running open weights
 QUALITY_GAP_SCALE = 0.15  # loss gap (nats) over which a generator's value to a buyer decays by e
 UNLIMITED_TOKENS = 1e18
+# Rephrasing real text (Nemotron-CC, Kimi K2, Kang et al. 2025): a small model suffices (~8B generators do as
+# well as larger ones), and one real token can be rewritten a few times (Kimi K2: one pass over rephrased text beat
+# ten over the original). It became practical at scale once GPT-4-class models (~2e25 FLOP) existed: the
+# capability of the best deployed model, on the logistic that times AI's arrival (sim/model.py).
+REPHRASER_PARAMS = 8e9
+REPHRASINGS_PER_TOKEN = 2.0
+
+
+def inference_usd_per_token(params: float, usd_per_flop: float) -> float:
+    """What generating one token costs at cost: 2 N FLOP, at serving efficiency."""
+    return INFERENCE_FLOP_PER_PARAM_TOKEN * params * INFERENCE_OVERHEAD * usd_per_flop
+
+
+def synthetic_quality(base_quality: float, generator_loss: float, target_loss: float) -> float:
+    """Value of a generated token to a buyer aiming at `target_loss`: falls as the generator trails it."""
+    gap = max(0.0, generator_loss - target_loss)
+    return base_quality * float(np.exp(-gap / QUALITY_GAP_SCALE))
 
 
 class SyntheticGenerator(mesa.Agent):
@@ -52,13 +69,11 @@ class SyntheticGenerator(mesa.Agent):
         self.generator_loss = best.deployed.loss
 
     def _cost_per_token(self, params: float) -> float:
-        flop = INFERENCE_FLOP_PER_PARAM_TOKEN * params * INFERENCE_OVERHEAD
-        return flop * self.model.usd_per_flop * (1.0 + MARGIN)
+        return inference_usd_per_token(params, self.model.usd_per_flop) * (1.0 + MARGIN)
 
     def quality_for(self, target_loss: float) -> float:
         """Value of one synthetic token to a buyer aiming at `target_loss`."""
-        gap = max(0.0, self.generator_loss - target_loss)
-        return self.model.params.uncertainties.synthetic_quality * float(np.exp(-gap / QUALITY_GAP_SCALE))
+        return synthetic_quality(self.model.params.uncertainties.synthetic_quality, self.generator_loss, target_loss)
 
     # --- as a seller ------------------------------------------------------------------------
 
@@ -71,5 +86,5 @@ class SyntheticGenerator(mesa.Agent):
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
         self.sold_tokens += tokens
-        self.model.record_deal(self, buyer, tokens)
+        self.model.record_deal(self, buyer, tokens, tokens * self.usd_per_token)
         return tokens * self.usd_per_token

@@ -9,11 +9,15 @@ import mesa
 import numpy as np
 
 from agents.offers import Checkout, Offer, Source
+from agents import generator
 from sim import economics, scaling
 from sim.params import LabSpec
 
 OWN_USER_QUALITY = 0.4  # chat logs are noisy, repetitive text
-EXCLUSIVE_BUDGET_SHARE = 0.3  # most of a run's data budget a lab puts into exclusive deals
+# The price of data is its value at the run's full compute while data takes under this share of the
+# budget; above it, the lab values data again at the compute left, damped, up to VALUE_ROUNDS times.
+SMALL_SPEND_SHARE = 0.05
+VALUE_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,16 @@ class RunPlan:
     k: float
     params: float
     tokens: float  # tokens seen in training, D in C = 6 N D
+    compute_usd: float  # what the run's budget buys in compute; data is paid from it
 
     @functools.cached_property
     def target_loss(self) -> float:
         return float(scaling.loss(self.params, self.tokens))
+
+    @functools.cached_property
+    def token_value_usd(self) -> float:
+        """What one more effective token is worth to this run, in compute (`economics.token_value_usd`)."""
+        return economics.token_value_usd(self.compute_usd, self.params, self.tokens)
 
 
 @dataclass
@@ -36,13 +46,15 @@ class Sourcing:
 
     offers: list[Offer]
     taken: np.ndarray
+    data: economics.DataSet
     effective_tokens: float
-    fill: float
-    spend_usd: float
-    budget_usd: float  # what the lab could spend on this dataset
-    unmet_quality_tokens: float
-    paid_quality_tokens: float  # quality-weighted tokens bought (not free)
-    usd_per_quality_token: float  # average price of the paid data taken
+    fill: float  # effective over seen tokens, at most 1
+    spend_usd: float  # the cash the data costs: prices paid to sellers and in-house generation
+    legal_usd: float  # expected legal cost of what was used without a licence
+    budget_usd: float  # the run's budget, from which the data is paid
+    token_value_usd: float  # what an effective token was worth to the run (`RunPlan.token_value_usd`)
+    marginal_usd: float  # what the last slot of the run was worth: the price of data at the margin
+    repeated_tokens: float  # slots filled by repeating real data: what more unique data would replace
 
     def quality_tokens(self) -> float:
         return float(sum(t * o.quality for o, t in zip(self.offers, self.taken)))
@@ -60,8 +72,10 @@ class TrainedModel:
     loss: float
     k: float
     fill: float
-    data_budget_usd: float = 0.0  # the run's data budget
-    data_spend_usd: float = 0.0  # what the run's data cost: exclusive licence, purchases and premiums
+    data_budget_usd: float = 0.0  # the run's budget
+    data_spend_usd: float = 0.0  # what the run's data cost: exclusive licence, purchases, premiums, in-house generation
+    paid_spend_usd: float = 0.0  # the part paid to other agents (publishers, brokers, generators)
+    legal_usd: float = 0.0  # expected legal cost borne
     tokens_by_source: dict[Source, float] = field(default_factory=dict)
 
 
@@ -113,124 +127,162 @@ class Lab(mesa.Agent):
             return scaling.profit_optimal_k(compute_flop, self.spec.demand_r, self.spec.demand_h)
         # A model serves until the next one replaces it.
         lifetime_years = self.spec.cadence_months / 12.0
-        expected_inference = self.model.inference_tokens_per_year * self.market_share * lifetime_years
+        expected_inference = self.model.inference_tokens_per_year * self.market_share * lifetime_years * self.model.awareness
         return scaling.inference_optimal_k(compute_flop, expected_inference)
 
     def plan_run(self) -> RunPlan:
         compute = self.compute_budget_flop()
         k = self.choose_k(compute)
         params, tokens = scaling.allocate_compute(compute, k)
-        return RunPlan(compute, k, params, tokens)
-
-    def data_budget_usd(self, plan: RunPlan) -> float:
-        return self.spec.data_budget_share * plan.compute_flop * self.model.usd_per_flop
+        return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop)
 
     def gather_offers(self, plan: RunPlan) -> list[Offer]:
-        """Every seller's offers for this run, in the model's order of sellers, then its own users' data."""
+        """Every seller's offers for this run, in the model's order of sellers, then its own (in-house) data."""
         offers: list[Offer] = []
         for seller in self.model.sellers:
             offers.extend(seller.offers_to(self, plan))
-        offers.extend(self.own_offers())
+        offers.extend(self.own_offers(plan))
         return offers
 
-    # --- as the seller of its own users' data, to itself alone -------------------------------
+    def marginal_usd(self, plan: RunPlan) -> float:
+        """What a slot of its next run is worth: the margin of its last dataset, scaled to this run's price of data.
 
-    def own_offers(self) -> list[Offer]:
-        return []
+        Before its first run, a lab's margin is a filtered web token.
+        """
+        last = self.last_sourcing
+        if last is None or last.token_value_usd <= 0.0:
+            return plan.token_value_usd
+        return last.marginal_usd * plan.token_value_usd / last.token_value_usd
+
+    # --- as the seller of its own data, to itself alone -------------------------------------
+
+    def own_offers(self, plan: RunPlan) -> list[Offer]:
+        """Synthetic data made in-house: real text rephrased by a small model, and text from its own model."""
+        market = self.model
+        if not market.params.constants.synthetic_sourcing or self.deployed is None:
+            return []
+        u = market.params.uncertainties
+        offers = []
+        rephrased = u.rephrased_value * market.rephrasing_capability
+        if rephrased > 0.0:
+            cost = generator.inference_usd_per_token(generator.REPHRASER_PARAMS, market.usd_per_flop)
+            offers.append(
+                Offer(
+                    self,
+                    Source.SYNTHETIC,
+                    "rephrased",
+                    generator.UNLIMITED_TOKENS,
+                    rephrased,
+                    cost,
+                    True,
+                    per_real_token=generator.REPHRASINGS_PER_TOKEN,
+                )
+            )
+        quality = generator.synthetic_quality(u.synthetic_quality, self.deployed.loss, plan.target_loss)
+        cost = generator.inference_usd_per_token(self.deployed.params, market.usd_per_flop)
+        offers.append(Offer(self, Source.SYNTHETIC, "generated", generator.UNLIMITED_TOKENS, quality, cost, True))
+        return offers
 
     def settle(self, buyer: Lab, offer: Offer, tokens: float, checkout: Checkout) -> float:
-        """Its own data costs the compliance work on it; no deal with itself."""
+        """Its own data costs the compute or compliance work on it; no deal with itself."""
         return tokens * offer.usd_per_token
 
-    def source(self, plan: RunPlan, budget_usd: float | None = None) -> Sourcing:
-        """Assemble a dataset at least cost: free data first, then buy what repetition cannot cover.
+    def source(self, plan: RunPlan) -> Sourcing:
+        """Assemble the dataset whose loss is lowest for what it costs (`economics.choose_dataset`).
 
-        Up to `max_epochs` repetitions cost almost nothing in quality (Muennighoff et al. 2023), so a
-        lab buys only enough unique tokens to reach D / max_epochs, cheapest per quality first, within
-        `budget_usd` (the run's data budget unless given).
+        Every offer is weighed by the effective-data law at what a token is worth to this run in
+        compute (`RunPlan.token_value_usd`): a lab buys whenever that beats spending the money on
+        compute, within the run's budget.
         """
         constants = self.model.params.constants
-        max_epochs = self.model.params.uncertainties.max_epochs
-        budget = self.data_budget_usd(plan) if budget_usd is None else budget_usd
         offers = self.gather_offers(plan)
-        available = np.array([o.tokens for o in offers])
-        quality = np.array([o.quality for o in offers])
-        price = np.array([o.usd_per_token for o in offers])
-        ai = np.array([o.ai_generated for o in offers])
-        free = price <= 0.0
-        paid, human = ~free, ~ai
-
-        target = plan.tokens / max_epochs
-        negligible = economics.NEGLIGIBLE_SHARE * target
-        taken = np.zeros(len(offers))
-        taken[free] = economics.least_cost_fill(available[free], quality[free], price[free], plan.tokens, 0.0)
-        have = float(taken @ quality)
-        paid_target = target - have
-        if paid_target > negligible and paid.any():
-            # Synthetic data beside the real data: past the collapse threshold it stops paying.
-            real = float(taken[human] @ quality[human])
-            ratio = (
-                constants.collapse_threshold / (1.0 - constants.collapse_threshold)
-                if constants.collapse_regime == "replace"
-                else 1.0
-            )
-            capped = available.copy()
-            synthetic = np.array([o.source is Source.SYNTHETIC for o in offers])
-            capped[synthetic] = np.minimum(available[synthetic], ratio * real / np.maximum(quality[synthetic], 1e-12))
-            taken[paid] = economics.least_cost_fill(capped[paid], quality[paid], price[paid], paid_target, budget, target)
-        spend = float(taken @ price)
-        bought_quality = float(taken[paid] @ quality[paid])
-        unmet = target - float(taken @ quality)
-        effective = economics.dataset_effective_tokens(
-            float(taken[human] @ quality[human]),
-            float(taken[ai] @ quality[ai]),
-            plan.tokens,
-            constants.collapse_regime,
-            constants.collapse_threshold,
+        columns = (
+            [o.tokens for o in offers],
+            [o.quality for o in offers],
+            [o.cost_usd_per_token for o in offers],
+            [o.ai_generated for o in offers],
+            [o.per_real_token for o in offers],
         )
+        prices = [o.usd_per_token for o in offers]
+        # Data paid from the run's budget leaves less compute, which makes a token worth less in compute:
+        # when the data takes a sizeable share of the budget, value it again at what compute is left.
+        value = plan.token_value_usd
+        for _ in range(VALUE_ROUNDS):
+            taken, marginal = economics.choose_dataset(
+                *columns, plan.tokens, value, plan.compute_usd, constants.collapse_regime, constants.collapse_threshold
+            )
+            cash = sum(t * p for t, p in zip(taken, prices))
+            if cash <= SMALL_SPEND_SHARE * plan.compute_usd:
+                break
+            left = plan.compute_usd - cash
+            revalued = economics.token_value_usd(left, plan.params * left / plan.compute_usd, plan.tokens)
+            if abs(revalued - value) <= 1e-3 * value:
+                break
+            value = 0.5 * (value + revalued)
+        u = r = s = s_raw = spend = legal = 0.0
+        for offer, tokens in zip(offers, taken):
+            if tokens <= 0.0:
+                continue
+            spend += tokens * offer.usd_per_token
+            legal += tokens * offer.risk_usd_per_token
+            if offer.ai_generated:
+                s += tokens * offer.quality
+                s_raw += tokens
+            else:
+                u += tokens * offer.quality
+                r += tokens
+        data = economics.DataSet(u, r, s, s_raw, plan.tokens, constants.collapse_regime, constants.collapse_threshold)
+        effective = data.effective_tokens()
         return Sourcing(
             offers=offers,
-            taken=taken,
+            taken=np.array(taken),
+            data=data,
             effective_tokens=effective,
-            fill=effective / plan.tokens,
+            fill=min(1.0, effective / plan.tokens),
             spend_usd=spend,
-            budget_usd=budget,
-            unmet_quality_tokens=unmet if unmet > negligible else 0.0,
-            paid_quality_tokens=bought_quality,
-            usd_per_quality_token=spend / bought_quality if bought_quality > 0 else 0.0,
+            legal_usd=legal,
+            budget_usd=plan.compute_usd,
+            token_value_usd=value,
+            marginal_usd=marginal,
+            repeated_tokens=max(plan.tokens - s_raw - r, 0.0),
         )
 
     def train(self) -> None:
         """Source a dataset, fall back to a data-constrained run if short, train and deploy.
 
-        An exclusive licence signed for this run is paid from its data budget; the rest buys the dataset.
+        The data is paid from the run's budget, so the model trains on what compute is left. An
+        exclusive licence signed for this run is paid from it too.
         """
         market = self.model
         plan = self.plan
-        budget = self.data_budget_usd(plan)
         licence = self.seek_exclusive_licence(plan)
-        for_dataset = budget - licence
-        sourcing = self.source(plan, for_dataset)
+        sourcing = self.source(plan)
         if self.spec.strategy != "fixed" and sourcing.fill < market.params.constants.data_wall_fill:
             plan = self.data_constrained(plan, sourcing)
-            sourcing = self.source(plan, for_dataset)
-        spend = licence + self.pay_sellers(sourcing)
+            sourcing = self.source(plan)
+        paid, in_house = self.pay_sellers(sourcing, licence)
+        spend = licence + paid + in_house
         self.spend_usd += spend
+        market.record_data_spend(licence + paid, sourcing.legal_usd)
         self.last_sourcing = sourcing
         by_source = {s: 0.0 for s in Source}
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
             by_source[offer.source] += tokens
+        compute = plan.compute_flop * max(0.0, 1.0 - spend / plan.compute_usd) if plan.compute_usd > 0 else plan.compute_flop
+        params = max(scaling.params_for_tokens(compute, plan.tokens), 1.0)
         self.deployed = TrainedModel(
             year=market.year,
-            compute_flop=plan.compute_flop,
-            params=plan.params,
+            compute_flop=compute,
+            params=params,
             tokens=plan.tokens,
             effective_tokens=sourcing.effective_tokens,
-            loss=float(scaling.loss(plan.params, max(sourcing.effective_tokens, 1.0))),
-            k=plan.k,
+            loss=float(scaling.loss(params, max(sourcing.effective_tokens, 1.0))),
+            k=plan.tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL,
             fill=sourcing.fill,
-            data_budget_usd=budget,
+            data_budget_usd=plan.compute_usd,
             data_spend_usd=spend,
+            paid_spend_usd=licence + paid,
+            legal_usd=sourcing.legal_usd,
             tokens_by_source=by_source,
         )
 
@@ -239,32 +291,47 @@ class Lab(mesa.Agent):
         max_epochs = self.model.params.uncertainties.max_epochs
         tokens = min(plan.tokens, max(sourcing.quality_tokens(), 1.0) * max_epochs)
         params = scaling.params_for_tokens(plan.compute_flop, tokens)
-        return RunPlan(plan.compute_flop, tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL, params, tokens)
+        k = tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL
+        return RunPlan(plan.compute_flop, k, params, tokens, plan.compute_usd)
 
-    def pay_sellers(self, sourcing: Sourcing) -> float:
-        """Settle every offer taken from, with the seller that made it; returns the USD paid."""
-        checkout = Checkout(sourcing.budget_usd - sourcing.spend_usd, sourcing.unmet_quality_tokens)
-        spent = 0.0
+    def pay_sellers(self, sourcing: Sourcing, licence_usd: float = 0.0) -> tuple[float, float]:
+        """Settle every offer taken from, with the seller that made it; returns (USD paid to others, USD in-house)."""
+        data = sourcing.data
+        checkout = Checkout(
+            budget_left_usd=sourcing.budget_usd - sourcing.spend_usd - licence_usd,
+            unmet_quality_tokens=sourcing.repeated_tokens * data.real_quality_tokens / max(data.real_tokens, 1.0),
+            marginal_usd=sourcing.marginal_usd,
+            token_value_usd=sourcing.token_value_usd,
+        )
+        paid = in_house = 0.0
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
             if tokens > 0.0:
-                spent += offer.seller.settle(self, offer, tokens, checkout)
-        return spent
+                cost = offer.seller.settle(self, offer, tokens, checkout)
+                if offer.seller is self:
+                    in_house += cost
+                else:
+                    paid += cost
+        return paid, in_house
 
     def seek_exclusive_licence(self, plan: RunPlan) -> float:
-        """Sign an exclusive licence with a head domain once the open commons falls short; returns its USD."""
+        """Sign an exclusive licence with a head domain when it pays; returns its USD."""
         return 0.0
 
     def decide_membership(self) -> None:
-        """Join the alliance when its pool is worth more than the fee; leave when it is not."""
+        """Join the alliance when its pool is worth more than the fee; leave when it is not.
+
+        The pool is worth what its tokens would replace in the lab's last run: repeated slots, each at the
+        margin of that run, once per run a year.
+        """
         alliance = self.model.alliance
         if not alliance.admits(self):
             return
         sourcing = self.last_sourcing
         value = 0.0
-        if sourcing is not None and sourcing.usd_per_quality_token > 0.0:
-            usable = min(alliance.pool_tokens * alliance.quality, sourcing.paid_quality_tokens + sourcing.unmet_quality_tokens)
+        if sourcing is not None and sourcing.repeated_tokens > 0.0:
+            usable = min(alliance.pool_tokens, sourcing.repeated_tokens)
             runs_per_year = 12.0 / self.spec.cadence_months
-            value = usable * sourcing.usd_per_quality_token * runs_per_year
+            value = usable * max(0.0, alliance.quality * sourcing.token_value_usd - sourcing.marginal_usd) * runs_per_year
         if value > alliance.fee_usd_per_year:
             alliance.join(self)
         elif self.unique_id in alliance.members and value < 0.5 * alliance.fee_usd_per_year:
@@ -284,31 +351,38 @@ class ClosedLab(Lab):
     locks_scarce_data = True
 
     def collect_user_data(self) -> None:
+        """Keep the conversations of the users who consent under the regime's rule (opt-out or opt-in)."""
         market = self.model
         monthly = market.user_text_tokens_per_year / 12.0 * self.market_share * market.awareness
-        self.own_user_tokens += monthly * market.consented_share()
+        self.own_user_tokens += monthly * economics.user_consent_share(market.policy.privacy_strictness)
 
-    def own_offers(self) -> list[Offer]:
+    def own_offers(self, plan: RunPlan) -> list[Offer]:
+        offers = super().own_offers(plan)
         if not self.model.params.constants.private_sourcing or self.own_user_tokens <= 0.0:
-            return []
+            return offers
         compliance = economics.compliance_usd_per_token(self.model.policy.privacy_strictness)
-        return [Offer(self, Source.OWN_USER, "chat", self.own_user_tokens, OWN_USER_QUALITY, compliance)]
+        return [Offer(self, Source.OWN_USER, "chat", self.own_user_tokens, OWN_USER_QUALITY, compliance), *offers]
 
     def seek_exclusive_licence(self, plan: RunPlan) -> float:
+        """Once the open commons falls short, license the best head domain exclusively if its value covers the price.
+
+        Its value is the domain's tokens at their quality over the lab's margin; the price is the
+        exclusive premium on the bargained licence (`Publisher.exclusive_price`).
+        """
         market = self.model
-        if not market.params.constants.exclusive_deals:
+        if not market.params.constants.exclusive_deals or self.last_sourcing is None:
             return 0.0
         if plan.tokens <= market.effective_public_tokens(self.unique_id):
             return 0.0
-        budget = EXCLUSIVE_BUDGET_SHARE * self.data_budget_usd(plan)
+        value, margin = plan.token_value_usd, self.marginal_usd(plan)
         best = None
         for publisher in market.web.publishers:
-            deal = publisher.best_exclusive_deal(budget)
-            if deal is not None and (best is None or deal[1] > best[2]):
-                best = (publisher, deal[0], deal[1])
+            deal = publisher.best_exclusive_deal(value, margin, plan.compute_usd)
+            if deal is not None and (best is None or deal[2] > best[3]):
+                best = (publisher, *deal)
         if best is None:
             return 0.0
-        publisher, domain, tokens = best
-        cost = publisher.license_exclusive(domain, self.unique_id)
-        market.record_deal(publisher, self, tokens)
+        publisher, domain, price, surplus = best
+        cost = publisher.license_exclusive(domain, self.unique_id, price)
+        market.record_deal(publisher, self, cost / max(price, 1e-300), cost)
         return cost

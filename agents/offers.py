@@ -38,7 +38,12 @@ PRIVATE_SOURCES = (Source.OWN_USER, Source.ALLIANCE, Source.BROKER)
 
 @dataclass(slots=True)
 class Offer:
-    """Unique tokens a lab may take from one seller: how many, how good, and at what price."""
+    """Unique tokens a lab may take from one seller: how many, how good, and at what price.
+
+    `quality` is a token's value against filtered web text (1); `usd_per_token` is what the seller is
+    paid; `risk_usd_per_token` the expected legal cost of using it without a licence; `per_real_token`,
+    when positive, bounds the offer by that many tokens per unique human token the lab takes.
+    """
 
     seller: Any
     source: Source
@@ -47,14 +52,25 @@ class Offer:
     quality: float
     usd_per_token: float
     ai_generated: bool = False
+    risk_usd_per_token: float = 0.0
+    per_real_token: float = 0.0
+
+    @property
+    def cost_usd_per_token(self) -> float:
+        """What a token of this offer costs the lab: the price and the expected legal cost."""
+        return self.usd_per_token + self.risk_usd_per_token
 
 
 @dataclass
 class Checkout:
-    """A lab paying for the dataset it assembled: its budget left after the listed prices, and its shortfall."""
+    """A lab paying for the dataset it assembled: its budget left after the listed prices, its shortfall
+    (slots it fills by repetition, in quality tokens), and its price of data: what a slot of the run is
+    worth at the margin and what an effective token is worth."""
 
     budget_left_usd: float
     unmet_quality_tokens: float
+    marginal_usd: float = 0.0
+    token_value_usd: float = 0.0
 
 
 class Seller(Protocol):

@@ -10,6 +10,7 @@ import numpy as np
 
 from agents.offers import Checkout, Offer, Source
 from agents.web import NOBODY
+from sim import economics
 
 if TYPE_CHECKING:
     from agents.web import Access
@@ -24,21 +25,21 @@ class Tier:
     domain_share: float  # share of publishers (domains)
     relative_quality: float  # usable share relative to the web average
     sensitivity: float  # propensity to restrict crawlers (Longpre et al. 2024: news first)
-    licence_usd_per_token: float  # per token per run, derived in docs/calibration.md §6
-    copyrighted: bool  # covered by a licensing mandate
+    high_quality_share: float  # share of its usable tokens in the high-quality subset
+    copyrighted: bool  # crawling it carries legal risk; covered by a licensing mandate
 
 
-# Token shares follow the composition of filtered web corpora; prices span the two orders of
-# magnitude between user content (Reddit-Google, ~1e-4 $/token/yr) and books (HarperCollins,
-# ~1.3e-2 $/token/yr). docs/calibration.md §6.
+# Token shares follow the composition of filtered web corpora. The high-quality subset (FineWeb-Edu,
+# DCLM, Nemotron-CC's high tier: 0.2-4.4T of English) is mostly books, academic text and news: with the
+# shares below it holds ~7T of the ~80T usable tokens of 2024 (docs/calibration.md §9).
 TIERS = (
-    Tier("books", 0.02, 0.05, 4.0, 0.8, 1.3e-2, True),
-    Tier("news", 0.04, 0.10, 3.0, 1.0, 2e-3, True),
-    Tier("academic", 0.03, 0.05, 3.5, 0.5, 5e-3, False),
-    Tier("code", 0.04, 0.05, 2.0, 0.3, 1e-3, False),
-    Tier("forums", 0.07, 0.10, 1.5, 0.7, 1e-4, False),
-    Tier("general_web", 0.70, 0.60, 0.8, 0.2, 3e-5, False),
-    Tier("social", 0.10, 0.05, 0.5, 0.5, 5e-5, False),
+    Tier("books", 0.02, 0.05, 4.0, 0.8, 0.3, True),
+    Tier("news", 0.04, 0.10, 3.0, 1.0, 0.15, True),
+    Tier("academic", 0.03, 0.05, 3.5, 0.5, 0.3, False),
+    Tier("code", 0.04, 0.05, 2.0, 0.3, 0.1, False),
+    Tier("forums", 0.07, 0.10, 1.5, 0.7, 0.03, False),
+    Tier("general_web", 0.70, 0.60, 0.8, 0.2, 0.01, False),
+    Tier("social", 0.10, 0.05, 0.5, 0.5, 0.0, False),
 )
 COMMONS_TIER = Tier("public_commons", 0.0, 0.0, 1.0, 0.0, 0.0, False)
 
@@ -88,33 +89,45 @@ class Publisher(mesa.Agent):
 
     # --- decisions -------------------------------------------------------------------------
 
-    def license_to(self, tokens: float) -> float:
-        """Licence usable tokens non-exclusively, largest closed-off domains first; returns USD."""
-        candidates = np.flatnonzero(self._licensable())
-        candidates = candidates[np.argsort(-self.human_tokens[candidates])]
+    def license_to(self, tokens: float, candidates: np.ndarray) -> float:
+        """Mark as paid the largest `candidates` domains that hold `tokens` usable tokens; returns the largest one's tokens.
+
+        Each domain is one publisher, so each is one deal.
+        """
+        candidates = np.flatnonzero(candidates)
+        candidates = candidates[np.argsort(-self.human_tokens[candidates], kind="stable")]
         usable = self.human_tokens[candidates] * self.usable_share
         self.paid[candidates[: int(np.searchsorted(np.cumsum(usable), tokens)) + 1]] = True
-        return tokens * self.tier.licence_usd_per_token
+        return min(float(usable[0]), tokens) if usable.size else 0.0
 
-    def best_exclusive_deal(self, budget_usd: float) -> tuple[int, float] | None:
-        """The crawlable head domain with the most usable tokens that fits the budget."""
+    def best_exclusive_deal(
+        self, token_value_usd: float, margin_usd: float, budget_usd: float
+    ) -> tuple[int, float, float] | None:
+        """The crawlable head domain whose exclusive licence leaves the buyer the most surplus, if any.
+
+        Returns (domain, price per token, buyer's surplus in USD). The buyer values a token at its quality
+        over its margin; the price is the exclusive premium on the bargained licence price.
+        """
         if self.commons:
             return None
+        quality = self.mean_quality()
+        value = quality * token_value_usd - margin_usd
+        price = self.model.EXCLUSIVE_PREMIUM * economics.bargained_price(value)
+        if price <= 0.0 or value <= price:
+            return None
         usable = self.human_tokens * self.usable_share
-        price = usable * self.tier.licence_usd_per_token * self.model.EXCLUSIVE_PREMIUM
-        candidates = np.flatnonzero(self.head & self._access().crawl[self.domains] & (price <= budget_usd))
+        candidates = np.flatnonzero(self.head & self._access().crawl[self.domains] & (usable * price <= budget_usd))
         if candidates.size == 0:
             return None
         best = int(candidates[np.argmax(usable[candidates])])
-        return best, float(usable[best])
+        return best, price, float(usable[best]) * (value - price)
 
-    def license_exclusive(self, domain: int, lab_id: int) -> float:
+    def license_exclusive(self, domain: int, lab_id: int, usd_per_token: float) -> float:
         """Grant one lab sole access to a domain; returns the USD it pays."""
         self.licensee[domain] = lab_id
         self.paid[domain] = True
         self.model.web.changed()
-        usable = self.human_tokens[domain] * self.usable_share
-        return float(usable * self.tier.licence_usd_per_token * self.model.EXCLUSIVE_PREMIUM)
+        return float(self.human_tokens[domain] * self.usable_share * usd_per_token)
 
     # --- what labs can get -----------------------------------------------------------------
 
@@ -128,37 +141,91 @@ class Publisher(mesa.Agent):
     def _access(self) -> Access:
         return self.model.web.access()
 
-    def tier_offers(self, lab_id: int) -> list[Offer]:
-        """Free crawl of the open commons, the lab's own exclusive domains, and paid licences."""
-        access = self._access()
-        crawl, licences = self._common_offers(access)
-        if lab_id not in access.holders[self.tier_index]:
-            return crawl + licences
-        own = float(self.human_tokens[self.licensee == lab_id].sum()) * self.usable_share
-        return [*crawl, Offer(self, Source.LICENSED, self.tier.name, own, 1.0, 0.0), *licences]
+    def mean_quality(self) -> float:
+        """Value of an average usable token of the tier: its high-quality share at the high-quality value."""
+        hq = self.tier.high_quality_share
+        return hq * self.model.params.uncertainties.high_quality_value + (1.0 - hq)
 
-    def _common_offers(self, access: Access) -> tuple[list[Offer], list[Offer]]:
-        """The crawl and licence offers every lab gets, made once per measure of access."""
+    def _split(self, source: Source, usable_tokens: float) -> list[tuple[Source, float, float]]:
+        """A tier's usable tokens as (source, tokens, quality): its high-quality subset and the rest."""
+        hq = self.tier.high_quality_share
+        parts = [
+            (source, usable_tokens * hq, self.model.params.uncertainties.high_quality_value),
+            (source, usable_tokens * (1.0 - hq), 1.0),
+        ]
+        return [part for part in parts if part[1] > 0.0]
+
+    def tier_offers(self, buyer: mesa.Agent, plan) -> list[Offer]:
+        """Crawl of the open commons, the buyer's own exclusive domains, and licences on restricted ones.
+
+        Crawling a copyrighted tier carries an expected legal cost; a licence that clears it, or that opens a
+        restricted domain, is priced by bargaining over what it is worth to the buyer (`economics.bargained_price`).
+        """
+        access = self._access()
+        tier, q = self.tier_index, self.usable_share
+        value, margin = plan.token_value_usd, buyer.marginal_usd(plan)
+        offers = (
+            [*self._free_crawl_offers(access)] if not self.tier.copyrighted else self._copyrighted_crawl(access, value, margin)
+        )
+        if buyer.unique_id in access.holders[tier]:
+            own = float(self.human_tokens[self.licensee == buyer.unique_id].sum()) * q
+            offers = [
+                *offers,
+                *(Offer(self, s, self.tier.name, t, quality, 0.0) for s, t, quality in self._split(Source.LICENSED, own)),
+            ]
+        for source, tokens, quality in self._split(Source.LICENSED, access.licensable[tier] * q):
+            price = economics.bargained_price(quality * value - margin)
+            if price > 0.0:
+                offers.append(Offer(self, source, self.tier.name, tokens, quality, price))
+        return offers
+
+    def _free_crawl_offers(self, access: Access) -> list[Offer]:
+        """The crawl offers every lab gets from a tier without legal risk, made once per measure of access."""
         if self._offers_made_for is not access:
-            market = self.model
             tier, q = self.tier_index, self.usable_share
-            crawl = [Offer(self, Source.PUBLIC, self.tier.name, access.human_open[tier] * q, 1.0, 0.0)]
-            if not market.policy.synthetic_labelling:
-                pollution_value = market.params.uncertainties.pollution_value
-                crawl.append(Offer(self, Source.PUBLIC, self.tier.name, access.ai_open[tier] * q, pollution_value, 0.0, True))
-            licensable = access.licensable[tier] * q
-            licence = Offer(self, Source.LICENSED, self.tier.name, licensable, 1.0, self.tier.licence_usd_per_token)
-            self._offers = (crawl, [licence] if licensable > 0.0 else [])
+            self._offers = [
+                Offer(self, s, self.tier.name, t, quality, 0.0)
+                for s, t, quality in self._split(Source.PUBLIC, access.human_open[tier] * q)
+            ]
+            self._offers += self._pollution_offers(access)
             self._offers_made_for = access
         return self._offers
 
+    def _pollution_offers(self, access: Access) -> list[Offer]:
+        market = self.model
+        if market.policy.synthetic_labelling:
+            return []
+        tokens = access.ai_open[self.tier_index] * self.usable_share
+        return (
+            [Offer(self, Source.PUBLIC, self.tier.name, tokens, market.params.uncertainties.pollution_value, 0.0, True)]
+            if tokens > 0.0
+            else []
+        )
+
+    def _copyrighted_crawl(self, access: Access, token_value_usd: float, margin_usd: float) -> list[Offer]:
+        """Crawling copyrighted text risks liability; a licence clearing it is worth the risk, or the tokens' value if less."""
+        risk = self.model.params.uncertainties.copyright_risk_usd_per_token
+        offers = []
+        for source, tokens, quality in self._split(Source.PUBLIC, access.human_open[self.tier_index] * self.usable_share):
+            price = economics.bargained_price(min(risk, quality * token_value_usd - margin_usd))
+            if price > 0.0:
+                offers.append(Offer(self, source, self.tier.name, tokens, quality, price))
+            else:
+                offers.append(Offer(self, source, self.tier.name, tokens, quality, 0.0, risk_usd_per_token=risk))
+        return offers + self._pollution_offers(access)
+
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
         """Crawled text is taken, not sold: no payment and no deal. A licence pays; an exclusive domain is the buyer's."""
-        if offer.source is Source.PUBLIC:
+        if offer.usd_per_token <= 0.0:
+            if offer.source is Source.LICENSED:
+                self.model.record_deal(self, buyer, tokens)
             return 0.0
-        cost = self.license_to(tokens) if offer.usd_per_token > 0.0 else tokens * offer.usd_per_token
-        self.model.record_deal(self, buyer, tokens)
-        return cost
+        crawl = self._access().crawl[self.domains]
+        largest = self.license_to(
+            tokens, crawl & (self.licensee == NOBODY) if offer.source is Source.PUBLIC else self._licensable()
+        )
+        self.model.record_deal(self, buyer, tokens, largest * offer.usd_per_token)
+        return tokens * offer.usd_per_token
 
     # --- measurements ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from agents.publisher import Publisher
 
 NOBODY = -1  # the licensee of a domain no lab holds exclusively
+SIZE_HAZARD_EXPONENT = 1.4  # a domain reacts to scraping more than in proportion to its size (tuned, docs/calibration.md §4)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Web:
             "ai_tokens": np.zeros(n),
             # Head domains are the largest, most actively maintained ones; smaller sites react less.
             "head": raw_tokens >= head_size_tokens,
-            "size_weight": np.minimum(1.0, np.sqrt(raw_tokens / head_size_tokens)),
+            "size_weight": (raw_tokens / head_size_tokens) ** SIZE_HAZARD_EXPONENT,
             "opted_out": np.zeros(n, dtype=bool),
             "licensee": np.full(n, NOBODY, dtype=np.int64),
             "paid": np.zeros(n, dtype=bool),
@@ -129,7 +130,6 @@ class Web:
         `text_only`: only the amount of text changed, not who may crawl or license what.
         """
         self._access: Access | None = None
-        self._common_offers: list[Offer] | None = None
         if not text_only:
             self._rights: _Rights | None = None
 
@@ -151,11 +151,11 @@ class Web:
         self.changed(text_only=True)
 
     def review_access(self) -> None:
-        """Unpaid domains restrict AI crawlers when scraping is visible and heavy."""
+        """Domains restrict AI crawlers when scraping is visible and heavy (a licensee keeps its licence)."""
         market = self.model
         if not market.params.constants.opt_out_response:
             return
-        exposed = ~self.opted_out & ~self.paid & (self.licensee == NOBODY) & ~self.commons
+        exposed = ~self.opted_out & (self.licensee == NOBODY) & ~self.commons
         # A tier with no exposed domain draws no random numbers, as if it had not looked.
         reviewing = np.repeat(np.logical_or.reduceat(exposed, self.starts), self.sizes)
         if not reviewing.any():
@@ -229,14 +229,13 @@ class Web:
             )
         return self._rights
 
-    def offers_to(self, buyer: mesa.Agent, plan: Any = None) -> list[Offer]:
-        """Every tier's offers to a lab, tier by tier (each publisher settles its own). Labs without
-        exclusive domains share one list."""
-        if buyer.unique_id in self.access().any_holder:
-            return [offer for p in self.publishers for offer in p.tier_offers(buyer.unique_id)]
-        if self._common_offers is None:
-            self._common_offers = [offer for p in self.publishers for offer in p.tier_offers(NOBODY)]
-        return self._common_offers
+    def offers_to(self, buyer: mesa.Agent, plan: Any) -> list[Offer]:
+        """Every tier's offers to a lab, tier by tier (each publisher settles its own)."""
+        return [offer for p in self.publishers for offer in p.tier_offers(buyer, plan)]
+
+    def high_quality_tokens(self, lab_id: int) -> float:
+        """Usable high-quality tokens a lab may use once (crawlable or exclusively its own)."""
+        return sum(p.effective_public_tokens(lab_id) * p.tier.high_quality_share for p in self.publishers)
 
     def effective_public_tokens(self, lab_id: int) -> float:
         """Usable public tokens a lab may use once (crawlable or exclusively its own)."""

@@ -5,9 +5,12 @@ Agents decide; these functions compute. None of them touches a model, so each ca
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-from sim.scaling import effective_tokens
+from sim.scaling import LOSS_A, LOSS_ALPHA, LOSS_B, LOSS_BETA, REPETITION_HALF_LIFE_EPOCHS
 
 ArrayOrFloat = np.ndarray | float
 
@@ -18,75 +21,208 @@ ArrayOrFloat = np.ndarray | float
 NEGLIGIBLE_SHARE = 1e-9
 
 
-def least_cost_fill(
-    available_tokens: np.ndarray,
-    quality: np.ndarray,
-    usd_per_token: np.ndarray,
-    target_quality_tokens: float,
-    budget_usd: float,
-    scale_quality_tokens: float | None = None,
-) -> np.ndarray:
-    """Buy quality-weighted tokens at least cost until the target or the budget is reached.
+@dataclass(frozen=True)
+class DataSet:
+    """What a lab's tokens are worth under the effective-data law: its inputs and the law's value."""
 
-    Offers are taken cheapest per quality-weighted token first (ties: higher quality first). Each
-    offer can be taken in part. Returns the raw tokens taken from each offer. A need below
-    `NEGLIGIBLE_SHARE` of `scale_quality_tokens` (default: the target), or a budget below that share
-    of `budget_usd`, counts as met.
+    real_quality_tokens: float  # U: unique human tokens, each at its quality
+    real_tokens: float  # R: unique human tokens, raw
+    ai_quality_tokens: float  # S: AI-written tokens (synthetic, rephrased, polluted web), at their quality
+    ai_tokens: float  # raw AI-written tokens, each seen once
+    seen_tokens: float  # D: tokens the run trains on
+    collapse_regime: str
+    collapse_threshold: float
+
+    @property
+    def epochs(self) -> float:
+        """Passes over the unique human data: the slots AI text leaves, over the unique tokens."""
+        return max(self.seen_tokens - self.ai_tokens, 0.0) / self.real_tokens if self.real_tokens > 0.0 else 0.0
+
+    @property
+    def ai_share(self) -> float:
+        """AI-written share of the quality-weighted data."""
+        total = self.real_quality_tokens + self.ai_quality_tokens
+        return self.ai_quality_tokens / total if total > 0.0 else 0.0
+
+    def effective_tokens(self) -> float:
+        """D' for the loss law; see `effective_data`."""
+        return effective_data(self)
+
+
+def effective_data(data: DataSet) -> float:
+    """The effective-data law: what a mix of sources is worth to the loss law, in effective tokens D'.
+
+    - Human tokens count at their quality (1 = filtered web text, the data the loss law was fitted on;
+      the high-quality subset more, private and user text less). A run that sees more tokens than it has
+      unique ones repeats them all alike, with Muennighoff et al. 2023's diminishing returns.
+    - AI-written tokens (synthetic, rephrased, polluted web) have diminishing returns against the real
+      data beside them, S' = U ln(1 + S / U): the first are worth their quality, a synthetic corpus as
+      large as the real one adds ln 2 of it. Each is seen once and takes the slot of a real token, so
+      their share has an interior optimum. Under the `replace` regime an AI share above the threshold
+      degrades the whole set (Shumailov et al. 2024); under `accumulate` it stays bounded (Gerstgrasser
+      et al. 2024).
+
+    Purchases (`choose_dataset`) and valuation use this one law.
     """
-    # Plain floats: the same IEEE arithmetic as numpy, at a fraction of the cost for a few dozen offers.
-    available_tokens, quality, usd_per_token = available_tokens.tolist(), quality.tolist(), usd_per_token.tolist()
-    taken = [0.0] * len(quality)
-    need = target_quality_tokens
-    budget = budget_usd
-    need_met = NEGLIGIBLE_SHARE * (target_quality_tokens if scale_quality_tokens is None else scale_quality_tokens)
-    budget_met = NEGLIGIBLE_SHARE * budget_usd
-    # Cheapest per quality first, then best quality; sorted() is stable, as np.lexsort is.
-    keys = [(usd / (q if q > 1e-12 else 1e-12), -q) for usd, q in zip(usd_per_token, quality)]
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    for i in order:
-        if need <= need_met:
-            break
-        if available_tokens[i] <= 0.0 or quality[i] <= 0.0:
-            continue
-        tokens = min(available_tokens[i], need / quality[i])
-        if usd_per_token[i] > 0.0:
-            if budget <= budget_met:
-                continue
-            tokens = min(tokens, float(budget) / usd_per_token[i])
-        if tokens <= 0.0:
-            continue
-        taken[i] = tokens
-        need -= tokens * quality[i]
-        budget -= tokens * usd_per_token[i]
-    return np.array(taken)
+    u, r = data.real_quality_tokens, data.real_tokens
+    if u <= 0.0 or r <= 0.0 or data.seen_tokens <= 0.0:
+        return 0.0
+    value = u * repetition_multiplier(data.epochs) + u * float(np.log1p(data.ai_quality_tokens / u))
+    if data.collapse_regime == "replace":
+        value *= collapse_factor(data.ai_share, data.collapse_threshold)
+    return value
 
 
-def dataset_effective_tokens(
-    real_quality_tokens: float,
-    ai_quality_tokens: float,
+def repetition_multiplier(epochs: float) -> float:
+    """Effective tokens per unique token seen `epochs` times (below one pass, only what is seen counts)."""
+    if epochs <= 1.0:
+        return epochs
+    return 1.0 + REPETITION_HALF_LIFE_EPOCHS * -math.expm1(-(epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS)
+
+
+def collapse_factor(ai_share: float, threshold: float) -> float:
+    """Under `replace`, the share of a set's value left when AI text passes the threshold."""
+    if ai_share <= threshold:
+        return 1.0
+    return max(0.0, 1.0 - (ai_share - threshold) / (1.0 - threshold)) ** 2
+
+
+def token_value_usd(compute_usd: float, params: float, tokens: float) -> float:
+    """What one more effective token is worth to a run, in the compute it would save: the lab's price of data.
+
+    A run of C = 6 N D FLOP at a fixed overtraining factor scales N and D as sqrt(C), so a dollar more
+    of compute lowers the loss by (alpha A N^-alpha + beta B D^-beta) / (2 M), M the compute spend; one
+    more effective token lowers it by beta B D^(-beta-1). Their ratio is what a token is worth in
+    dollars: about M / D for a compute-optimal run. A lab buys data when it lowers the loss more per
+    dollar than compute would (`choose_dataset`).
+    """
+    if compute_usd <= 0.0 or tokens <= 0.0:
+        return 0.0
+    data_term = LOSS_BETA * LOSS_B * tokens**-LOSS_BETA
+    params_term = LOSS_ALPHA * LOSS_A * params**-LOSS_ALPHA
+    return 2.0 * compute_usd * data_term / (tokens * (data_term + params_term))
+
+
+AI_STEPS = 40  # AI-written data is weighed in slices of the run's tokens, as its value falls with its share
+
+
+def choose_dataset(
+    available_tokens: list[float],
+    quality: list[float],
+    cost_usd_per_token: list[float],
+    ai_generated: list[bool],
+    per_real_token: list[float],
     seen_tokens: float,
+    token_value: float,
+    budget_usd: float,
     collapse_regime: str,
     collapse_threshold: float,
-) -> float:
-    """Effective tokens D' of a training set, for the loss law.
+) -> tuple[list[float], float]:
+    """The tokens to take from each offer so that the run's loss is lowest for what the data costs.
 
-    Real (human) tokens count at their quality. AI-generated tokens (bought synthetic data and
-    polluted web text) have diminishing returns relative to the real data beside them: a synthetic
-    corpus as large as the real one adds ln 2 of it. Under the "replace" regime, an AI share above
-    the threshold degrades the whole set (Shumailov et al. 2024); under "accumulate" it stays bounded
-    (Gerstgrasser et al. 2024). Repetition follows Muennighoff et al. 2023.
+    Every offer is valued by the effective-data law (`effective_data`) at `token_value` dollars per
+    effective token (`token_value_usd`), net of its cost (price plus expected legal cost); no source is
+    first by rule, and a free token is taken only because it is worth more than nothing.
+
+    1. Human offers, best net value per token first, while it is positive and the run has slots left:
+       a lab uses unique data worth its cost before it repeats any (repetition is not yet a choice).
+    2. AI-written offers, a slice of the run at a time, while the best of them adds more than the slot it
+       takes: a repetition of the real data while slots are spare, else the worst real token taken
+       (which is given back). Their marginal value, q / (1 + S / U), falls as their share grows, so
+       the share stops at an interior optimum; under `replace` it stops at the collapse threshold.
+
+    `per_real_token` > 0 bounds an offer by that many tokens per unique human token taken (rephrasing
+    rewrites real text). What the data costs stays within `budget_usd`. Returns the raw tokens taken
+    from each offer, and what the run's last slot is worth in USD (the lab's price of data at the margin).
     """
-    if real_quality_tokens <= 0.0 or seen_tokens <= 0.0:
-        return 0.0
-    ai_value = real_quality_tokens * np.log1p(ai_quality_tokens / real_quality_tokens)
-    # Synthetic tokens are seen once; the rest of the training budget repeats the real data.
-    seen_real = max(seen_tokens - ai_quality_tokens, real_quality_tokens)
-    value = float(effective_tokens(real_quality_tokens, seen_real / real_quality_tokens)) + ai_value
-    if collapse_regime == "replace":
-        ai_share = ai_quality_tokens / (real_quality_tokens + ai_quality_tokens)
-        if ai_share > collapse_threshold:
-            value *= max(0.0, 1.0 - (ai_share - collapse_threshold) / (1.0 - collapse_threshold)) ** 2
-    return min(value, seen_tokens)
+    n = len(quality)
+    taken = [0.0] * n
+    if seen_tokens <= 0.0 or token_value <= 0.0:
+        return taken, 0.0
+    net = [q * token_value - c for q, c in zip(quality, cost_usd_per_token)]
+    negligible = NEGLIGIBLE_SHARE * seen_tokens
+    min_gain = NEGLIGIBLE_SHARE * token_value
+    # 1. Human data, best net value first (sorted() is stable: ties keep the sellers' order).
+    human = [i for i in range(n) if not ai_generated[i] and available_tokens[i] > 0.0 and quality[i] > 0.0 and net[i] > min_gain]
+    human.sort(key=lambda i: -net[i])
+    room = seen_tokens
+    budget = budget_usd
+    u = r = 0.0
+    used: list[int] = []  # the human offers taken, best first
+    for i in human:
+        if room <= negligible:
+            break
+        x = min(available_tokens[i], room)
+        if cost_usd_per_token[i] > 0.0:
+            x = min(x, max(budget, 0.0) / cost_usd_per_token[i])
+            budget -= x * cost_usd_per_token[i]
+        if x <= negligible:
+            continue
+        taken[i] = x
+        u += quality[i] * x
+        r += x
+        room -= x
+        used.append(i)
+    # 2. AI-written data, a slice at a time.
+    ai = [i for i in range(n) if ai_generated[i] and available_tokens[i] > 0.0 and quality[i] > 0.0]
+    s = s_raw = 0.0
+    step = seen_tokens / AI_STEPS
+
+    def margin() -> float:
+        """What the run's last slot is worth: a repetition of the real data while slots are spare, else the worst
+        real token, counting what it adds to the value of the AI text beside it (d/dU of U ln(1 + S/U))."""
+        if room > negligible:
+            if r <= 0.0:
+                return 0.0
+            epochs = (seen_tokens - s_raw) / r
+            return u / r * math.exp(-(epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS) * token_value
+        if not used:
+            return 0.0
+        worst, ratio = used[-1], s / u
+        return quality[worst] * token_value * (1.0 + math.log1p(ratio) - ratio / (1.0 + ratio)) - cost_usd_per_token[worst]
+
+    while ai and u > 0.0:
+        displaced = margin()
+        best, best_gain, best_room = -1, min_gain, 0.0
+        for i in ai:
+            left = available_tokens[i] - taken[i]
+            if per_real_token[i] > 0.0:
+                left = min(left, per_real_token[i] * r - taken[i])
+            if cost_usd_per_token[i] > 0.0:
+                left = min(left, max(budget, 0.0) / cost_usd_per_token[i])
+            if left <= negligible:
+                continue
+            added = quality[i] * min(step, left)
+            if collapse_regime == "replace" and s + added > collapse_threshold * (u + s + added):
+                continue
+            # The marginal value at the middle of the slice: q / (1 + S / U) falls as the slice is added.
+            gain = quality[i] * token_value / (1.0 + (s + 0.5 * added) / u) - cost_usd_per_token[i] - displaced
+            if gain > best_gain:
+                best, best_gain, best_room = i, gain, left
+        if best < 0:
+            break
+        x = min(step, best_room)
+        taken[best] += x
+        s += quality[best] * x
+        s_raw += x
+        budget -= x * cost_usd_per_token[best]
+        # Make room: spare slots first, then give back the worst real tokens.
+        need = x - min(room, x)
+        room = max(room - x, 0.0)
+        while need > negligible and used:
+            worst = used[-1]
+            back = min(taken[worst], need)
+            taken[worst] -= back
+            u -= quality[worst] * back
+            r -= back
+            budget += back * cost_usd_per_token[worst]
+            need -= back
+            if taken[worst] <= negligible:
+                taken[worst] = 0.0
+                used.pop()
+        if r <= negligible:
+            break
+    return taken, margin()
 
 
 def adjust_price(
@@ -136,16 +272,50 @@ def opt_out_hazard(
 
 
 def consented_share(max_consented_share: float, privacy_strictness: float) -> float:
-    """Share of private text holders may lawfully license: falls linearly with privacy strictness."""
+    """Share of licensable private text (enterprise documents, transcripts) its holders may license.
+
+    Falls linearly with privacy strictness.
+    """
     return max_consented_share * (1.0 - privacy_strictness)
 
 
-COMPLIANCE_USD_PER_TOKEN = 2e-5  # de-identification and legal review of private text, at zero strictness
+# Users' own content under the regime's consent rule. Defaults stick: under an opt-out rule most users
+# stay in (Meta's EU objection window of 2025; X, LinkedIn and Anthropic's consumer chats moved to
+# opt-out defaults); under an opt-in rule few opt in. Both figures are assumptions (docs/calibration.md §9).
+USERS_STAYING_IN_UNDER_OPT_OUT = 0.8
+USERS_OPTING_IN = 0.1
+
+
+def user_consent_share(privacy_strictness: float) -> float:
+    """Share of users whose own content (chats, platform posts) may train their provider's models.
+
+    Strictness 0 is an opt-out rule, 1 an opt-in rule; in between, the rule is opt-in for that share
+    of users (of the jurisdictions or kinds of data it covers).
+    """
+    return USERS_STAYING_IN_UNDER_OPT_OUT * (1.0 - privacy_strictness) + USERS_OPTING_IN * privacy_strictness
+
+
+# De-identification and legal review of private text, at zero strictness: one pass of a small (~8B)
+# model over the text, about three times the cost of serving it (docs/calibration.md §9).
+COMPLIANCE_USD_PER_TOKEN = 5e-7
 
 
 def compliance_usd_per_token(privacy_strictness: float) -> float:
     """What handling a private token lawfully costs: four times as much at full strictness."""
     return COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * privacy_strictness)
+
+
+BARGAINING_SHARE = 0.5  # symmetric Nash bargaining: seller and buyer split the surplus of a licence
+
+
+def bargained_price(buyer_value_usd: float, seller_reservation_usd: float = 0.0) -> float:
+    """The price per token of a licence that splits its surplus over the seller's reservation value.
+
+    `buyer_value_usd` is what a token of the licence is worth to the buyer: the value of the tokens over
+    its next-best data, or the expected legal cost the licence saves. No surplus, no deal: 0.
+    """
+    surplus = buyer_value_usd - seller_reservation_usd
+    return seller_reservation_usd + BARGAINING_SHARE * surplus if surplus > 0.0 else 0.0
 
 
 def incident_rate_per_month(base_rate_per_trillion_tokens: float, tokens_handled: float, safeguard_level: float) -> float:

@@ -21,9 +21,14 @@ MONTHLY_SERIES: dict[str, str] = {
     "accessible_effective_stock_tokens": "effective public stock the frontier lab may use (usable x repetition gain)",
     "frontier_desired_tokens": "tokens the frontier lab's next run wants (D = 20 k N)",
     "frontier_fill": "share of that desire the frontier lab can fill from all sources within budget",
+    "high_quality_stock_tokens": "high-quality public stock the frontier lab may use (usable high-quality x repetition gain)",
     **{f"tokens_{s.value}": f"tokens from {s.value} in the labs' current training sets" for s in Source},
     "private_share": "share of current training tokens that are private (own-user, alliance, broker)",
     "synthetic_share": "share of current training tokens that are synthetic",
+    "frontier_synthetic_share": "share of the frontier lab's deployed model's training tokens that are synthetic",
+    "frontier_private_share": "share of the frontier lab's deployed model's training tokens that are private",
+    "paid_data_spend_usd": "USD labs paid publishers, brokers and generators for data this month (runs trained this month)",
+    "legal_risk_usd": "expected legal cost of the copyrighted text labs crawled without a licence this month",
     "opted_out_share": "share of public raw tokens whose domains restrict AI crawlers",
     "opted_out_share_head": "the same for head domains",
     "exclusive_share": "share of public raw tokens licensed exclusively to one lab",
@@ -72,7 +77,9 @@ class MonthlyCollector(mesa.DataCollector):
             values.append(metrics[name])
 
 
-def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill: float) -> dict[str, float]:
+def monthly(
+    model: DataMarketModel, frontier_stock_tokens: float, high_quality_stock_tokens: float, frontier_fill: float
+) -> dict[str, float]:
     """Measure the market this month."""
     by_source = {s: 0.0 for s in Source}
     for lab in model.lab_list:
@@ -89,14 +96,23 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
     supply = np.concatenate([b.available_tokens() for b in brokers]) if brokers else np.zeros(1)
     prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
     frontier = model.frontier.deployed
+    frontier_total = sum(frontier.tokens_by_source.values())
+    previous = model.metrics
     return {
         "year": model.year,
         "accessible_effective_stock_tokens": frontier_stock_tokens,
         "frontier_desired_tokens": model.frontier.plan.tokens,
         "frontier_fill": frontier_fill,
+        "high_quality_stock_tokens": high_quality_stock_tokens,
         **{f"tokens_{s.value}": by_source[s] for s in Source},
         "private_share": sum(by_source[s] for s in PRIVATE_SOURCES) / total if total else 0.0,
         "synthetic_share": by_source[Source.SYNTHETIC] / total if total else 0.0,
+        "frontier_synthetic_share": frontier.tokens_by_source[Source.SYNTHETIC] / frontier_total if frontier_total else 0.0,
+        "frontier_private_share": sum(frontier.tokens_by_source[s] for s in PRIVATE_SOURCES) / frontier_total
+        if frontier_total
+        else 0.0,
+        "paid_data_spend_usd": model.paid_spend_usd_total - previous.get("_paid_total", 0.0),
+        "legal_risk_usd": model.legal_usd_total - previous.get("_legal_total", 0.0),
         "opted_out_share": opted / raw,
         "opted_out_share_head": opted_head / raw_head if raw_head else 0.0,
         "exclusive_share": tokens[web.licensee >= 0].sum() / raw,
@@ -121,6 +137,9 @@ def monthly(model: DataMarketModel, frontier_stock_tokens: float, frontier_fill:
         "alliance_members": len(model.alliance.members),
         "alliance_pool_tokens": model.alliance.pool_tokens,
         "hhi": model.hhi,
+        # Running totals, to take this month's difference next month (not series).
+        "_paid_total": model.paid_spend_usd_total,
+        "_legal_total": model.legal_usd_total,
     }
 
 

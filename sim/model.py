@@ -57,8 +57,11 @@ class DataMarketModel(mesa.Model):
         self.human_growth_per_month = (1.0 + self.params.uncertainties.public_growth_per_year) ** (1 / 12) - 1.0
         self.private_growth_per_month = (1.0 + self.params.uncertainties.private_growth_per_year) ** (1 / 12) - 1.0
         self.incidents_total = 0
+        self.paid_spend_usd_total = self.legal_usd_total = 0.0  # what labs paid others for data, and the legal risk they bore
+        self.largest_deal_usd: dict[int, float] = {}  # calendar year -> the largest single licence of that year
         self._advance_clock()
         self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
+        self.rephrasing_capability = 0.0
 
         self.web = Web(self)
         self.regulator = Regulator(self)
@@ -81,6 +84,7 @@ class DataMarketModel(mesa.Model):
             self.record_agent(agent)
 
         self.public_exhaustion_year: dict[int, float] = {}
+        self.high_quality_exhaustion_year: float | None = None
         self.data_wall_year: float | None = None
         self.metrics: dict[str, float] = {}
         # Each lab enters with the model it had at the start date.
@@ -148,6 +152,9 @@ class DataMarketModel(mesa.Model):
         # Usage-weighted capability of what is deployed: staggered releases make it move monthly.
         log_flop = sum(lab.market_share * np.log10(lab.deployed.compute_flop) for lab in self.lab_list)
         self.awareness = economics.logistic(log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
+        # Rephrasing at scale needs a capable model, available to anyone once the best one is GPT-4 class.
+        best_log_flop = max(np.log10(lab.deployed.compute_flop) for lab in self.lab_list)
+        self.rephrasing_capability = economics.logistic(best_log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
         # Half of AI writing goes through closed APIs; the other half grows as open weights near the
         # frontier, since anyone can then run a good model (docs/model.md, stage 2).
         open_losses = [lab.deployed.loss for lab in self.lab_list if lab.kind == "open"]
@@ -208,7 +215,11 @@ class DataMarketModel(mesa.Model):
     def record_agent(self, agent) -> None:
         self.network.add_node(agent.unique_id, type=type(agent).__name__, name=getattr(agent, "name", type(agent).__name__))
 
-    def record_deal(self, seller, buyer, tokens: float) -> None:
+    def record_deal(self, seller, buyer, tokens: float, usd: float = 0.0) -> None:
+        """A sale of `tokens` for `usd`; `usd` is one deal with one data holder (the largest of the year is reported)."""
+        year = int(self.year)
+        if usd > self.largest_deal_usd.get(year, 0.0):
+            self.largest_deal_usd[year] = usd
         edge = self.network.get_edge_data(seller.unique_id, buyer.unique_id)
         if edge is None:
             self.network.add_edge(seller.unique_id, buyer.unique_id, kind="deal", tokens=tokens)
@@ -226,6 +237,11 @@ class DataMarketModel(mesa.Model):
         if previous_lab is not None and self.network.has_edge(previous_lab.unique_id, generator.unique_id):
             self.network.remove_edge(previous_lab.unique_id, generator.unique_id)
         self.network.add_edge(source_lab.unique_id, generator.unique_id, kind="lineage", tokens=0.0)
+
+    def record_data_spend(self, paid_usd: float, legal_usd: float) -> None:
+        """A lab trained: what it paid other agents for data, and the expected legal cost it bore."""
+        self.paid_spend_usd_total += paid_usd
+        self.legal_usd_total += legal_usd
 
     def record_incidents(self, count: int) -> None:
         self.incidents_total += count
@@ -251,10 +267,14 @@ class DataMarketModel(mesa.Model):
                 if lab is self.frontier:
                     self.exhaustion_dataset_tokens = lab.plan.tokens
                     self.exhaustion_compute_flop = lab.plan.compute_flop
+        gain = scaling.repetition_gain(self.params.uncertainties.max_epochs)
+        hq_stock = self.web.high_quality_tokens(self.frontier.unique_id) * gain
+        if self.high_quality_exhaustion_year is None and self.frontier.plan.tokens > hq_stock:
+            self.high_quality_exhaustion_year = self.year
         frontier_fill = self.frontier.source(self.frontier.plan).fill
         if self.data_wall_year is None and frontier_fill < self.params.constants.data_wall_fill:
             self.data_wall_year = self.year
-        self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], frontier_fill)
+        self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], hq_stock, frontier_fill)
 
     @property
     def frontier_exhaustion_year(self) -> float | None:
@@ -286,7 +306,8 @@ class DataMarketModel(mesa.Model):
                 problems.append(
                     f"{lab.name}: spent {run.data_spend_usd:.3g} USD on data, over its budget {run.data_budget_usd:.3g}"
                 )
-            if lab.own_user_tokens < 0 or lab.deployed.effective_tokens > lab.deployed.tokens * (1 + 1e-9):
+            best_quality = max((o.quality for o in sourcing.offers), default=1.0)
+            if lab.own_user_tokens < 0 or lab.deployed.effective_tokens > lab.deployed.tokens * best_quality * (1 + 1e-9):
                 problems.append(f"{lab.name}: effective tokens exceed tokens seen, or negative user data")
         for broker in self.broker_list:
             if (broker.price_usd <= 0).any() or (broker.available_tokens() < 0).any():

@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.model import DataMarketModel
 
-Kind = Literal["date", "share", "tokens", "flop", "count", "usd_per_token", "loss", "index"]
+Kind = Literal["date", "share", "tokens", "flop", "count", "usd", "usd_per_token", "loss", "index"]
 # How each kind is written; dates as decimal years (2027.42 is late May 2027).
 _FORMATS: dict[str, str] = {
     "date": "{:.2f}",
@@ -25,6 +25,7 @@ _FORMATS: dict[str, str] = {
     "tokens": "{:.2e}",
     "flop": "{:.2e}",
     "count": "{:.0f}",
+    "usd": "{:.3g}",
     "usd_per_token": "{:.2e}",
     "loss": "{:.3f}",
     "index": "{:.0f}",
@@ -72,6 +73,13 @@ def annual_mean(series: dict[str, list], column: str, year: int) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
+def annual_sum(series: dict[str, list], column: str, year: int) -> float:
+    """Sum of a monthly series over one calendar year (a flow: USD a year)."""
+    years = np.asarray(series["year"])
+    values = np.asarray(series[column], dtype=float)[(years >= year) & (years < year + 1)]
+    return float(np.nansum(values)) if values.size else float("nan")
+
+
 def _date(value: float | None) -> float:
     return value if value is not None else float("nan")
 
@@ -107,6 +115,15 @@ OUTCOMES: dict[str, Outcome] = {
             "first month the frontier lab can fill less than the data-wall share of its desired dataset from all sources",
             lambda model, series: _date(model.data_wall_year),
             censored_by="data_wall_censored",
+        ),
+        Outcome(
+            "high_quality_exhaustion_year",
+            "High-quality exhaustion, frontier lab",
+            "year",
+            "date",
+            "first month the frontier lab's planned dataset exceeds the high-quality public stock it may use",
+            lambda model, series: _date(model.high_quality_exhaustion_year),
+            censored_by="high_quality_exhaustion_censored",
         ),
         Outcome(
             "exhaustion_dataset_tokens",
@@ -153,6 +170,33 @@ OUTCOMES: dict[str, Outcome] = {
             )
             for year in (2030, 2035)
             for column, (label, what) in _SHARES.items()
+        ),
+        _yearly(
+            "frontier_synthetic_share",
+            2025,
+            "Frontier synthetic share, 2025",
+            "%",
+            "share",
+            "mean over 2025 of the synthetic share of the frontier lab's deployed model's training tokens",
+        ),
+        *(
+            Outcome(
+                f"paid_data_spend_usd_{year}",
+                f"Paid data spend, {year}",
+                "USD per year",
+                "usd",
+                f"what all labs paid publishers, brokers and generators for the data of the runs they trained in {year}",
+                lambda model, series, year=year: annual_sum(series, "paid_data_spend_usd", year),
+            )
+            for year in (2024, 2030)
+        ),
+        Outcome(
+            "largest_deal_usd_2024",
+            "Largest data deal, 2024",
+            "USD",
+            "usd",
+            "the largest single licence of 2024: one publisher's domain, one broker's sale, or one generator's, to one lab",
+            lambda model, series: model.largest_deal_usd.get(2024, 0.0),
         ),
         _yearly(
             "private_price_usd_per_token",

@@ -72,7 +72,25 @@ class Uncertainties(_Strict):
     user_text_tokens_per_year_2024: float = Field(1e14, ge=0.0, le=1e18, description="Text users write into chat products a year")
     user_text_growth_per_year: float = Field(1.5, ge=1.0, le=10.0)
     synthetic_quality: float = Field(
-        0.6, ge=0.0, le=1.0, description="Value of a synthetic token from a frontier-class generator"
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Value of a generated (textbook-style) token from a frontier-class generator, against web text",
+    )
+    rephrased_value: float = Field(
+        1.4,
+        ge=0.0,
+        le=5.0,
+        description="Value of a rephrased web token against the original; Kang et al. 2025, Nemotron-CC (tuned)",
+    )
+    high_quality_value: float = Field(
+        2.0, ge=1.0, le=10.0, description="Value of a high-quality-subset token against filtered web text; FineWeb-Edu, DCLM"
+    )
+    copyright_risk_usd_per_token: float = Field(
+        2e-5,
+        ge=0.0,
+        le=0.1,
+        description="Expected legal cost of crawling a copyrighted token without a licence; Bartz v. Anthropic (tuned)",
     )
     ai_text_share_max: float = Field(
         0.5,
@@ -89,7 +107,10 @@ class Uncertainties(_Strict):
     )
     max_consented_share: float = Field(0.05, ge=0.0, le=1.0, description="Share of private text licensable with no privacy law")
     opt_out_hazard_per_month: float = Field(
-        0.02, ge=0.0, le=1.0, description="Opt-out propensity of a fully sensitive head domain"
+        0.013,
+        ge=0.0,
+        le=1.0,
+        description="Monthly opt-out hazard of a fully sensitive domain the size of the smallest head domain",
     )
     incidents_per_trillion_tokens: float = Field(
         0.3, ge=0.0, le=100.0, description="Privacy incidents per 1e12 private tokens handled"
@@ -255,10 +276,10 @@ class Constants(_Strict):
 
     start: str = Field("2020-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     end: str = Field("2040-12", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    n_publishers: int = Field(200, ge=7, le=100_000)
+    n_publishers: int = Field(1000, ge=7, le=100_000)
     n_brokers: int = Field(3, ge=0, le=100)
     n_generators: int = Field(2, ge=0, le=100)
-    publisher_size_tail: float = Field(1.1, ge=0.5, le=5.0, description="Pareto tail index of publisher sizes")
+    publisher_size_tail: float = Field(2.0, ge=0.5, le=5.0, description="Pareto tail index of publisher sizes")
     collapse_regime: CollapseRegime = "accumulate"
     collapse_threshold: float = Field(0.5, ge=0.0, lt=1.0)
     data_wall_fill: float = Field(0.9, gt=0.0, le=1.0, description="Data wall: share of desired data a lab can fill")
@@ -313,20 +334,25 @@ class LabSpec(_Strict):
     k: float = Field(1.0, ge=0.05, le=10_000.0, description="Tokens per parameter / 20, for fixed labs")
     demand_r: float = Field(7.0, ge=0.0, le=100.0, description="Profit labs: elasticity of inference demand to loss (App. F r)")
     demand_h: float = Field(2.0, gt=1.0, le=100.0, description="Profit labs: price elasticity of inference demand (App. F h)")
-    data_budget_share: float = Field(0.1, ge=0.0, le=10.0, description="Data spend as a share of compute spend")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "data_budget_share" in data:
+            raise ValueError(
+                f"data_budget_share = {data['data_budget_share']!r} is no longer a setting: a lab's data spend follows "
+                "from what data is worth to its run (docs/model.md, 'How a lab decides'); allowed: remove the line"
+            )
+        return data
 
 
 DEFAULT_LABS = (
-    LabSpec(name="Closed Frontier", kind="closed", compute_share=1.0, cadence_months=12, data_budget_share=0.25),
-    LabSpec(name="Closed Challenger", kind="closed", compute_share=0.6, cadence_months=9, data_budget_share=0.2),
+    LabSpec(name="Closed Frontier", kind="closed", compute_share=1.0, cadence_months=12),
+    LabSpec(name="Closed Challenger", kind="closed", compute_share=0.6, cadence_months=9),
     LabSpec(name="Closed Efficient", kind="closed", compute_share=0.3, cadence_months=12, strategy="fixed", k=5.0),
-    LabSpec(
-        name="Open Major", kind="open", compute_share=0.8, cadence_months=12, strategy="fixed", k=10.0, data_budget_share=0.05
-    ),
-    LabSpec(name="Open Startup", kind="open", compute_share=0.2, cadence_months=8, data_budget_share=0.05),
-    LabSpec(
-        name="Open Small", kind="open", compute_share=0.05, cadence_months=6, strategy="fixed", k=100.0, data_budget_share=0.02
-    ),
+    LabSpec(name="Open Major", kind="open", compute_share=0.8, cadence_months=12, strategy="fixed", k=10.0),
+    LabSpec(name="Open Startup", kind="open", compute_share=0.2, cadence_months=8),
+    LabSpec(name="Open Small", kind="open", compute_share=0.05, cadence_months=6, strategy="fixed", k=100.0),
 )
 
 

@@ -1,5 +1,6 @@
 """Each agent's decisions, exercised on a real model."""
 
+import numpy as np
 import pytest
 
 from agents import DataBroker, Publisher, Source
@@ -21,16 +22,32 @@ def test_opt_outs_rise_with_uncompensated_scraping():
     assert sum(p.opted_out.sum() for p in busy.publishers) > 0
 
 
-def test_paid_domains_do_not_opt_out_and_sensitive_tiers_go_first():
-    model = DataMarketModel(rng=2, n_publishers=2000)
-    for p in model.publishers:
-        p.paid[::2] = True
+def test_sensitive_tiers_and_large_domains_restrict_crawlers_first():
+    model = DataMarketModel(rng=2, n_publishers=4000)
     model.awareness, model.scraping_pressure = 1.0, 1.0
     for _ in range(12):
         model.web.review_access()
-    assert not any((p.opted_out & p.paid).any() for p in model.publishers)
-    share = {p.tier.name: p.opted_out[~p.paid].mean() for p in model.publishers}
-    assert share["news"] > share["general_web"]
+    general_web = next(p for p in model.publishers if p.tier.name == "general_web")
+    large = general_web.human_tokens >= np.quantile(general_web.human_tokens, 0.9)
+    assert general_web.opted_out[large].mean() > 2 * general_web.opted_out[~large].mean()
+    # Domains of one size: the sensitive tiers first.
+    model = DataMarketModel(rng=2, n_publishers=4000)
+    model.awareness, model.scraping_pressure = 1.0, 1.0
+    model.web.size_weight[:] = 1.0
+    for _ in range(12):
+        model.web.review_access()
+    share = {p.tier.name: p.opted_out.mean() for p in model.publishers}
+    assert share["news"] > 2 * share["general_web"]
+
+
+def test_a_licensed_domain_that_restricts_crawlers_keeps_its_licensee_and_is_licensable_to_others():
+    model = DataMarketModel(rng=2)
+    news = _news(model)
+    news.paid[:] = True
+    news.opted_out[:] = True
+    model.web.changed()
+    assert not news.crawlable().any()
+    assert news._licensable().all()
 
 
 def test_opt_out_regime_decides_whether_robots_txt_blocks_crawlers():
@@ -43,13 +60,36 @@ def test_opt_out_regime_decides_whether_robots_txt_blocks_crawlers():
     assert news.crawlable().all()
 
 
-def test_licensing_mandate_takes_books_and_news_out_of_the_free_crawl():
-    model = DataMarketModel(rng=3, licensing_mandate=True)
-    lab = model.labs.to_list()[0]
-    offers = [o for p in model.publishers for o in p.tier_offers(lab.unique_id)]
-    free_tiers = {o.tier for o in offers if o.source is Source.PUBLIC and o.tokens > 0}
-    paid_tiers = {o.tier for o in offers if o.source is Source.LICENSED and o.usd_per_token > 0}
-    assert {"books", "news"} <= paid_tiers and not {"books", "news"} & free_tiers
+def test_licensing_mandate_takes_books_and_news_out_of_the_crawl_and_prices_their_licences_by_value():
+    model = DataMarketModel(rng=3, licensing_mandate=True, end="2024-12").run()  # datasets past the free high-quality text
+    lab = model.frontier
+    offers = [o for p in model.publishers for o in p.tier_offers(lab, lab.plan)]
+    crawled_tiers = {o.tier for o in offers if o.source is Source.PUBLIC and o.tokens > 0}
+    licences = [o for o in offers if o.source is Source.LICENSED and o.usd_per_token > 0]
+    assert {"books", "news"} <= {o.tier for o in licences} and not {"books", "news"} & crawled_tiers
+    # Bargained: half of what a token is worth to the lab over its margin, so a better token costs more.
+    value, margin = lab.plan.token_value_usd, lab.marginal_usd(lab.plan)
+    for offer in licences:
+        assert offer.usd_per_token == pytest.approx(0.5 * (offer.quality * value - margin))
+
+
+def test_crawling_copyrighted_text_is_licensed_when_the_risk_is_worth_clearing_and_otherwise_bears_the_risk():
+    lab_offers = {}
+    for risk in (0.0, 1e-9, 0.1):
+        model = DataMarketModel(rng=3, copyright_risk_usd_per_token=risk, end="2024-12").run()
+        lab = model.frontier
+        lab_offers[risk] = [
+            o for o in _news(model).tier_offers(lab, lab.plan) if o.source is Source.PUBLIC and not o.ai_generated
+        ]
+    assert all(o.usd_per_token == 0 and o.risk_usd_per_token == 0 for o in lab_offers[0.0])
+    # A small risk: a licence clears it at half its cost, for the text worth more than the lab's margin (the
+    # high-quality part); the rest is worth no more than other text, so nobody pays to clear it.
+    high, rest = sorted(lab_offers[1e-9], key=lambda o: -o.quality)
+    assert high.usd_per_token == pytest.approx(0.5e-9) and high.risk_usd_per_token == 0
+    assert rest.usd_per_token == 0 and rest.risk_usd_per_token == 1e-9
+    # A risk above what the text is worth: the licence is worth only the text's value over the margin; the
+    # part of the tier not worth more than the margin is offered at its risk, unlicensed.
+    assert any(o.usd_per_token > 0 for o in lab_offers[0.1]) and any(o.risk_usd_per_token == 0.1 for o in lab_offers[0.1])
 
 
 def test_an_exclusive_licence_removes_a_domain_from_everyone_elses_commons():
@@ -57,8 +97,10 @@ def test_an_exclusive_licence_removes_a_domain_from_everyone_elses_commons():
     buyer, rival = model.labs.to_list()[0], model.labs.to_list()[1]
     publisher = next(p for p in model.publishers if p.head.any())
     before_rival = model.effective_public_tokens(rival.unique_id)
-    domain, tokens = publisher.best_exclusive_deal(budget_usd=1e12)
-    publisher.license_exclusive(domain, buyer.unique_id)
+    domain = int(np.flatnonzero(publisher.head)[0])
+    tokens = float(publisher.human_tokens[domain] * publisher.usable_share)
+    cost = publisher.license_exclusive(domain, buyer.unique_id, usd_per_token=1e-5)
+    assert cost == pytest.approx(tokens * 1e-5)
     assert publisher.licensee[domain] == buyer.unique_id
     assert model.effective_public_tokens(rival.unique_id) == pytest.approx(before_rival - tokens, rel=1e-6)
     assert model.effective_public_tokens(buyer.unique_id) == pytest.approx(before_rival, rel=1e-6)
@@ -83,10 +125,10 @@ def test_broker_prices_rise_when_labs_want_more_than_there_is():
 def test_exclusive_private_data_stays_with_its_buyer_and_leaves_the_market():
     model = DataMarketModel(rng=6)
     broker, buyer, rival = model.brokers.to_list()[0], model.labs.to_list()[0], model.labs.to_list()[1]
-    open_before = broker.available_tokens()[0]
-    broker.sell(buyer.unique_id, "social", tokens=1e11, wanted=1e11, exclusive=True)
-    assert broker.available_tokens()[0] == pytest.approx(open_before - 1e11)
-    own = [o for o in broker.offers_to(buyer) if o.tier == "social" and o.usd_per_token == 0]
+    open_before = broker.available_tokens()[3]
+    broker.sell(buyer.unique_id, "enterprise", tokens=1e11, wanted=1e11, exclusive=True)
+    assert broker.available_tokens()[3] == pytest.approx(open_before - 1e11)
+    own = [o for o in broker.offers_to(buyer) if o.tier == "enterprise" and o.usd_per_token == 0]
     assert own and own[0].tokens == pytest.approx(1e11)
     assert not [o for o in broker.offers_to(rival) if o.usd_per_token == 0]
 

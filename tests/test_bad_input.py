@@ -170,7 +170,6 @@ def _lab_cases() -> list[Case]:
         "k": ("0.0", ">= 0.05"),
         "demand_r": ("-1.0", ">= 0"),
         "demand_h": ("1.0", "> 1"),
-        "data_budget_share": ("-0.5", ">= 0"),
     }
     cases = []
     for key, (value, fragment) in bad.items():
@@ -178,6 +177,12 @@ def _lab_cases() -> list[Case]:
         body = "[[labs]]\n" + "\n".join([*lines, f"{key} = {value}"]) + "\n"
         cases.append(run_case(f"lab {key} = {value}", body, (f"labs.0.{key}", fragment), "labs"))
     cases += [
+        run_case(
+            "a removed lab setting",
+            "[[labs]]\n" + LAB + "data_budget_share = 0.25\n",
+            ("data_budget_share = 0.25", "no longer a setting", "remove the line"),
+            "labs",
+        ),
         run_case("two labs with one name", f"[[labs]]\n{LAB}[[labs]]\n{LAB}", ("'A'", "different name"), "labs"),
         run_case("no labs", "labs = []\n", ("labs", "at least 1"), "labs"),
         run_case(

@@ -5,35 +5,120 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import economics
+from sim import economics, scaling
 
 floats = st.floats(0.0, 1e15)
 
 
-def test_fill_takes_the_cheapest_quality_first_and_stops_at_the_target():
-    taken = economics.least_cost_fill(
-        np.array([10.0, 10.0, 10.0]), np.array([1.0, 0.5, 1.0]), np.array([3.0, 1.0, 1.0]), 12.0, 1e9
-    )
-    # Offer 2 costs 1 per quality token, offer 1 costs 2, offer 0 costs 3.
-    assert taken.tolist() == pytest.approx([0.0, 4.0, 10.0])
+def _choose(offers, seen=100.0, value=1.0, budget=1e9, regime="accumulate", threshold=0.5):
+    """offers: (tokens, quality, cost, ai, per_real)."""
+    columns = [list(c) for c in zip(*offers)]
+    return economics.choose_dataset(*columns, seen, value, budget, regime, threshold)
 
 
-def test_fill_never_spends_more_than_the_budget():
-    taken = economics.least_cost_fill(np.array([100.0]), np.array([1.0]), np.array([2.0]), 100.0, 50.0)
-    assert taken[0] == pytest.approx(25.0)
+def _objective(offers, taken, seen=100.0, value=1.0, regime="accumulate", threshold=0.5):
+    """What the chooser maximises: the data's value in USD under the effective-data law, less its cost."""
+    u = sum(t * o[1] for o, t in zip(offers, taken) if not o[3])
+    r = sum(t for o, t in zip(offers, taken) if not o[3])
+    s = sum(t * o[1] for o, t in zip(offers, taken) if o[3])
+    s_raw = sum(t for o, t in zip(offers, taken) if o[3])
+    data = economics.DataSet(u, r, s, s_raw, seen, regime, threshold)
+    return data.effective_tokens() * value - sum(t * o[2] for o, t in zip(offers, taken))
+
+
+def test_human_data_is_taken_best_net_value_first_and_only_when_worth_its_cost():
+    offers = [
+        (50.0, 1.0, 0.0, False, 0.0),  # free web text
+        (30.0, 2.0, 0.5, False, 0.0),  # a licence on better text: worth 2, costs 0.5
+        (30.0, 1.0, 1.5, False, 0.0),  # costs more than it is worth
+        (30.0, 0.5, 0.0, False, 0.0),  # free but poor: last
+    ]
+    taken, margin = _choose(offers)
+    assert taken == pytest.approx([50.0, 30.0, 0.0, 20.0])
+    assert margin == pytest.approx(0.5)  # the last slot holds a poor free token
+
+
+def test_the_budget_bounds_what_is_bought():
+    taken, _ = _choose([(100.0, 2.0, 1.0, False, 0.0), (100.0, 1.0, 0.0, False, 0.0)], budget=30.0)
+    assert taken == pytest.approx([30.0, 70.0])
+
+
+def test_synthetic_data_has_an_interior_optimum_that_rises_with_its_quality_and_falls_with_its_cost():
+    def share(quality, cost):
+        taken, _ = _choose([(1e6, 1.0, 0.0, False, 0.0), (1e18, quality, cost, True, 0.0)], seen=1000.0)
+        return taken[1] / 1000.0
+
+    # Beside abundant free web text, q / (1 + S/U) - cost = 1 at the optimum: S / U = q / (1 + cost) - 1.
+    for quality, cost in ((1.4, 0.0), (1.6, 0.1), (2.0, 0.3)):
+        ratio = quality / (1.0 + cost) - 1.0  # S / U in quality tokens
+        raw = ratio / quality  # synthetic raw tokens per real one
+        assert share(quality, cost) == pytest.approx(raw / (1 + raw), abs=1.5 / economics.AI_STEPS)
+    assert 0.0 < share(1.4, 0.0) < share(1.8, 0.0)
+    assert share(1.6, 0.3) < share(1.6, 0.0)
+    assert share(0.9, 0.0) == 0.0  # worse than the web text it would replace
+
+
+def test_the_chosen_mix_is_the_best_the_law_allows_to_within_a_slice():
+    offers = [(1e6, 1.0, 0.0, False, 0.0), (1e18, 1.5, 0.05, True, 0.0)]
+    taken, _ = _choose(offers, seen=1000.0)
+    grid = np.linspace(0, 1000, 2001)
+    best = grid[np.argmax([_objective(offers, [1000.0 - s, s], seen=1000.0) for s in grid])]
+    assert abs(taken[1] - best) <= 1000.0 / economics.AI_STEPS
+
+
+def test_scarce_real_data_makes_synthetic_pay_where_it_would_not_beside_plentiful_text():
+    synthetic = (1e18, 0.8, 0.0, True, 0.0)
+    plentiful, _ = _choose([(1e6, 1.0, 0.0, False, 0.0), synthetic], seen=1000.0)
+    scarce, _ = _choose([(50.0, 1.0, 0.0, False, 0.0), synthetic], seen=1000.0)  # 20 epochs of real text
+    assert plentiful[1] == 0.0 and scarce[1] > 0.0
+
+
+def test_rephrasing_is_bounded_by_the_real_text_it_rewrites():
+    taken, _ = _choose([(100.0, 1.0, 0.0, False, 0.0), (1e18, 3.0, 0.0, True, 2.0)], seen=1000.0)
+    assert taken[1] <= 2.0 * taken[0] * (1 + 1e-9)
+
+
+def test_replacing_real_data_with_synthetic_collapses_while_accumulating_stays_bounded():
+    offers = [(1e6, 1.0, 0.0, False, 0.0), (1e18, 5.0, 0.0, True, 0.0)]
+    replace, _ = _choose(offers, seen=1000.0, regime="replace", threshold=0.3)
+    accumulate, _ = _choose(offers, seen=1000.0)
+    ai_share = replace[1] * 5.0 / (replace[0] + replace[1] * 5.0)
+    assert ai_share <= 0.3 + 1e-9 and accumulate[1] > replace[1]
+    # Past the threshold the law itself degrades the whole set under replace, not under accumulate.
+    values = {
+        regime: [economics.DataSet(100.0, 100.0, s, s, 100.0 + s, regime, 0.5).effective_tokens() for s in (50.0, 200.0, 800.0)]
+        for regime in ("replace", "accumulate")
+    }
+    assert values["replace"][0] > values["replace"][1] > values["replace"][2]
+    assert values["accumulate"][0] < values["accumulate"][1] < values["accumulate"][2]
+    gains = np.diff([0.0, *values["accumulate"]]) / np.diff([0.0, 50.0, 200.0, 800.0])
+    assert (np.diff(gains) < 0).all()  # diminishing returns
 
 
 @given(
-    st.lists(st.tuples(floats, st.floats(0.01, 2.0), st.floats(0.0, 1e-2)), min_size=1, max_size=12),
-    floats,
-    st.floats(0.0, 1e9),
+    st.lists(
+        st.tuples(st.floats(0.0, 1e4), st.floats(0.01, 3.0), st.floats(0.0, 2.0), st.booleans(), st.sampled_from([0.0, 2.0])),
+        min_size=1,
+        max_size=10,
+    ),
+    st.floats(1.0, 1e4),
+    st.floats(0.0, 1e4),
+    st.sampled_from(["accumulate", "replace"]),
 )
-def test_fill_conserves_tokens_and_budget(offers, target, budget):
-    available, quality, price = (np.array(x) for x in zip(*offers))
-    taken = economics.least_cost_fill(available, quality, price, target, budget)
-    assert (taken >= 0).all() and (taken <= available * (1 + 1e-12)).all()
-    assert taken @ price <= budget * (1 + 1e-9) + 1e-9
-    assert taken @ quality <= target * (1 + 1e-9) + 1e-6
+def test_a_chosen_dataset_fits_the_offers_the_slots_and_the_budget(offers, seen, budget, regime):
+    taken, _ = _choose(offers, seen=seen, budget=budget, regime=regime)
+    assert all(0.0 <= t <= o[0] * (1 + 1e-9) + 1e-9 for o, t in zip(offers, taken))
+    assert sum(taken) <= seen * (1 + 1e-9)
+    assert sum(t * o[2] for o, t in zip(offers, taken)) <= budget * (1 + 1e-9) + 1e-9
+    # Never worse than taking nothing.
+    assert _objective(offers, taken, seen=seen, regime=regime) >= -1e-9 * seen
+
+
+def test_a_token_is_worth_about_the_compute_it_saves():
+    compute_usd, (params, tokens) = 1e8, scaling.allocate_compute(3e25, 1.0)
+    value = economics.token_value_usd(compute_usd, params, tokens)
+    assert value == pytest.approx(compute_usd / tokens, rel=0.1)  # compute-optimal: about M / D
+    assert economics.token_value_usd(10 * compute_usd, params, tokens) == pytest.approx(10 * value)
 
 
 def test_prices_rise_with_excess_demand_and_fall_to_the_floor_without_it():
@@ -43,20 +128,6 @@ def test_prices_rise_with_excess_demand_and_fall_to_the_floor_without_it():
     for _ in range(200):
         price = economics.adjust_price(price, 0.0, 10.0, 0.1, 0.2)
     assert price == pytest.approx(0.1)
-
-
-def test_replacing_real_data_with_synthetic_collapses_while_accumulating_stays_bounded():
-    real = 1e12
-    replace = [
-        economics.dataset_effective_tokens(real * (1 - s), real * s / (1 - s) * (1 - s), 4e12, "replace", 0.5)
-        for s in (0.3, 0.6, 0.9)
-    ]
-    assert replace[0] > replace[1] > replace[2]
-    # A lab repeating scarce real data 100 times: synthetic keeps helping, with diminishing returns.
-    accumulate = [economics.dataset_effective_tokens(real, real * m, 1e14, "accumulate", 0.5) for m in (0, 1, 4, 16)]
-    gains = np.diff(accumulate)
-    assert (gains > 0).all()
-    assert (np.diff(gains / np.diff([0, 1, 4, 16])) < 0).all()
 
 
 def test_herfindahl_index_runs_from_competition_to_monopoly():

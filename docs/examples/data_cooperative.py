@@ -42,7 +42,7 @@ from sim import DataMarketModel, MarketParams, run_summary  # noqa: E402
 
 MEMBER_TOKENS_PER_MONTH = 2e11  # what the members write and contribute each month (an assumption)
 QUALITY = 0.7  # long-form, edited writing: better than chat logs, below books
-COST_USD_PER_TOKEN = 5e-5  # curation and consent management
+COST_USD_PER_TOKEN = 1e-6  # curation and consent management, done with a small model
 MARGIN = 0.2
 
 
@@ -99,7 +99,7 @@ class CooperativeMarket(DataMarketModel):
 
 def main() -> dict[str, float]:
     results = {}
-    for dividend in (0.0, 1e-4):
+    for dividend in (0.0, 4e-6):
         model = CooperativeMarket(MarketParams().with_overrides(data_dividend_usd_per_token=dividend, end="2030-12"), rng=0).run()
         summary = run_summary(model)
         results[dividend] = model.cooperative.sold_tokens
