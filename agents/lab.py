@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from agents.offers import Checkout, Offer, Source
 from agents import generator
+from agents.offers import Checkout, Offer, Source
 from sim import economics, scaling
 from sim.params import LabSpec
 
@@ -18,6 +18,7 @@ OWN_USER_QUALITY = 0.4  # chat logs are noisy, repetitive text
 # budget; above it, the lab values data again at the compute left, damped, up to VALUE_ROUNDS times.
 SMALL_SPEND_SHARE = 0.05
 VALUE_ROUNDS = 4
+REPLAN_STEPS = 8  # a lab short of data weighs datasets down to 1/16 of its plan (`Lab.data_constrained`)
 
 
 @dataclass(frozen=True)
@@ -257,9 +258,8 @@ class Lab(mesa.Agent):
         plan = self.plan
         licence = self.seek_exclusive_licence(plan)
         sourcing = self.source(plan)
-        if self.spec.strategy != "fixed" and sourcing.fill < market.params.constants.data_wall_fill:
-            plan = self.data_constrained(plan, sourcing)
-            sourcing = self.source(plan)
+        if self.spec.strategy != "fixed" and sourcing.fill < 1.0:
+            plan, sourcing = self.data_constrained(plan, sourcing)
         paid, in_house = self.pay_sellers(sourcing, licence)
         spend = licence + paid + in_house
         self.spend_usd += spend
@@ -286,13 +286,35 @@ class Lab(mesa.Agent):
             tokens_by_source=by_source,
         )
 
-    def data_constrained(self, plan: RunPlan, sourcing: Sourcing) -> RunPlan:
-        """Short of data: train a larger model on fewer tokens, repeating what there is."""
-        max_epochs = self.model.params.uncertainties.max_epochs
-        tokens = min(plan.tokens, max(sourcing.quality_tokens(), 1.0) * max_epochs)
-        params = scaling.params_for_tokens(plan.compute_flop, tokens)
-        k = tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL
-        return RunPlan(plan.compute_flop, k, params, tokens, plan.compute_usd)
+    def data_constrained(self, plan: RunPlan, sourcing: Sourcing) -> tuple[RunPlan, Sourcing]:
+        """Short of data: the dataset size, at or below the plan's, whose run has the lowest loss.
+
+        Fewer tokens leave compute for a larger model and make each token worth more; the lab prices
+        each candidate size by sourcing it, on a grid of halvings of the planned tokens (by sqrt 2).
+        """
+        best = (self.expected_loss(plan, sourcing), plan, sourcing)
+        for step in range(1, REPLAN_STEPS + 1):
+            tokens = plan.tokens * 2.0 ** (-step / 2)
+            params = scaling.params_for_tokens(plan.compute_flop, tokens)
+            candidate = RunPlan(
+                plan.compute_flop, tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL, params, tokens, plan.compute_usd
+            )
+            quote = self.source(candidate)
+            loss = self.expected_loss(candidate, quote)
+            if loss < best[0] * (1.0 - 1e-12):  # a clear improvement, not last-bit noise
+                best = (loss, candidate, quote)
+        return best[1], best[2]
+
+    @staticmethod
+    def expected_loss(plan: RunPlan, sourcing: Sourcing) -> float:
+        """The loss of a planned run on a quoted dataset, with the compute its data leaves."""
+        compute = (
+            plan.compute_flop * max(0.0, 1.0 - sourcing.spend_usd / plan.compute_usd)
+            if plan.compute_usd > 0
+            else plan.compute_flop
+        )
+        params = max(scaling.params_for_tokens(compute, plan.tokens), 1.0)
+        return float(scaling.loss(params, max(sourcing.effective_tokens, 1.0)))
 
     def pay_sellers(self, sourcing: Sourcing, licence_usd: float = 0.0) -> tuple[float, float]:
         """Settle every offer taken from, with the seller that made it; returns (USD paid to others, USD in-house)."""
@@ -382,7 +404,7 @@ class ClosedLab(Lab):
                 best = (publisher, *deal)
         if best is None:
             return 0.0
-        publisher, domain, price, surplus = best
+        publisher, domain, price, _ = best
         cost = publisher.license_exclusive(domain, self.unique_id, price)
         market.record_deal(publisher, self, cost / max(price, 1e-300), cost)
         return cost

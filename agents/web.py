@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from agents.publisher import Publisher
 
 NOBODY = -1  # the licensee of a domain no lab holds exclusively
-SIZE_HAZARD_EXPONENT = 1.4  # a domain reacts to scraping more than in proportion to its size (tuned, docs/calibration.md §4)
+SIZE_HAZARD_EXPONENT = 1.4  # a domain reacts to scraping more than in proportion to its size (tuned, docs/calibration.md §7)
 
 
 @dataclass(frozen=True)

@@ -124,8 +124,10 @@ def choose_dataset(
     effective token (`token_value_usd`), net of its cost (price plus expected legal cost); no source is
     first by rule, and a free token is taken only because it is worth more than nothing.
 
-    1. Human offers, best net value per token first, while it is positive and the run has slots left:
-       a lab uses unique data worth its cost before it repeats any (repetition is not yet a choice).
+    1. Human offers, best net value per token first, while the run has slots left: a lab uses unique
+       data before it repeats any (repetition is not yet a choice), except data worth less, net of its
+       cost, than another pass over ordinary web text would be at the epochs the run would need
+       (Muennighoff's decay: chat logs at quality 0.4 only past ~15 epochs).
     2. AI-written offers, a slice of the run at a time, while the best of them adds more than the slot it
        takes: a repetition of the real data while slots are spare, else the worst real token taken
        (which is given back). Their marginal value, q / (1 + S / U), falls as their share grows, so
@@ -153,6 +155,13 @@ def choose_dataset(
         if room <= negligible:
             break
         x = min(available_tokens[i], room)
+        worth = net[i] / token_value  # its value seen once, net of its cost, in effective tokens
+        if worth < 1.0 and r > 0.0:
+            # The slot would otherwise repeat ordinary web text, worth exp(-(e - 1) / R*) at e epochs
+            # (Muennighoff et al. 2023): take this offer only while the run would repeat its data more than
+            # the e* at which that equals its worth.
+            epochs_at_par = 1.0 - REPETITION_HALF_LIFE_EPOCHS * math.log(worth)
+            x = min(x, max(seen_tokens / epochs_at_par - r, 0.0))
         if cost_usd_per_token[i] > 0.0:
             x = min(x, max(budget, 0.0) / cost_usd_per_token[i])
             budget -= x * cost_usd_per_token[i]

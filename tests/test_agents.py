@@ -144,6 +144,7 @@ def test_fixed_k_labs_plan_20k_tokens_per_parameter():
 def test_adaptive_labs_overtrain_more_when_they_expect_more_users():
     model = DataMarketModel(rng=7)
     lab = next(lab for lab in model.labs if lab.spec.strategy == "adaptive")
+    model.awareness = 1.0  # AI products in use: labs expect inference
     lab.market_share = 0.01
     small = lab.plan_run().k
     lab.market_share = 0.9

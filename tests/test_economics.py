@@ -31,11 +31,17 @@ def test_human_data_is_taken_best_net_value_first_and_only_when_worth_its_cost()
         (50.0, 1.0, 0.0, False, 0.0),  # free web text
         (30.0, 2.0, 0.5, False, 0.0),  # a licence on better text: worth 2, costs 0.5
         (30.0, 1.0, 1.5, False, 0.0),  # costs more than it is worth
-        (30.0, 0.5, 0.0, False, 0.0),  # free but poor: last
+        (30.0, 0.5, 0.0, False, 0.0),  # free but poor: worth less than another pass over the web text
     ]
     taken, margin = _choose(offers)
-    assert taken == pytest.approx([50.0, 30.0, 0.0, 20.0])
-    assert margin == pytest.approx(0.5)  # the last slot holds a poor free token
+    assert taken == pytest.approx([50.0, 30.0, 0.0, 0.0])
+    # The 20 spare slots repeat the real data: the law's value of one more pass at 1.25 epochs.
+    assert margin == pytest.approx(110.0 / 80.0 * np.exp(-0.25 / scaling.REPETITION_HALF_LIFE_EPOCHS))
+    # A run ten times as large would repeat its data 12.5 times: then poor text pays, until the
+    # epochs fall to where another pass is worth as much as it (exp(-(e - 1) / R*) = 0.5).
+    taken, _ = _choose(offers, seen=1000.0)
+    epochs_at_par = 1.0 - scaling.REPETITION_HALF_LIFE_EPOCHS * np.log(0.5)
+    assert taken[3] == pytest.approx(1000.0 / epochs_at_par - 80.0)
 
 
 def test_the_budget_bounds_what_is_bought():

@@ -1,0 +1,327 @@
+"""The expected direction of every uncertainty's and every lever's effect on the headline outcomes.
+
+Each entry moves one factor from `low` to `high`, everything else at the baseline, and states from
+economics, before any run, which way each headline outcome should move: `+` up (a date later), `-`
+down, `0` no effect expected, `?` no sign can be argued (the effects pull both ways). `measure` runs
+each move on paired seeds (common random numbers: the same seed on both sides), and
+tests/test_signs.py asserts every `+` and `-`. The table in docs/model.md is written from here
+(`python -m sim.experiments.signs`). A sign the model contradicts is a defect, in the model or in the
+table; the `why` column is the argument to check it against.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.outcomes import CENSORED_BY, OUTCOMES
+from sim.params import MarketParams, load_scenario
+
+# The headline outcomes, in the order of each entry's `signs`.
+SIGN_OUTCOMES = (
+    "public_exhaustion_year",
+    "high_quality_exhaustion_year",
+    "data_wall_year",
+    "private_share_2030",
+    "synthetic_share_2030",
+    "paid_data_spend_usd_2030",
+    "frontier_loss_2035",
+)
+SHORT = (
+    "exhaustion",
+    "high-quality exhaustion",
+    "data wall",
+    "private share 2030",
+    "synthetic share 2030",
+    "paid spend 2030",
+    "frontier loss 2035",
+)
+END = "2035-12"  # the last outcome is read in 2035
+
+
+@dataclass(frozen=True)
+class Sign:
+    """One factor's move, and the direction each of `SIGN_OUTCOMES` should take."""
+
+    factor: str
+    low: Any
+    high: Any
+    signs: str  # one of + - 0 ? per outcome
+    why: str
+
+    def expected(self) -> dict[str, str]:
+        return dict(zip(SIGN_OUTCOMES, self.signs.replace(" ", "")))
+
+
+SIGNS = (
+    # --- uncertainties -------------------------------------------------------------------------------
+    Sign(
+        "public_stock_raw_tokens_2024",
+        2.5e14,
+        1e15,
+        "+ + + - - ? -",
+        "more text: it runs out later, less need for private or synthetic data, more data for the loss; licence"
+        " spend gains from more licensable text and loses from less scarcity",
+    ),
+    Sign("usable_share", 0.1, 0.25, "+ + + - - ? -", "as a larger stock"),
+    Sign("max_epochs", 3.0, 6.0, "+ + 0 0 0 0 0", "only the stock a lab will repeat, by Epoch's definition of exhaustion, grows"),
+    Sign("public_growth_per_year", 0.04, 0.12, "+ + + - - ? -", "a stock that grows faster: as a larger stock"),
+    Sign(
+        "frontier_compute_flop_2024",
+        2e25,
+        8e25,
+        "- - - ? + + ?",
+        "larger runs want more data sooner and value each token more; private text is bounded by consent, so its"
+        " share of larger datasets can fall; by 2035 the spend cap sets compute either way",
+    ),
+    Sign(
+        "compute_growth_per_year",
+        3.5,
+        5.5,
+        "- ? - ? + + ?",
+        "as larger runs, and sooner; growth is anchored at 2024, so a crossing near 2024 can move either way",
+    ),
+    Sign(
+        "training_spend_cap_usd",
+        3e10,
+        3e11,
+        "0 0 0 ? + + -",
+        "the cap binds near 2030, after public text runs out: more compute then",
+    ),
+    Sign(
+        "flop_price_halving_years",
+        2.0,
+        3.5,
+        "0 ? 0 ? ? + +",
+        "compute grows as fast but costs more, so a token is worth more dollars; the cap binds sooner, so less compute later",
+    ),
+    Sign(
+        "inference_tokens_per_year_2024",
+        1.5e14,
+        6e14,
+        "- - - ? ? ? ?",
+        "more inference makes labs overtrain: bigger datasets, sooner; once short of data a lab re-plans for loss alone",
+    ),
+    Sign(
+        "inference_growth_per_year",
+        2.0,
+        3.5,
+        "- ? - ? ? ? ?",
+        "as more inference, from 2024 on (less before: it is back-cast from 2024)",
+    ),
+    Sign("inference_tokens_per_year_max", 1e17, 1e19, "? 0 ? ? ? ? ?", "the ceiling binds late, if at all"),
+    Sign(
+        "user_text_tokens_per_year_2024",
+        5e13,
+        2e14,
+        "0 0 0 0 0 0 0",
+        "chat logs (quality 0.4) are worth less than another pass over web text until ~15 epochs, and labs short"
+        " of data shrink their datasets before that",
+    ),
+    Sign("user_text_growth_per_year", 1.2, 2.0, "0 0 0 0 0 0 0", "as more chat logs"),
+    Sign(
+        "synthetic_quality",
+        0.3,
+        0.9,
+        "0 0 0 0 0 0 0",
+        "generated (textbook-style) text, at most as good as web text, is worth less than rephrased text, so labs"
+        " do not use it (Kang et al. 2025: textbook-style data alone degrades)",
+    ),
+    Sign("rephrased_value", 1.1, 1.8, "? ? + ? + ? -", "better rephrasing: more of it, a fuller dataset, a lower loss"),
+    Sign(
+        "high_quality_value",
+        1.5,
+        3.0,
+        "? ? + ? ? + -",
+        "the high-quality subset is worth more: licences on it are worth more, the loss falls",
+    ),
+    Sign(
+        "copyright_risk_usd_per_token",
+        0.0,
+        2e-5,
+        "0 ? - ? ? + ?",
+        "crawling copyrighted text costs: labs license the best of it and drop the rest",
+    ),
+    Sign(
+        "ai_text_share_max",
+        0.3,
+        0.7,
+        "+ + 0 0 0 0 0",
+        "more AI text on the web counts (at its value) in the stock; labs seldom take it",
+    ),
+    Sign("pollution_value", 0.25, 0.75, "+ + 0 0 0 0 0", "AI-written web text counts for more in the stock; labs seldom take it"),
+    Sign(
+        "private_text_tokens",
+        1.3e15,
+        5.2e15,
+        "0 0 0 + - + ?",
+        "more licensable private text: more of it bought, in place of synthetic data",
+    ),
+    Sign("private_growth_per_year", 0.05, 0.2, "0 0 0 + - + ?", "as more private text"),
+    Sign("max_consented_share", 0.025, 0.1, "0 0 0 + - + ?", "as more private text"),
+    Sign(
+        "opt_out_hazard_per_month",
+        0.0065,
+        0.026,
+        "- - - + + + +",
+        "more domains restrict crawlers: less free text, more licensed, private and synthetic data, a higher loss",
+    ),
+    Sign(
+        "incidents_per_trillion_tokens",
+        0.0,
+        3.0,
+        "0 0 0 ? ? ? ?",
+        "safeguards after incidents raise brokers' floors, far below what labs pay",
+    ),
+    # --- levers --------------------------------------------------------------------------------------
+    Sign(
+        "privacy_strictness",
+        0.1,
+        0.9,
+        "0 0 0 - + - ?",
+        "less consent and dearer compliance: less private data bought, more synthetic",
+    ),
+    Sign(
+        "opt_out_regime",
+        "none",
+        "robots",
+        "- - - ? + + +",
+        "robots.txt binds: as more opt-outs; private text is bounded by consent and mostly taken either way",
+    ),
+    Sign(
+        "licensing_mandate",
+        False,
+        True,
+        "- - ? ? ? ? ?",
+        "copyrighted tiers leave the crawl: a smaller stock; labs already license the part worth licensing",
+    ),
+    Sign(
+        "data_commons_tokens", 0.0, 5e13, "+ ? + - - - -", "a released commons adds free text (of ordinary quality): less to buy"
+    ),
+    Sign(
+        "synthetic_labelling",
+        False,
+        True,
+        "- - 0 0 0 0 0",
+        "labelled AI text leaves the stock a crawler counts; labs seldom take it anyway",
+    ),
+    Sign(
+        "alliance_antitrust",
+        False,
+        True,
+        "0 0 0 0 0 0 0",
+        "closed rivals may join, but the pool (quality 0.4) is worth less than its fee to them",
+    ),
+    Sign(
+        "compute_cap_flop",
+        1e28,
+        float("inf"),
+        "0 0 - + + + -",
+        "lifting a cap of 1e28 FLOP, which binds after public text runs out: larger runs then",
+    ),
+    Sign(
+        "tighten_privacy_after_incidents", False, True, "0 0 0 ? ? ? ?", "incidents raise strictness: a little less private data"
+    ),
+)
+SIGN_BY_FACTOR = {s.factor: s for s in SIGNS}
+
+
+def _value(summary: dict[str, Any], outcome: str, horizon: float) -> float:
+    """An outcome of one run; a date not reached counts as just after the horizon."""
+    value = summary[outcome]
+    if outcome in CENSORED_BY and (value is None or (isinstance(value, float) and math.isnan(value))):
+        return horizon + 1 / 12
+    return float(value)
+
+
+def measure(
+    seeds: int = 20, workers: int = 2, params: MarketParams | None = None, signs=SIGNS, progress: bool = False
+) -> pd.DataFrame:
+    """Each factor's move on `seeds` paired seeds: the mean paired difference of every headline outcome.
+
+    Returns one row per (factor, outcome) with the expected sign, the mean difference, its standard
+    error and whether the sign agrees (`+`, `-`, and `0` within three standard errors; `?` is reported, not judged).
+    """
+    from sim.experiments.sweep import RunTask
+
+    base = (params or load_scenario(_baseline_path())).with_overrides(end=END)
+    horizon = base.constants.last_year
+    tasks = [RunTask(f"base/{seed}", seed, {}, base, keep_series=False) for seed in range(seeds)]
+    for sign in signs:
+        for side in ("low", "high"):
+            factors = {sign.factor: getattr(sign, side)}
+            tasks += [RunTask(f"{sign.factor}/{side}/{seed}", seed, factors, base, keep_series=False) for seed in range(seeds)]
+    results = _run(tasks, workers, progress)
+    rows = []
+    for sign in signs:
+        for outcome, expected in sign.expected().items():
+            diff = np.array(
+                [
+                    _value(results[f"{sign.factor}/high/{seed}"], outcome, horizon)
+                    - _value(results[f"{sign.factor}/low/{seed}"], outcome, horizon)
+                    for seed in range(seeds)
+                ]
+            )
+            mean = float(diff.mean())
+            stderr = float(diff.std(ddof=1) / np.sqrt(seeds)) if seeds > 1 else 0.0
+            rows.append(
+                {
+                    "factor": sign.factor,
+                    "outcome": outcome,
+                    "expected": expected,
+                    "effect": mean,
+                    "stderr": stderr,
+                    # 0: no effect beyond three standard errors of the paired mean.
+                    "agrees": {"+": mean > 0, "-": mean < 0, "0": abs(mean) <= 3 * stderr + 1e-12 * max(1.0, abs(mean))}.get(
+                        expected
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _run(tasks, workers: int, progress: bool) -> dict[str, dict[str, Any]]:
+    from sim.experiments.sweep import execute, process_pool
+
+    if workers <= 1:
+        done = [execute(task) for task in tasks]
+    else:
+        with process_pool(workers) as pool:
+            done = list(pool.map(execute, tasks, chunksize=8))
+    failed = [r for r in done if r.status != "ok"]
+    if failed:
+        raise RuntimeError(f"{len(failed)} runs failed; the first: {failed[0].run_id}: {failed[0].error}")
+    return {r.run_id: r.summary for r in done}
+
+
+def _baseline_path():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent.parent / "scenarios" / "baseline.toml"
+
+
+def sign_table() -> str:
+    """The table of docs/model.md, in Markdown."""
+    header = "| factor | from → to | " + " | ".join(SHORT) + " | why |"
+    lines = [header, "|---|---|" + "---|" * len(SHORT) + "---|"]
+    for sign in SIGNS:
+        expected = sign.expected()
+        cells = " | ".join(expected[o] for o in SIGN_OUTCOMES)
+        lines.append(f"| `{sign.factor}` | {_show(sign.low)} → {_show(sign.high)} | {cells} | {sign.why} |")
+    return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f'"{value}"' if isinstance(value, str) else f"{value:g}"
+
+
+assert all(o in OUTCOMES for o in SIGN_OUTCOMES)
+
+if __name__ == "__main__":
+    print(sign_table())
