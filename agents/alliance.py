@@ -76,7 +76,8 @@ class DataAlliance(mesa.Agent):
         """The pool, free to members (their fees paid for it)."""
         if not self.model.params.constants.private_sourcing or buyer.unique_id not in self.members or self.pool_tokens <= 0.0:
             return []
-        return [Offer(self, Source.ALLIANCE, "pool", self.pool_tokens, self.quality, 0.0)]
+        # In usable tokens, as the brokers' (`DataBroker._offer`): the pool's quality is the share worth training on.
+        return [Offer(self, Source.ALLIANCE, "pool", self.pool_tokens * self.quality, 1.0, 0.0)]
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
         self.model.record_deal(self, buyer, tokens)

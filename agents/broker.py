@@ -87,25 +87,27 @@ class DataBroker(mesa.Agent):
         own = self.exclusive_to.get(buyer.unique_id)
         if own is None:
             return self._open_offers()
-        available, quality, price = self.available_tokens().tolist(), self.quality.tolist(), self.price_usd.tolist()
+        available, price = self.available_tokens().tolist(), self.price_usd.tolist()
         offers = []
-        for i, (tier, own_tokens) in enumerate(zip(PRIVATE_TIERS, own.tolist())):
+        for i, own_tokens in enumerate(own.tolist()):
             if available[i] > 0.0:
-                offers.append(Offer(self, Source.BROKER, tier.name, available[i], quality[i], price[i]))
+                offers.append(self._offer(i, available[i], price[i]))
             if own_tokens > 0.0:
-                offers.append(Offer(self, Source.BROKER, tier.name, own_tokens, quality[i], 0.0))
+                offers.append(self._offer(i, own_tokens, 0.0))
         return offers
+
+    def _offer(self, tier: int, raw_tokens: float, usd_per_raw_token: float) -> Offer:
+        """An offer in usable tokens: a tier's quality is the share of its text worth training on, as a
+        filter leaves of web text (`Publisher.usable_share`); each usable token is worth web text."""
+        quality = PRIVATE_TIERS[tier].quality
+        return Offer(self, Source.BROKER, PRIVATE_TIERS[tier].name, raw_tokens * quality, 1.0, usd_per_raw_token / quality)
 
     def _open_offers(self) -> list[Offer]:
         """Licences on the open inventory: made again only after supply, prices or privacy change."""
         strictness = self.model.policy.privacy_strictness
         if self._offers is None or strictness != self._offers_strictness:
-            available, quality, price = self.available_tokens().tolist(), self.quality.tolist(), self.price_usd.tolist()
-            self._offers = [
-                Offer(self, Source.BROKER, tier.name, available[i], quality[i], price[i])
-                for i, tier in enumerate(PRIVATE_TIERS)
-                if available[i] > 0.0
-            ]
+            available, price = self.available_tokens().tolist(), self.price_usd.tolist()
+            self._offers = [self._offer(i, available[i], price[i]) for i in range(len(PRIVATE_TIERS)) if available[i] > 0.0]
             self._offers_strictness = strictness
         return self._offers
 
@@ -135,8 +137,10 @@ class DataBroker(mesa.Agent):
         if offer.usd_per_token <= 0.0:
             self.model.record_deal(self, buyer, tokens)
             return tokens * offer.usd_per_token
+        quality = PRIVATE_TIERS[TIER_INDEX[offer.tier]].quality
+        raw = tokens / quality  # the broker licenses raw text; the lab trains on its usable part
         scarce = tokens >= offer.tokens * 0.999 and checkout.unmet_quality_tokens > 0
-        wanted = tokens + (checkout.unmet_quality_tokens / offer.quality if scarce else 0.0)
+        wanted = raw + (checkout.unmet_quality_tokens / quality if scarce else 0.0)
         premium_cost = (self.model.EXCLUSIVE_PREMIUM - 1.0) * tokens * offer.usd_per_token
         exclusive = (
             buyer.locks_scarce_data
@@ -148,7 +152,7 @@ class DataBroker(mesa.Agent):
         )
         if exclusive:
             checkout.budget_left_usd -= premium_cost
-        cost = self.sell(buyer.unique_id, offer.tier, tokens, wanted, exclusive)
+        cost = self.sell(buyer.unique_id, offer.tier, raw, wanted, exclusive)
         self.model.record_deal(self, buyer, tokens, cost)
         return cost
 

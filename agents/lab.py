@@ -13,7 +13,7 @@ from agents.offers import Checkout, Offer, Source
 from sim import economics, scaling
 from sim.params import LabSpec
 
-OWN_USER_QUALITY = 0.4  # chat logs are noisy, repetitive text
+OWN_USER_QUALITY = 0.4  # share of chat logs worth training on: they are noisy and repetitive
 # The price of data is its value at the run's full compute while data takes under this share of the
 # budget; above it, the lab values data again at the compute left, damped, up to VALUE_ROUNDS times.
 SMALL_SPEND_SHARE = 0.05
@@ -351,9 +351,9 @@ class Lab(mesa.Agent):
         sourcing = self.last_sourcing
         value = 0.0
         if sourcing is not None and sourcing.repeated_tokens > 0.0:
-            usable = min(alliance.pool_tokens, sourcing.repeated_tokens)
+            usable = min(alliance.pool_tokens * alliance.quality, sourcing.repeated_tokens)
             runs_per_year = 12.0 / self.spec.cadence_months
-            value = usable * max(0.0, alliance.quality * sourcing.token_value_usd - sourcing.marginal_usd) * runs_per_year
+            value = usable * max(0.0, sourcing.token_value_usd - sourcing.marginal_usd) * runs_per_year
         if value > alliance.fee_usd_per_year:
             alliance.join(self)
         elif self.unique_id in alliance.members and value < 0.5 * alliance.fee_usd_per_year:
@@ -382,8 +382,10 @@ class ClosedLab(Lab):
         offers = super().own_offers(plan)
         if not self.model.params.constants.private_sourcing or self.own_user_tokens <= 0.0:
             return offers
+        # In usable tokens, as the brokers' (`DataBroker._offer`); compliance is paid on every raw token.
         compliance = economics.compliance_usd_per_token(self.model.policy.privacy_strictness)
-        return [Offer(self, Source.OWN_USER, "chat", self.own_user_tokens, OWN_USER_QUALITY, compliance), *offers]
+        usable = self.own_user_tokens * OWN_USER_QUALITY
+        return [Offer(self, Source.OWN_USER, "chat", usable, 1.0, compliance / OWN_USER_QUALITY), *offers]
 
     def seek_exclusive_licence(self, plan: RunPlan) -> float:
         """Once the open commons falls short, license the best head domain exclusively if its value covers the price.

@@ -112,7 +112,7 @@ class Publisher(mesa.Agent):
             return None
         quality = self.mean_quality()
         value = quality * token_value_usd - margin_usd
-        price = self.model.EXCLUSIVE_PREMIUM * economics.bargained_price(value)
+        price = self.model.EXCLUSIVE_PREMIUM * economics.bargained_price(value, token_value_usd)
         if price <= 0.0 or value <= price:
             return None
         usable = self.human_tokens * self.usable_share
@@ -174,7 +174,7 @@ class Publisher(mesa.Agent):
                 *(Offer(self, s, self.tier.name, t, quality, 0.0) for s, t, quality in self._split(Source.LICENSED, own)),
             ]
         for source, tokens, quality in self._split(Source.LICENSED, access.licensable[tier] * q):
-            price = economics.bargained_price(quality * value - margin)
+            price = economics.bargained_price(quality * value - margin, value)
             if price > 0.0:
                 offers.append(Offer(self, source, self.tier.name, tokens, quality, price))
         return offers
@@ -207,7 +207,7 @@ class Publisher(mesa.Agent):
         risk = self.model.params.uncertainties.copyright_risk_usd_per_token
         offers = []
         for source, tokens, quality in self._split(Source.PUBLIC, access.human_open[self.tier_index] * self.usable_share):
-            price = economics.bargained_price(min(risk, quality * token_value_usd - margin_usd))
+            price = economics.bargained_price(min(risk, quality * token_value_usd - margin_usd), token_value_usd)
             if price > 0.0:
                 offers.append(Offer(self, source, self.tier.name, tokens, quality, price))
             else:

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -36,13 +37,22 @@ def data_wall_figure(frame: pd.DataFrame, summary: dict[str, Any]) -> plt.Figure
         lw=2,
         label="Effective public stock accessible to the frontier lab",
     )
+    wall.plot(
+        years,
+        frame["high_quality_stock_tokens"],
+        color="#4C72B0",
+        lw=1.2,
+        ls="--",
+        label="... of it, the high-quality subset",
+    )
     wall.plot(years, frame["frontier_desired_tokens"], color="#C44E52", lw=2, label="Frontier lab's desired dataset (next run)")
     wall.plot(years, frame["frontier_tokens"], color="#C44E52", lw=1, ls="--", label="Frontier lab's deployed model, tokens seen")
     wall.set_yscale("log")
     wall.set_ylabel("tokens")
     for key, label, colour, height in (
+        ("high_quality_exhaustion", "high-quality\nexhaustion", "#4C72B0", 0.97),
         ("public_exhaustion", "public exhaustion", "black", 0.97),
-        ("data_wall", "data wall", "#8C1C13", 0.82),
+        ("data_wall", "data wall", "#8C1C13", 0.80),
     ):
         if not summary[f"{key}_censored"]:
             year = summary[f"{key}_year"]
@@ -70,7 +80,8 @@ def data_wall_figure(frame: pd.DataFrame, summary: dict[str, Any]) -> plt.Figure
         labels=[s.value.replace("_", " ") for s in Source],
         colors=[SOURCE_COLOURS[s] for s in Source],
     )
-    mix.set_ylabel("share of training tokens\n(labs' current models)")
+    mix.set_ylabel("share of training tokens\n(all labs' current models, %)")
+    mix.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     mix.set_xlabel("year")
     mix.set_ylim(0, 1)
     mix.legend(loc="upper left", fontsize=8, ncol=3)

@@ -89,8 +89,9 @@ SIGNS = (
         "training_spend_cap_usd",
         3e10,
         3e11,
-        "0 0 0 ? + + -",
-        "the cap binds near 2030, after public text runs out: more compute then",
+        "0 0 - ? + + -",
+        "a low cap binds from about 2028, after public text runs out but before the data wall: a higher one lets"
+        " runs grow, so the wall comes sooner, with more synthetic data, more spent and a lower loss",
     ),
     Sign(
         "flop_price_halving_years",
@@ -118,11 +119,11 @@ SIGNS = (
         "user_text_tokens_per_year_2024",
         5e13,
         2e14,
-        "0 0 0 0 0 0 0",
-        "chat logs (quality 0.4) are worth less than another pass over web text until ~15 epochs, and labs short"
-        " of data shrink their datasets before that",
+        "0 0 + + - - ?",
+        "more chat logs: closed labs fill their datasets with them once public text is short, in place of"
+        " synthetic and bought data",
     ),
-    Sign("user_text_growth_per_year", 1.2, 2.0, "0 0 0 0 0 0 0", "as more chat logs"),
+    Sign("user_text_growth_per_year", 1.2, 2.0, "0 0 + + - - ?", "as more chat logs"),
     Sign(
         "synthetic_quality",
         0.3,
@@ -158,11 +159,11 @@ SIGNS = (
         "private_text_tokens",
         1.3e15,
         5.2e15,
-        "0 0 0 + - + ?",
-        "more licensable private text: more of it bought, in place of synthetic data",
+        "0 0 + + - + ?",
+        "more licensable private text: more of it bought, in place of synthetic data; datasets fill longer",
     ),
-    Sign("private_growth_per_year", 0.05, 0.2, "0 0 0 + - + ?", "as more private text"),
-    Sign("max_consented_share", 0.025, 0.1, "0 0 0 + - + ?", "as more private text"),
+    Sign("private_growth_per_year", 0.05, 0.2, "0 0 + + - + ?", "as more private text"),
+    Sign("max_consented_share", 0.025, 0.1, "0 0 + + - + ?", "as more private text"),
     Sign(
         "opt_out_hazard_per_month",
         0.0065,
@@ -182,8 +183,9 @@ SIGNS = (
         "privacy_strictness",
         0.1,
         0.9,
-        "0 0 0 - + - ?",
-        "less consent and dearer compliance: less private data bought, more synthetic",
+        "0 0 - - + ? ?",
+        "less consent and dearer compliance: fewer chat logs and less private data bought, more synthetic, the"
+        " wall sooner; spend loses the brokers' sales and gains the licences that replace the chat logs",
     ),
     Sign(
         "opt_out_regime",
@@ -224,7 +226,7 @@ SIGNS = (
         "lifting a cap of 1e28 FLOP, which binds after public text runs out: larger runs then",
     ),
     Sign(
-        "tighten_privacy_after_incidents", False, True, "0 0 0 ? ? ? ?", "incidents raise strictness: a little less private data"
+        "tighten_privacy_after_incidents", False, True, "0 0 ? ? ? ? ?", "incidents raise strictness: a little less private data"
     ),
 )
 SIGN_BY_FACTOR = {s.factor: s for s in SIGNS}
