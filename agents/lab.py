@@ -9,11 +9,13 @@ import mesa
 import numpy as np
 
 from agents import generator
+from agents.broker import PRIVATE_TIERS, TIER_INDEX
 from agents.offers import Checkout, Offer, Source
 from sim import economics, scaling
 from sim.params import LabSpec
 
 OWN_USER_QUALITY = 0.4  # share of chat logs worth training on: they are noisy and repetitive
+PLATFORM_POST_QUALITY = PRIVATE_TIERS[TIER_INDEX["social"]].quality  # posts are the brokers' social tier
 # The price of data is its value at the run's full compute while data takes under this share of the
 # budget; above it, the lab values data again at the compute left, damped, up to VALUE_ROUNDS times.
 SMALL_SPEND_SHARE = 0.05
@@ -158,12 +160,13 @@ class Lab(mesa.Agent):
     # --- as the seller of its own data, to itself alone -------------------------------------
 
     def own_offers(self, plan: RunPlan) -> list[Offer]:
-        """Synthetic data made in-house: real text rephrased by a small model, and text from its own model."""
+        """Its platforms' posts under the consent rule, and synthetic data made in-house: real text rephrased
+        by a small model, and text from its own model."""
         market = self.model
+        offers = self.platform_offers()
         if not market.params.constants.synthetic_sourcing or self.deployed is None:
-            return []
+            return offers
         u = market.params.uncertainties
-        offers = []
         rephrased = u.rephrased_value * market.rephrasing_capability
         if rephrased > 0.0:
             cost = generator.inference_usd_per_token(generator.REPHRASER_PARAMS, market.usd_per_flop)
@@ -183,6 +186,17 @@ class Lab(mesa.Agent):
         cost = generator.inference_usd_per_token(self.deployed.params, market.usd_per_flop)
         offers.append(Offer(self, Source.SYNTHETIC, "generated", generator.UNLIMITED_TOKENS, quality, cost, True))
         return offers
+
+    def platform_offers(self) -> list[Offer]:
+        """The posts of its platforms' users who consent under the regime's rule, in usable tokens, at compliance cost."""
+        market = self.model
+        if self.spec.platform_share <= 0.0 or not market.params.constants.private_sourcing:
+            return []
+        strictness = market.policy.privacy_strictness
+        social = market.private_text_tokens * PRIVATE_TIERS[TIER_INDEX["social"]].share
+        usable = social * self.spec.platform_share * economics.user_consent_share(strictness) * PLATFORM_POST_QUALITY
+        cost = economics.compliance_usd_per_token(strictness) / PLATFORM_POST_QUALITY
+        return [Offer(self, Source.OWN_USER, "posts", usable, 1.0, cost)]
 
     def settle(self, buyer: Lab, offer: Offer, tokens: float, checkout: Checkout) -> float:
         """Its own data costs the compute or compliance work on it; no deal with itself."""

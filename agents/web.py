@@ -188,6 +188,15 @@ class Web:
             open_ &= self.opts_in & ~self.opted_out
         return open_ | self.commons  # released public data is open to all
 
+    def restricting(self) -> np.ndarray:
+        """Domains that restrict AI crawlers themselves, as Longpre et al. measured (robots.txt and terms):
+        the ones that opted out, and under an opt-in regime those that did not opt in. A licensing mandate
+        or an exclusive licence closes a domain to crawlers without the domain restricting them."""
+        restricting = self.opted_out.copy()
+        if self.model.policy.opt_out_regime == "opt_in":
+            restricting |= ~self.opts_in
+        return restricting & ~self.commons
+
     def access(self) -> Access:
         """What labs may use of each tier now; measured again only after a change (see `changed`)."""
         if self._access is None:

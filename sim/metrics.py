@@ -29,8 +29,8 @@ MONTHLY_SERIES: dict[str, str] = {
     "frontier_private_share": "share of the frontier lab's deployed model's training tokens that are private",
     "paid_data_spend_usd": "USD labs paid publishers, brokers and generators for data this month (runs trained this month)",
     "legal_risk_usd": "expected legal cost of the copyrighted text labs crawled without a licence this month",
-    "opted_out_share": "share of public raw tokens whose domains restrict AI crawlers",
-    "opted_out_share_head": "the same for head domains",
+    "opted_out_share": "share of public raw tokens whose domains restrict AI crawlers (robots.txt, terms; Longpre et al.)",
+    "opted_out_share_head": "the same for head domains: the largest, together holding 20% of the tokens",
     "exclusive_share": "share of public raw tokens licensed exclusively to one lab",
     "ai_pollution_share": "share of public raw tokens written by AI",
     "ai_share_new_text": "share of this month's new web text written by AI",
@@ -89,7 +89,7 @@ def monthly(
     # Shares of the whole web, summed over every domain at once: reporting only, nothing feeds back.
     web = model.web
     tokens = web.human_tokens + web.ai_tokens
-    restricted = web.rights().licensable  # neither open to crawl nor licensed exclusively
+    restricted = web.restricting()
     raw, raw_head = tokens.sum(), tokens[web.head].sum()
     opted, opted_head = tokens[restricted].sum(), tokens[restricted & web.head].sum()
     brokers = model.broker_list

@@ -56,6 +56,7 @@ class DataMarketModel(mesa.Model):
 
         self.human_growth_per_month = (1.0 + self.params.uncertainties.public_growth_per_year) ** (1 / 12) - 1.0
         self.private_growth_per_month = (1.0 + self.params.uncertainties.private_growth_per_year) ** (1 / 12) - 1.0
+        self.private_text_tokens = self.params.uncertainties.private_text_tokens  # grows each month
         self.incidents_total = 0
         self.paid_spend_usd_total = self.legal_usd_total = 0.0  # what labs paid others for data, and the legal risk they bore
         self.largest_deal_usd: dict[int, float] = {}  # calendar year -> the largest single licence of that year
@@ -145,6 +146,8 @@ class DataMarketModel(mesa.Model):
         )
         self.user_text_tokens_per_year = u.user_text_tokens_per_year_2024 * u.user_text_growth_per_year**years
         self.incidents_month = 0
+        if self.steps_done > 0:
+            self.private_text_tokens *= 1.0 + self.private_growth_per_month
 
     def _observe_market(self) -> None:
         """What last month's models did to the world: AI awareness, web pollution, scraping load."""

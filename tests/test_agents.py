@@ -5,7 +5,7 @@ import pytest
 
 from agents import DataBroker, Publisher, Source
 from agents.web import NOBODY
-from sim import DataMarketModel
+from sim import DataMarketModel, economics
 
 
 def _news(model) -> Publisher:
@@ -129,7 +129,7 @@ def test_exclusive_private_data_stays_with_its_buyer_and_leaves_the_market():
     broker.sell(buyer.unique_id, "enterprise", tokens=1e11, wanted=1e11, exclusive=True)
     assert broker.available_tokens()[3] == pytest.approx(open_before - 1e11)
     own = [o for o in broker.offers_to(buyer) if o.tier == "enterprise" and o.usd_per_token == 0]
-    assert own and own[0].tokens == pytest.approx(1e11)
+    assert own and own[0].tokens == pytest.approx(1e11 * 0.8)  # offered in usable tokens: enterprise text is 80% usable
     assert not [o for o in broker.offers_to(rival) if o.usd_per_token == 0]
 
 
@@ -167,7 +167,9 @@ def test_only_alliance_members_can_draw_from_the_pool():
     outsider = next((lab for lab in model.labs if lab.unique_id not in alliance.members), None)
     if outsider is not None:
         assert alliance.offers_to(outsider) == []
-    assert alliance.offers_to(model.lab_by_id[alliance.founder])[0].tokens == alliance.pool_tokens
+    assert alliance.offers_to(model.lab_by_id[alliance.founder])[0].tokens == pytest.approx(
+        alliance.pool_tokens * alliance.quality
+    )
 
 
 def test_antitrust_forces_the_alliance_to_admit_closed_rivals():
@@ -224,3 +226,43 @@ def test_every_publisher_domain_is_in_exactly_one_access_state(baseline_run):
         restricted = ~crawl & ~exclusive
         assert ((crawl & ~exclusive).astype(int) + restricted + exclusive == 1).all()
         assert not (crawl & exclusive).any()  # sole access means no one else may crawl it
+
+
+def test_a_platform_lab_offers_itself_its_users_posts_under_the_consent_rule():
+    offers = {}
+    for strictness in (0.0, 1.0):
+        model = DataMarketModel(rng=11, privacy_strictness=strictness)
+        platform = next(lab for lab in model.lab_list if lab.spec.platform_share > 0)
+        others = [lab for lab in model.lab_list if lab.spec.platform_share == 0]
+        assert all(lab.platform_offers() == [] for lab in others)
+        (posts,) = platform.platform_offers()
+        assert posts.seller is platform and posts.source is Source.OWN_USER
+        offers[strictness] = posts.tokens
+    # Opt-out (80% stay in) against opt-in (10% opt in).
+    assert offers[0.0] / offers[1.0] == pytest.approx(8.0)
+
+
+def test_data_is_paid_from_the_run_and_leaves_less_compute():
+    model = DataMarketModel(rng=12, end="2030-12").run()
+    u, c = model.params.uncertainties, model.params.constants
+    for lab in model.lab_list:
+        run = lab.deployed
+        compute_usd = run.compute_flop * economics.usd_per_flop_at(run.year, c.usd_per_flop_2024, u.flop_price_halving_years)
+        assert compute_usd + run.data_spend_usd == pytest.approx(run.data_budget_usd, rel=1e-9)
+    frontier = model.frontier.deployed
+    assert frontier.data_spend_usd > 0
+    assert frontier.paid_spend_usd <= frontier.data_spend_usd
+
+
+def test_rephrasing_is_worth_nothing_before_capable_models_and_its_full_value_after():
+    early = DataMarketModel(rng=13)  # 2020: the best model is far below GPT-4 class
+    late = DataMarketModel(rng=13, end="2026-12").run()
+    value = late.params.uncertainties.rephrased_value
+
+    def rephrased(model):
+        lab = model.frontier
+        return next((o for o in lab.own_offers(lab.plan) if o.tier == "rephrased"), None)
+
+    assert early.rephrasing_capability < 0.01 and rephrased(early).quality < 0.01 * value
+    assert rephrased(late).quality == pytest.approx(value, rel=0.01)
+    assert rephrased(late).per_real_token > 0
