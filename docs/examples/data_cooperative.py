@@ -99,7 +99,7 @@ class CooperativeMarket(DataMarketModel):
 
 def main() -> dict[str, float]:
     results = {}
-    for dividend in (0.0, 4e-6):
+    for dividend in (0.0, 1e-6):
         model = CooperativeMarket(MarketParams().with_overrides(data_dividend_usd_per_token=dividend, end="2030-12"), rng=0).run()
         summary = run_summary(model)
         results[dividend] = model.cooperative.sold_tokens
