@@ -65,7 +65,7 @@ class Uncertainties(_Strict):
     training_spend_cap_usd: float = Field(1e11, ge=1e8, le=1e14, description="Most a lab spends on one run; growth slows after")
     flop_price_halving_years: float = Field(2.5, ge=0.5, le=20.0, description="GPU price-performance; Hobbhahn & Besiroglu 2022")
     inference_tokens_per_year_2024: float = Field(
-        3e14, ge=0.0, le=1e18, description="Tokens served by all deployed models in 2024"
+        2e14, ge=0.0, le=1e18, description="Tokens served by all deployed models in 2024"
     )
     inference_growth_per_year: float = Field(2.5, ge=1.0, le=10.0)
     inference_tokens_per_year_max: float = Field(1e18, ge=1.0, le=1e22, description="Ceiling on tokens served a year")

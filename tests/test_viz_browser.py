@@ -173,7 +173,7 @@ def test_a_person_can_run_the_market_and_move_the_levers(server, browser, tmp_pa
         "Seed (a whole number)",
         "Privacy strictness",
         "Opt-out regime",
-        "Synthetic quality",
+        "Rephrased text, value vs web",
     ):
         assert _field(page, label).count() == 1, label
 

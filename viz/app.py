@@ -127,7 +127,7 @@ CONTROLS: dict[str, Control] = {
         "override_k",
         {"Chinchilla (k = 1)": 1.0, "k = 5": 5.0, "k = 10": 10.0, "k = 30": 30.0, "k = 100": 100.0},
     ),
-    "synthetic_quality": _slider("Synthetic quality", "synthetic_quality", _u.synthetic_quality, 0.0, 1.0, 0.05),
+    "rephrased_value": _slider("Rephrased text, value vs web", "rephrased_value", _u.rephrased_value, 0.0, 3.0, 0.1),
 }
 
 MODEL_PARAMS: dict[str, Any] = {
