@@ -97,8 +97,9 @@ SIGNS = (
         "flop_price_halving_years",
         2.0,
         3.5,
-        "0 ? 0 ? ? + +",
-        "compute grows as fast but costs more, so a token is worth more dollars; the cap binds sooner, so less compute later",
+        "0 ? + ? ? + +",
+        "compute grows as fast but costs more, so a token is worth more dollars; the cap binds sooner, so less"
+        " compute later, and the data wall, which comes after it binds, later",
     ),
     Sign(
         "inference_tokens_per_year_2024",

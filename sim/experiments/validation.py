@@ -544,7 +544,7 @@ _NOTES = {
     "consent": [
         "The opted-out share in the baseline: tokens restricted by robots.txt and not licensed exclusively; the",
         "head is the largest domains, together holding 20% of the tokens. **Tuned** to the April 2024 figures:",
-        "`opt_out_hazard_per_month` = 0.013, the hazard's growth with domain size (`SIZE_HAZARD_EXPONENT` = 1.4,",
+        "`opt_out_hazard_per_month` = 0.014, the hazard's growth with domain size (`SIZE_HAZARD_EXPONENT` = 1.4,",
         "agents/web.py) and `publisher_size_tail` = 2.0 with 1,000 domains, so that the head is several domains.",
     ],
     "market": [
