@@ -84,7 +84,7 @@ def data_wall_figure(frame: pd.DataFrame, summary: dict[str, Any]) -> plt.Figure
     mix.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     mix.set_xlabel("year")
     mix.set_ylim(0, 1)
-    mix.legend(loc="upper left", fontsize=8, ncol=3)
+    mix.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, ncol=len(Source), frameon=False)
     mix.grid(alpha=0.3)
     fig.tight_layout()
     return fig
