@@ -20,7 +20,7 @@ PLATFORM_POST_QUALITY = PRIVATE_TIERS[TIER_INDEX["social"]].quality  # posts are
 # budget; above it, the lab values data again at the compute left, damped, up to VALUE_ROUNDS times.
 SMALL_SPEND_SHARE = 0.05
 VALUE_ROUNDS = 4
-REPLAN_STEPS = 8  # a lab short of data weighs datasets down to 1/16 of its plan (`Lab.data_constrained`)
+REPLAN_STEPS = 8  # a lab short of data weighs datasets down to 1/16 of its plan at most (`Lab.data_constrained`)
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ class Lab(mesa.Agent):
         """Short of data: the dataset size, at or below the plan's, whose run has the lowest loss.
 
         Fewer tokens leave compute for a larger model and make each token worth more; the lab prices
-        each candidate size by sourcing it, on a grid of halvings of the planned tokens (by sqrt 2).
+        each candidate size by sourcing it, stepping down from the plan by sqrt 2 while the loss falls.
         """
         best = (self.expected_loss(plan, sourcing), plan, sourcing)
         for step in range(1, REPLAN_STEPS + 1):
@@ -315,8 +315,9 @@ class Lab(mesa.Agent):
             )
             quote = self.source(candidate)
             loss = self.expected_loss(candidate, quote)
-            if loss < best[0] * (1.0 - 1e-12):  # a clear improvement, not last-bit noise
-                best = (loss, candidate, quote)
+            if not loss < best[0] * (1.0 - 1e-12):  # no clear improvement (not last-bit noise): the loss turns up here
+                break
+            best = (loss, candidate, quote)
         return best[1], best[2]
 
     @staticmethod

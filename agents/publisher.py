@@ -60,7 +60,6 @@ class Publisher(mesa.Agent):
     size_weight: np.ndarray  # how strongly a domain reacts to scraping, by size
     opted_out: np.ndarray  # restricts AI crawlers
     licensee: np.ndarray  # the lab holding it exclusively, or NOBODY
-    paid: np.ndarray  # licensed to some lab
     opts_in: np.ndarray  # would allow crawlers under an opt-in regime
     tier_index: int  # position in `Web.publishers`
     domains: slice  # this tier's stretch of the Web's arrays
@@ -84,21 +83,19 @@ class Publisher(mesa.Agent):
         self.initial_tokens = float(raw_tokens.sum())
         self.written_tokens = 0.0
         self._offers_made_for: Access | None = None
-        # Sets human_tokens, ai_tokens, head, size_weight, opted_out, licensee, paid, opts_in and domains.
+        # Sets human_tokens, ai_tokens, head, size_weight, opted_out, licensee, opts_in and domains.
         model.web.add(self, raw_tokens, head_size_tokens, opts_in)
 
     # --- decisions -------------------------------------------------------------------------
 
-    def license_to(self, tokens: float, candidates: np.ndarray) -> float:
-        """Mark as paid the largest `candidates` domains that hold `tokens` usable tokens; returns the largest one's tokens.
+    def largest_deal_tokens(self, tokens: float, candidates: np.ndarray) -> float:
+        """Of a licence on `tokens` from the `candidates` domains, what the largest domain's deal covers.
 
-        Each domain is one publisher, so each is one deal.
+        Each domain is one publisher, so each is one deal; the licence takes the largest domains first.
         """
-        candidates = np.flatnonzero(candidates)
-        candidates = candidates[np.argsort(-self.human_tokens[candidates], kind="stable")]
-        usable = self.human_tokens[candidates] * self.usable_share
-        self.paid[candidates[: int(np.searchsorted(np.cumsum(usable), tokens)) + 1]] = True
-        return min(float(usable[0]), tokens) if usable.size else 0.0
+        if not candidates.any():
+            return 0.0
+        return min(float(self.human_tokens[candidates].max()) * self.usable_share, tokens)
 
     def best_exclusive_deal(
         self, token_value_usd: float, margin_usd: float, budget_usd: float
@@ -125,7 +122,6 @@ class Publisher(mesa.Agent):
     def license_exclusive(self, domain: int, lab_id: int, usd_per_token: float) -> float:
         """Grant one lab sole access to a domain; returns the USD it pays."""
         self.licensee[domain] = lab_id
-        self.paid[domain] = True
         self.model.web.changed()
         return float(self.human_tokens[domain] * self.usable_share * usd_per_token)
 
@@ -221,7 +217,7 @@ class Publisher(mesa.Agent):
                 self.model.record_deal(self, buyer, tokens)
             return 0.0
         crawl = self._access().crawl[self.domains]
-        largest = self.license_to(
+        largest = self.largest_deal_tokens(
             tokens, crawl & (self.licensee == NOBODY) if offer.source is Source.PUBLIC else self._licensable()
         )
         self.model.record_deal(self, buyer, tokens, largest * offer.usd_per_token)

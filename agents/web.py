@@ -66,14 +66,13 @@ _DOMAIN_ARRAYS = {
     "size_weight": float,
     "opted_out": bool,
     "licensee": np.int64,
-    "paid": bool,
     "opts_in": bool,
     "sensitivity": float,
     "copyrighted": bool,
     "commons": bool,
 }
 # The ones a Publisher sees as its own (views of its slice).
-_PUBLISHER_ARRAYS = ("human_tokens", "ai_tokens", "head", "size_weight", "opted_out", "licensee", "paid", "opts_in")
+_PUBLISHER_ARRAYS = ("human_tokens", "ai_tokens", "head", "size_weight", "opted_out", "licensee", "opts_in")
 
 
 class Web:
@@ -105,7 +104,6 @@ class Web:
             "size_weight": (raw_tokens / head_size_tokens) ** SIZE_HAZARD_EXPONENT,
             "opted_out": np.zeros(n, dtype=bool),
             "licensee": np.full(n, NOBODY, dtype=np.int64),
-            "paid": np.zeros(n, dtype=bool),
             "opts_in": opts_in,
             "sensitivity": np.full(n, tier.sensitivity),
             "copyrighted": np.full(n, tier.copyrighted),

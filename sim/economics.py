@@ -190,22 +190,28 @@ def choose_dataset(
         worst, ratio = used[-1], s / u
         return quality[worst] * token_value * (1.0 + math.log1p(ratio) - ratio / (1.0 + ratio)) - cost_usd_per_token[worst]
 
+    replace = collapse_regime == "replace"
     while ai and u > 0.0:
         displaced = margin()
         best, best_gain, best_room = -1, min_gain, 0.0
-        for i in ai:
+        for i in ai:  # plain comparisons, not min(): this loop is the hottest in a run
             left = available_tokens[i] - taken[i]
             if per_real_token[i] > 0.0:
-                left = min(left, per_real_token[i] * r - taken[i])
-            if cost_usd_per_token[i] > 0.0:
-                left = min(left, max(budget, 0.0) / cost_usd_per_token[i])
+                bound = per_real_token[i] * r - taken[i]
+                if bound < left:
+                    left = bound
+            cost = cost_usd_per_token[i]
+            if cost > 0.0:
+                affordable = (budget if budget > 0.0 else 0.0) / cost
+                if affordable < left:
+                    left = affordable
             if left <= negligible:
                 continue
-            added = quality[i] * min(step, left)
-            if collapse_regime == "replace" and s + added > collapse_threshold * (u + s + added):
+            added = quality[i] * (step if step < left else left)
+            if replace and s + added > collapse_threshold * (u + s + added):
                 continue
             # The marginal value at the middle of the slice: q / (1 + S / U) falls as the slice is added.
-            gain = quality[i] * token_value / (1.0 + (s + 0.5 * added) / u) - cost_usd_per_token[i] - displaced
+            gain = quality[i] * token_value / (1.0 + (s + 0.5 * added) / u) - cost - displaced
             if gain > best_gain:
                 best, best_gain, best_room = i, gain, left
         if best < 0:

@@ -40,10 +40,9 @@ def test_sensitive_tiers_and_large_domains_restrict_crawlers_first():
     assert share["news"] > 2 * share["general_web"]
 
 
-def test_a_licensed_domain_that_restricts_crawlers_keeps_its_licensee_and_is_licensable_to_others():
+def test_a_domain_that_restricts_crawlers_is_licensable_to_every_lab():
     model = DataMarketModel(rng=2)
     news = _news(model)
-    news.paid[:] = True
     news.opted_out[:] = True
     model.web.changed()
     assert not news.crawlable().any()
