@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sim import scaling
 from sim.experiments.validation import QUICK, validate
 
-# Misses documented in docs/validation.md: they are allowed to stay misses, and nothing else is.
-KNOWN_MISSES = {
-    "k at 5e25 FLOP, r = 10, h = 2.4",  # Epoch's ~100x is not reproducible from App. F's equations
-    "opted-out share of tokens, Apr 2024",
-    "head domains, Apr 2024",
-}
+REPORT = Path(__file__).resolve().parent.parent / "docs" / "validation.md"
+
+
+def _known_misses() -> set[str]:
+    """The checks the committed full-size report marks as missed (each discussed there): they may stay
+    misses in the reduced run, and nothing else may."""
+    rows = [line.split("|") for line in REPORT.read_text().splitlines() if line.startswith("| ") and "| **MISS** |" in line]
+    return {cells[1].strip() for cells in rows}
+
+
+KNOWN_MISSES = _known_misses()
 
 
 @pytest.mark.slow
