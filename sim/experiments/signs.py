@@ -4,13 +4,14 @@ Each entry moves one factor from `low` to `high`, everything else at the baselin
 economics, before any run, which way each headline outcome should move: `+` up (a date later), `-`
 down, `0` no effect expected, `?` no sign can be argued (the effects pull both ways). `measure` runs
 each move on paired seeds (common random numbers: the same seed on both sides), and
-tests/test_signs.py asserts every `+` and `-`. The table in docs/model.md is written from here
-(`python -m sim.experiments.signs`). A sign the model contradicts is a defect, in the model or in the
+tests/test_signs.py asserts every `+`, `-` and `0`. The table in docs/model.md is written from here
+(`python -m sim.experiments.signs`); `python -m sim.experiments.signs measure` prints the measured effects. A sign the model contradicts is a defect, in the model or in the
 table; the `why` column is the argument to check it against.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -253,7 +254,7 @@ def measure(
 
     base = (params or load_scenario(_baseline_path())).with_overrides(end=END)
     horizon = base.constants.last_year
-    tasks = [RunTask(f"base/{seed}", seed, {}, base, keep_series=False) for seed in range(seeds)]
+    tasks = []
     for sign in signs:
         for side in ("low", "high"):
             factors = {sign.factor: getattr(sign, side)}
@@ -288,13 +289,16 @@ def measure(
 
 
 def _run(tasks, workers: int, progress: bool) -> dict[str, dict[str, Any]]:
+    from tqdm import tqdm
+
     from sim.experiments.sweep import execute, process_pool
 
-    if workers <= 1:
-        done = [execute(task) for task in tasks]
-    else:
-        with process_pool(workers) as pool:
-            done = list(pool.map(execute, tasks, chunksize=8))
+    done = []
+    pool = process_pool(workers) if workers > 1 else contextlib.nullcontext()
+    with pool, tqdm(total=len(tasks), desc="sign table", unit="run", disable=not progress) as bar:
+        for result in pool.map(execute, tasks, chunksize=8) if workers > 1 else map(execute, tasks):
+            done.append(result)
+            bar.update(1)
     failed = [r for r in done if r.status != "ok"]
     if failed:
         raise RuntimeError(f"{len(failed)} runs failed; the first: {failed[0].run_id}: {failed[0].error}")
@@ -327,4 +331,11 @@ def _show(value: Any) -> str:
 assert all(o in OUTCOMES for o in SIGN_OUTCOMES)
 
 if __name__ == "__main__":
-    print(sign_table())
+    import sys
+
+    if sys.argv[1:] == ["measure"]:  # each move on 20 paired seeds, with a progress bar (about 2 minutes on 2 cores)
+        effects = measure(progress=True)
+        print(effects.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        print(f"{int((effects['agrees'] == False).sum())} contradictions of {int(effects['agrees'].notna().sum())} judged signs")  # noqa: E712
+    else:
+        print(sign_table())
