@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,10 +33,34 @@ def test_reduced_validation_meets_every_band_it_met_at_full_size(tmp_path):
         f"{c.quantity}: {c.fmt.format(c.ours)} against {c.target}" for c in checks if not c.met and c.quantity not in KNOWN_MISSES
     ]
     assert not unexpected, unexpected
-    for check in checks:  # every number in the report is the one computed
-        assert check.fmt.format(check.ours) in report
+    for check in checks:  # every number in the report is the one computed, beside the band it was judged against
+        assert check.fmt.format(check.ours) in report and f"| {check.applied} |" in report
     for figure in ("replication", "overtraining", "backtest"):
         assert (tmp_path / "docs" / "img" / "validation" / f"{figure}.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+def test_the_quick_check_says_it_widened_the_bands_and_prints_the_ones_it_applied(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "validate",
+            "--quick",
+            "--out",
+            str(tmp_path / "runs"),
+            "--docs",
+            str(tmp_path / "docs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "band applied" in result.stdout and "widened 2x" in result.stdout
+    assert "2027.00 to 2029.00" in result.stdout  # the median exhaustion year: 2028 ± 0.5, widened to ± 1
 
 
 def test_profit_maximising_overtraining_follows_the_demand_regime():

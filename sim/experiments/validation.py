@@ -67,9 +67,14 @@ class Check:
     def met(self) -> bool:
         return bool(self.low <= self.ours <= self.high)
 
+    @property
+    def applied(self) -> str:
+        """The band the verdict was taken against (wider than the published one in the quick check)."""
+        return f"{self.fmt.format(self.low)} to {self.fmt.format(self.high)}"
+
     def row(self) -> str:
         verdict = "met" if self.met else "**MISS**"
-        return f"| {self.quantity} | {self.fmt.format(self.ours)} | {self.target} | {verdict} | {self.source} |"
+        return f"| {self.quantity} | {self.fmt.format(self.ours)} | {self.target} | {self.applied} | {verdict} | {self.source} |"
 
 
 @dataclass(frozen=True)
@@ -436,7 +441,12 @@ def _write_report(path: Path, checks, backtest, ladder, size: Size, notes: dict[
         ("market", "5. The market of 2024-2026: synthetic data, licences, deals"),
         ("consent", "6. The consent shock in the baseline"),
     ):
-        lines += [f"## {title}", "", "| quantity | ours | published | verdict | source |", "|---|---:|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            "| quantity | ours | published | band applied | verdict | source |",
+            "|---|---:|---|---|---|---|",
+        ]
         lines += [c.row() for c in checks if c.section == section]
         lines += ["", *_NOTES.get(section, []), "", *notes.get(section, [])]
         lines += [
