@@ -47,7 +47,6 @@ class DataBroker(mesa.Agent):
         super().__init__(model)
         n = len(PRIVATE_TIERS)
         self.holder_tokens = private_tokens * np.array([t.share for t in PRIVATE_TIERS])
-        self.quality = np.array([t.quality for t in PRIVATE_TIERS])
         self.price_usd = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])
         self.acquired_fraction = np.full(n, 0.1)
         self.exclusive_to: dict[int, np.ndarray] = {}  # lab id -> tokens it holds exclusively, by tier

@@ -42,6 +42,12 @@ class RunPlan:
         """What one more effective token is worth to this run, in compute (`economics.token_value_usd`)."""
         return economics.token_value_usd(self.compute_usd, self.params, self.tokens)
 
+    def trained_on(self, data_spend_usd: float) -> tuple[float, float]:
+        """The compute and parameters left once the data is paid from the run's budget (D stays as planned)."""
+        share_left = max(0.0, 1.0 - data_spend_usd / self.compute_usd) if self.compute_usd > 0 else 1.0
+        compute = self.compute_flop * share_left
+        return compute, max(scaling.params_for_tokens(compute, self.tokens), 1.0)
+
 
 @dataclass
 class Sourcing:
@@ -58,9 +64,6 @@ class Sourcing:
     token_value_usd: float  # what an effective token was worth to the run (`RunPlan.token_value_usd`)
     marginal_usd: float  # what the last slot of the run was worth: the price of data at the margin
     repeated_tokens: float  # slots filled by repeating real data: what more unique data would replace
-
-    def quality_tokens(self) -> float:
-        return float(sum(t * o.quality for o, t in zip(self.offers, self.taken)))
 
 
 @dataclass
@@ -98,7 +101,6 @@ class Lab(mesa.Agent):
         self.deployed: TrainedModel | None = None
         self.plan: RunPlan | None = None
         self.last_sourcing: Sourcing | None = None
-        self.spend_usd = 0.0
 
     # --- the month ------------------------------------------------------------------------
 
@@ -276,14 +278,12 @@ class Lab(mesa.Agent):
             plan, sourcing = self.data_constrained(plan, sourcing)
         paid, in_house = self.pay_sellers(sourcing, licence)
         spend = licence + paid + in_house
-        self.spend_usd += spend
         market.record_data_spend(licence + paid, sourcing.legal_usd)
         self.last_sourcing = sourcing
         by_source = {s: 0.0 for s in Source}
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
             by_source[offer.source] += tokens
-        compute = plan.compute_flop * max(0.0, 1.0 - spend / plan.compute_usd) if plan.compute_usd > 0 else plan.compute_flop
-        params = max(scaling.params_for_tokens(compute, plan.tokens), 1.0)
+        compute, params = plan.trained_on(spend)
         self.deployed = TrainedModel(
             year=market.year,
             compute_flop=compute,
@@ -323,12 +323,7 @@ class Lab(mesa.Agent):
     @staticmethod
     def expected_loss(plan: RunPlan, sourcing: Sourcing) -> float:
         """The loss of a planned run on a quoted dataset, with the compute its data leaves."""
-        compute = (
-            plan.compute_flop * max(0.0, 1.0 - sourcing.spend_usd / plan.compute_usd)
-            if plan.compute_usd > 0
-            else plan.compute_flop
-        )
-        params = max(scaling.params_for_tokens(compute, plan.tokens), 1.0)
+        _, params = plan.trained_on(sourcing.spend_usd)
         return float(scaling.loss(params, max(sourcing.effective_tokens, 1.0)))
 
     def pay_sellers(self, sourcing: Sourcing, licence_usd: float = 0.0) -> tuple[float, float]:

@@ -97,7 +97,6 @@ def monthly(
     prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
     frontier = model.frontier.deployed
     frontier_total = sum(frontier.tokens_by_source.values())
-    previous = model.metrics
     return {
         "year": model.year,
         "accessible_effective_stock_tokens": frontier_stock_tokens,
@@ -111,8 +110,8 @@ def monthly(
         "frontier_private_share": sum(frontier.tokens_by_source[s] for s in PRIVATE_SOURCES) / frontier_total
         if frontier_total
         else 0.0,
-        "paid_data_spend_usd": model.paid_spend_usd_total - previous.get("_paid_total", 0.0),
-        "legal_risk_usd": model.legal_usd_total - previous.get("_legal_total", 0.0),
+        "paid_data_spend_usd": model.paid_spend_usd_month,
+        "legal_risk_usd": model.legal_usd_month,
         "opted_out_share": opted / raw,
         "opted_out_share_head": opted_head / raw_head if raw_head else 0.0,
         "exclusive_share": tokens[web.licensee >= 0].sum() / raw,
@@ -137,9 +136,6 @@ def monthly(
         "alliance_members": len(model.alliance.members),
         "alliance_pool_tokens": model.alliance.pool_tokens,
         "hhi": model.hhi,
-        # Running totals, to take this month's difference next month (not series).
-        "_paid_total": model.paid_spend_usd_total,
-        "_legal_total": model.legal_usd_total,
     }
 
 

@@ -58,7 +58,8 @@ class DataMarketModel(mesa.Model):
         self.private_growth_per_month = (1.0 + self.params.uncertainties.private_growth_per_year) ** (1 / 12) - 1.0
         self.private_text_tokens = self.params.uncertainties.private_text_tokens  # grows each month
         self.incidents_total = 0
-        self.paid_spend_usd_total = self.legal_usd_total = 0.0  # what labs paid others for data, and the legal risk they bore
+        # What labs paid others for data, and the legal risk they bore, since the last month was measured.
+        self.paid_spend_usd_month = self.legal_usd_month = 0.0
         self.largest_deal_usd: dict[int, float] = {}  # calendar year -> the largest single licence of that year
         self._advance_clock()
         self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
@@ -243,8 +244,8 @@ class DataMarketModel(mesa.Model):
 
     def record_data_spend(self, paid_usd: float, legal_usd: float) -> None:
         """A lab trained: what it paid other agents for data, and the expected legal cost it bore."""
-        self.paid_spend_usd_total += paid_usd
-        self.legal_usd_total += legal_usd
+        self.paid_spend_usd_month += paid_usd
+        self.legal_usd_month += legal_usd
 
     def record_incidents(self, count: int) -> None:
         self.incidents_total += count
@@ -278,6 +279,7 @@ class DataMarketModel(mesa.Model):
         if self.data_wall_year is None and frontier_fill < self.params.constants.data_wall_fill:
             self.data_wall_year = self.year
         self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], hq_stock, frontier_fill)
+        self.paid_spend_usd_month = self.legal_usd_month = 0.0
 
     @property
     def frontier_exhaustion_year(self) -> float | None:

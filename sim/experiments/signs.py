@@ -231,7 +231,6 @@ SIGNS = (
         "tighten_privacy_after_incidents", False, True, "0 0 ? ? ? ? ?", "incidents raise strictness: a little less private data"
     ),
 )
-SIGN_BY_FACTOR = {s.factor: s for s in SIGNS}
 
 
 def _value(summary: dict[str, Any], outcome: str, horizon: float) -> float:
