@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -44,6 +45,27 @@ VIZ_HOST = "127.0.0.1"
 
 console = Console()
 errors = Console(stderr=True)
+
+_RUNNER_HELP = "Worker processes (default: one per core)"
+_JSON_HELP = "Print the result as JSON on stdout (progress and messages go to stderr)"
+
+
+def _print_json(data) -> None:
+    """JSON on stdout, for scripts: NaN (a date not reached, an undefined value) is written as null."""
+    import json
+
+    def clean(value):
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        if hasattr(value, "item"):  # a numpy scalar
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+
+    sys.stdout.write(json.dumps(clean(data), indent=2, default=str) + "\n")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -81,7 +103,10 @@ def _value_given(args: list[str], opts: list[str]) -> str | None:
     return None
 
 
-app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
+# Plain Click help (no Rich panels): no type placeholder on flags, and "[design]" in a help text stays as written.
+app = typer.Typer(
+    cls=_Commands, add_completion=False, rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False
+)
 
 
 def _print_version(value: bool) -> None:
@@ -98,29 +123,39 @@ def main(
         bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit")
     ] = False,
 ) -> None:
-    """PeakData: an agent-based market for LLM training data."""
+    """PeakData: an agent-based market for LLM training data.
+
+    Start with `peakdata run` (the baseline scenario) and `peakdata list` (every scenario and policy).
+    """
 
 
 @app.command(name="list")
 def list_command(
-    folder: Annotated[Path, typer.Argument(help="Where to look (default: the scenario library)")] = ROOT / "scenarios",
+    folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="Where to look", show_default="scenarios/")] = ROOT
+    / "scenarios",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON")] = False,
 ) -> None:
     """The scenarios, policies and study files in the library, with their descriptions."""
     import tomllib
 
     if not folder.is_dir():
         raise _fail(f"{folder}: not a folder; allowed: a folder of scenario files")
-    table = Table(title=f"Scenario files in {folder}")
-    for column in ("file", "kind", "description"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for path in sorted(folder.rglob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            table.add_row(str(path.relative_to(folder)), "unreadable", "not valid TOML")
+            rows.append({"file": str(path.relative_to(folder)), "kind": "unreadable", "description": "not valid TOML"})
             continue
-        kind = "study (peakdata sweep)" if "design" in data else ("policy" if path.parent.name == "policies" else "scenario")
-        table.add_row(str(path.relative_to(folder)), kind, str(data.get("description", "")))
+        kind = "study" if "design" in data else ("policy" if path.parent.name == "policies" else "scenario")
+        rows.append({"file": str(path.relative_to(folder)), "kind": kind, "description": str(data.get("description", ""))})
+    if as_json:
+        return _print_json(rows)
+    table = Table(title=f"Scenario files in {folder}", caption="study: a sweep design, run with peakdata sweep")
+    for column in ("file", "kind", "description"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row.values())
     console.print(table)
 
 
@@ -159,9 +194,12 @@ def _writing(out: Path, option: str = "--out") -> Iterator[Path]:
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")] = DEFAULT_SCENARIO,
+    scenario: Annotated[
+        Path, typer.Argument(metavar="SCENARIO", help="Scenario TOML file", show_default="scenarios/baseline.toml")
+    ] = DEFAULT_SCENARIO,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed; the same seed gives the same output")] = 0,
     out: Annotated[Path, typer.Option(help="Folder for the results")] = Path("results/run"),
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
     """Run one scenario: print the summary, write the series, the summary and the data-wall chart."""
     from sim.experiments.io import write_csv, write_json, write_parquet
@@ -172,8 +210,9 @@ def run(
     params = load_scenario(scenario)
     _check_out(out)
 
+    say = errors if as_json else console
     started = time.perf_counter()
-    with console.status(f"Running {params.name} (seed {seed}), {params.constants.start} to {params.constants.end}..."):
+    with say.status(f"Running {params.name} (seed {seed}), {params.constants.start} to {params.constants.end}..."):
         model = DataMarketModel(params, rng=seed).run()
     elapsed = time.perf_counter() - started
     frame = timeseries(model)
@@ -188,13 +227,16 @@ def run(
         write_parquet(pd.DataFrame([summary]), staged / "summary.parquet")
         write_json(summary, staged / "summary.json")
         save_data_wall(frame, summary, staged / "data_wall.png")
-    console.print(_summary_table(summary))
-    console.print(f"Wrote {out}/timeseries.parquet, timeseries.csv, summary.parquet, summary.json, data_wall.png")
+    if as_json:
+        _print_json(summary)
+    else:
+        console.print(_summary_table(summary))
+    say.print(f"Wrote {out}/timeseries.parquet, timeseries.csv, summary.parquet, summary.json, data_wall.png")
 
 
 @app.command()
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with distributions and a [design] table")],
+    scenario: Annotated[Path, typer.Argument(metavar="STUDY", help="Scenario TOML file with distributions and a [design] table")],
     out: Annotated[Path, typer.Option(help="Folder for the results; rerun into the same folder to resume")],
     design: Annotated[DesignKindOption | None, typer.Option(help="Override design.kind")] = None,
     samples: Annotated[int | None, typer.Option(min=1, help="Override design.samples")] = None,
@@ -237,7 +279,7 @@ def sweep(
 
 @app.command(name="report")
 def report_command(
-    folder: Annotated[Path, typer.Argument(help="A sweep folder written by peakdata sweep")],
+    folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="A sweep folder written by peakdata sweep")],
     out: Annotated[Path | None, typer.Option(help="Where to write report.md and the charts (default: FOLDER/report)")] = None,
 ) -> None:
     """Summarise a sweep: outcome percentiles (censoring-aware), fan charts, Sobol/Morris indices, tornado charts."""
@@ -250,56 +292,68 @@ def _write_report(folder: Path, out: Path | None = None) -> None:
 
     results = SweepResults.load(folder)
     _check_out(out or results.folder / "report")
-    with console.status("Writing the report..."):
+    with console.status("Writing the report..."), _warning_on_terminal():
         path = write_report(results, out)
     console.print(f"Wrote {path} and its charts")
 
 
-_RUNNER_HELP = "Worker processes (default: one per core)"
-
-
 @app.command()
 def compare(
-    base: Annotated[Path, typer.Argument(help="The base scenario (e.g. scenarios/baseline.toml)")],
-    policies: Annotated[list[Path], typer.Argument(help="One or more policy scenarios to compare with the base")],
+    base: Annotated[Path, typer.Argument(metavar="BASE", help="The base scenario (e.g. scenarios/baseline.toml)")],
+    policies: Annotated[
+        list[Path], typer.Argument(metavar="POLICY", help="One or more policy scenarios to compare with the base")
+    ],
     runs: Annotated[int, typer.Option(min=2, max=100_000, help="Paired runs (seeds) per scenario")] = 30,
     out: Annotated[Path, typer.Option(help="Folder for the runs and the report")] = Path("results/compare"),
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root of the common seeds")] = 0,
     workers: Annotated[int | None, typer.Option(min=1, max=4096, help=_RUNNER_HELP)] = None,
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
-    """Paired comparison with common random numbers: each policy's effect with a bootstrap 95% CI."""
+    """Paired comparison with common random numbers: each policy's effect with a bootstrap 95% CI.
+
+    The runs go to OUT/<file name> (one folder per scenario file); OUT/compare.md, effects.png and
+    series.png hold the report."""
     from sim.experiments.policy import compare as run_compare
+    from sim.experiments.policy import format_interval
     from sim.outcomes import OUTCOMES
 
     _check_out(out)
     effects = _policy_command(lambda: run_compare(base, policies, out, runs=runs, seed=seed, workers=workers, dask=dask), dask)
-    table = Table(title=f"Effects against {base.stem} ({runs} paired runs)")
-    for column in ("policy", "outcome", "effect", "95% CI"):
-        table.add_column(column, justify="right" if column in ("effect", "95% CI") else "left")
-    for row in effects.itertuples():
-        diff = OUTCOMES[row.outcome].format_difference
-        table.add_row(
-            row.policy, OUTCOMES[row.outcome].axis_label, diff(row.effect), f"[{diff(row.ci_low)}, {diff(row.ci_high)}]"
-        )
-    console.print(table)
-    console.print(f"Wrote {out}/compare.md, effects.png and effects.parquet")
+    if as_json:
+        _print_json(effects.to_dict(orient="records"))
+        errors.print(f"Wrote {out}/compare.md, effects.png, series.png and effects.parquet")
+        return
+    for policy, part in effects.groupby("policy", sort=False):
+        table = Table(title=f"{policy} against {base.stem} ({runs} paired runs)", box=box.SIMPLE_HEAD)
+        table.add_column("outcome", overflow="fold")
+        for column in ("effect", "95% CI"):
+            table.add_column(column, justify="right", no_wrap=True)
+        for row in part.itertuples():
+            effect = OUTCOMES[row.outcome].format_difference(row.effect)
+            table.add_row(OUTCOMES[row.outcome].axis_label, effect, format_interval(row.outcome, row.ci_low, row.ci_high))
+        console.print(table)
+    console.print(f"Wrote {out}/compare.md, effects.png, series.png and effects.parquet")
 
 
 @app.command()
 def robustness(
-    policies: Annotated[list[Path], typer.Argument(help="Policy scenarios (include the baseline to compare against it)")],
-    uncertainties: Annotated[Path, typer.Option(help="A study file whose distributions define the worlds")] = ROOT
-    / "scenarios"
-    / "sensitivity.toml",
+    policies: Annotated[
+        list[Path], typer.Argument(metavar="POLICY", help="Policy scenarios (include the baseline to compare against it)")
+    ],
+    uncertainties: Annotated[
+        Path,
+        typer.Option(help="A study file whose distributions define the worlds", show_default="scenarios/sensitivity.toml"),
+    ] = ROOT / "scenarios" / "sensitivity.toml",
     outcome: Annotated[str, typer.Option(help="The outcome to judge policies by")] = "data_wall_year",
     minimize: Annotated[bool, typer.Option("--minimize", help="Lower is better (default: higher is better)")] = False,
     threshold: Annotated[float | None, typer.Option(help="Report the share of worlds meeting this value")] = None,
     samples: Annotated[int, typer.Option(min=2, max=1_000_000, help="Worlds (Latin hypercube)")] = 50,
     out: Annotated[Path, typer.Option(help="Folder for the runs and the report")] = Path("results/robustness"),
-    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1)] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root of the common seeds")] = 0,
     workers: Annotated[int | None, typer.Option(min=1, max=4096, help=_RUNNER_HELP)] = None,
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
     """Every policy in the same sampled worlds: mean, 10th-90th percentiles, regret, share meeting a threshold."""
     from sim.experiments.policy import robustness as run_robustness
@@ -325,10 +379,30 @@ def robustness(
         ),
         dask,
     )
+    if as_json:
+        _print_json(table.to_dict(orient="records"))
+        errors.print(f"Wrote {out}/robustness.md, robustness.png and robustness.parquet")
+        return
     fmt = "{:.2f}" if OUTCOMES[outcome].kind == "date" else "{:.3g}"
-    console.print(f"{OUTCOMES[outcome].axis_label}:")
-    console.print(table.to_string(index=False, float_format=fmt.format))
-    console.print(f"Wrote {out}/robustness.md and robustness.parquet")
+    goal = "lower" if minimize else "higher"
+    title = f"{OUTCOMES[outcome].axis_label}, {goal} is better, over {samples} worlds"
+    if threshold is not None:
+        title += f"; 'meets': share of worlds {'<=' if minimize else '>='} {threshold:g}"
+    shown = Table(box=box.SIMPLE_HEAD)
+    shown.add_column("policy", overflow="fold", min_width=min(28, max(map(len, table["policy"]))))
+    headers = {"mean": "mean", "p10": "p10", "p90": "p90", "mean_regret": "regret", "max_regret": "max regret"}
+    if threshold is not None:
+        headers["share_meeting_threshold"] = "meets"
+    for header in headers.values():
+        shown.add_column(header, justify="right")
+    for row in table.to_dict(orient="records"):
+        cells = [fmt.format(row[c]) for c in headers if c != "share_meeting_threshold"]
+        if threshold is not None:
+            cells.append(f"{row['share_meeting_threshold']:.0%}")
+        shown.add_row(row["policy"], *cells)
+    console.print(title, soft_wrap=False)
+    console.print(shown)
+    console.print(f"Wrote {out}/robustness.md, robustness.png and robustness.parquet")
 
 
 @app.command()
@@ -338,6 +412,7 @@ def validate(
     quick: Annotated[bool, typer.Option(help="Fewer runs and bands widened 2x: the CI version")] = False,
     workers: Annotated[int | None, typer.Option(min=1, max=4096, help=_RUNNER_HELP)] = None,
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
     """Recompute the seed's claims from Monte Carlo sweeps and write docs/validation.md with its figures."""
     from sim.experiments.validation import QUICK, Size
@@ -346,6 +421,16 @@ def validate(
     _check_out(out)
     _check_out(docs, "--docs")
     checks = _policy_command(lambda: run_validation(out, docs, QUICK if quick else Size(), workers=workers, dask=dask), dask)
+    if as_json:
+        _print_json(
+            [
+                {"section": c.section, "check": c.quantity, "ours": c.ours, "published": c.target}
+                | {"band_low": c.low, "band_high": c.high, "met": c.met, "source": c.source, "quick": quick}
+                for c in checks
+            ]
+        )
+        errors.print(f"{sum(c.met for c in checks)} of {len(checks)} met. Wrote {docs / 'validation.md'}")
+        return
     table = Table(title="Validation against the seed")
     for column in ("check", "ours", "published", "band applied", "verdict"):
         table.add_column(column)
@@ -376,10 +461,30 @@ def _policy_command(action, dask: str | None):
 
     _check_dask(dask)
     try:
-        return action()
+        with _warning_on_terminal():
+            return action()
     except SweepInterrupted:
         errors.print("Interrupted. Run the same command again to resume.")
         raise typer.Exit(code=130) from None
+
+
+@contextlib.contextmanager
+def _warning_on_terminal() -> Iterator[None]:
+    """Print the statistics' warnings (too small a sample) on stderr as they come, not as Python's tracebacks."""
+    import warnings
+
+    from sim.experiments.analysis import SampleSizeWarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        errors.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", SampleSizeWarning)
+        previous, warnings.showwarning = warnings.showwarning, show
+        try:
+            yield
+        finally:
+            warnings.showwarning = previous
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -15,42 +16,109 @@ from sim.outcomes import OUTCOMES
 if TYPE_CHECKING:
     from sim.model import DataMarketModel
 
-# name -> description, in the order of the output columns.
-MONTHLY_SERIES: dict[str, str] = {
-    "year": "decimal year of the month (2027.58 = August 2027)",
-    "accessible_effective_stock_tokens": "effective public stock the frontier lab may use (usable x repetition gain)",
-    "frontier_desired_tokens": "tokens the frontier lab's next run wants (D = 20 k N)",
-    "frontier_fill": "share of that desire the frontier lab can fill from all sources within budget",
-    "high_quality_stock_tokens": "high-quality public stock the frontier lab may use (usable high-quality x repetition gain)",
-    **{f"tokens_{s.value}": f"tokens from {s.value} in the labs' current training sets" for s in Source},
-    "private_share": "share of current training tokens that are private (own-user, alliance, broker)",
-    "synthetic_share": "share of current training tokens that are synthetic",
-    "frontier_synthetic_share": "share of the frontier lab's deployed model's training tokens that are synthetic",
-    "frontier_private_share": "share of the frontier lab's deployed model's training tokens that are private",
-    "paid_data_spend_usd": "USD labs paid publishers, brokers and generators for data this month (runs trained this month)",
-    "legal_risk_usd": "expected legal cost of the copyrighted text labs crawled without a licence this month",
-    "opted_out_share": "share of public raw tokens whose domains restrict AI crawlers (robots.txt, terms; Longpre et al.)",
-    "opted_out_share_head": "the same for head domains: the largest, together holding 20% of the tokens",
-    "exclusive_share": "share of public raw tokens licensed exclusively to one lab",
-    "ai_pollution_share": "share of public raw tokens written by AI",
-    "ai_share_new_text": "share of this month's new web text written by AI",
-    "consented_share": "share of private text holders may license under the privacy regime",
-    "privacy_strictness": "privacy strictness in force",
-    "private_price_usd_per_token": "brokers' mean asking price, weighted by consented supply",
-    "broker_volume_tokens": "tokens licensed by brokers this month",
-    "frontier_compute_flop": "compute of the frontier lab's deployed model",
-    "frontier_params": "parameters of the frontier lab's deployed model",
-    "frontier_tokens": "tokens seen by the frontier lab's deployed model",
-    "frontier_k": "overtraining factor of the frontier lab's deployed model",
-    "frontier_loss": "loss of the frontier lab's deployed model (Besiroglu et al. 2024 law)",
-    "best_loss": "lowest loss among deployed models",
-    "privacy_incidents": "privacy incidents this month",
-    "privacy_incidents_total": "privacy incidents so far",
-    "privacy_fines_usd_total": "fines paid by brokers so far",
-    "broker_revenue_usd_total": "licence revenue of brokers so far",
-    "alliance_members": "labs in the data alliance",
-    "alliance_pool_tokens": "tokens in the alliance pool",
-    "hhi": "Herfindahl-Hirschman index of lab market shares (0-10,000)",
+
+@dataclass(frozen=True)
+class Series:
+    """One monthly series: a short label and unit for charts, and what it measures."""
+
+    label: str
+    unit: str
+    description: str
+
+    @property
+    def axis_label(self) -> str:
+        return f"{self.label} ({self.unit})"
+
+
+# name -> series, in the order of the output columns.
+MONTHLY_SERIES: dict[str, Series] = {
+    "year": Series("Year", "year", "decimal year of the month (2027.58 = August 2027)"),
+    "accessible_effective_stock_tokens": Series(
+        "Public stock the frontier may use",
+        "effective tokens",
+        "effective public stock the frontier lab may use (usable x repetition gain)",
+    ),
+    "frontier_desired_tokens": Series(
+        "Frontier's desired dataset", "tokens", "tokens the frontier lab's next run wants (D = 20 k N)"
+    ),
+    "frontier_fill": Series(
+        "Frontier's desire filled", "share", "share of that desire the frontier lab can fill from all sources within budget"
+    ),
+    "high_quality_stock_tokens": Series(
+        "High-quality stock the frontier may use",
+        "effective tokens",
+        "high-quality public stock the frontier lab may use (usable high-quality x repetition gain)",
+    ),
+    **{
+        f"tokens_{s.value}": Series(
+            f"Training tokens from {s.value.replace('_', ' ')}",
+            "tokens",
+            f"tokens from {s.value} in the labs' current training sets",
+        )
+        for s in Source
+    },
+    "private_share": Series(
+        "Private share of training tokens",
+        "share",
+        "share of current training tokens that are private (own-user, alliance, broker)",
+    ),
+    "synthetic_share": Series(
+        "Synthetic share of training tokens", "share", "share of current training tokens that are synthetic"
+    ),
+    "frontier_synthetic_share": Series(
+        "Frontier's synthetic share", "share", "share of the frontier lab's deployed model's training tokens that are synthetic"
+    ),
+    "frontier_private_share": Series(
+        "Frontier's private share", "share", "share of the frontier lab's deployed model's training tokens that are private"
+    ),
+    "paid_data_spend_usd": Series(
+        "Paid data spend",
+        "USD/month",
+        "USD labs paid publishers, brokers and generators for data this month (runs trained this month)",
+    ),
+    "legal_risk_usd": Series(
+        "Legal risk taken",
+        "USD/month",
+        "expected legal cost of the copyrighted text labs crawled without a licence this month",
+    ),
+    "opted_out_share": Series(
+        "Opted-out share of public tokens",
+        "share",
+        "share of public raw tokens whose domains restrict AI crawlers (robots.txt, terms; Longpre et al.)",
+    ),
+    "opted_out_share_head": Series(
+        "Opted-out share, head domains",
+        "share",
+        "the same for head domains: the largest, together holding 20% of the tokens",
+    ),
+    "exclusive_share": Series(
+        "Exclusively licensed share", "share", "share of public raw tokens licensed exclusively to one lab"
+    ),
+    "ai_pollution_share": Series("AI-written share of the web", "share", "share of public raw tokens written by AI"),
+    "ai_share_new_text": Series("AI-written share of new text", "share", "share of this month's new web text written by AI"),
+    "consented_share": Series(
+        "Consented share of private text", "share", "share of private text holders may license under the privacy regime"
+    ),
+    "privacy_strictness": Series("Privacy strictness", "0-1", "privacy strictness in force"),
+    "private_price_usd_per_token": Series(
+        "Private data price", "USD/token", "brokers' mean asking price, weighted by consented supply"
+    ),
+    "broker_volume_tokens": Series("Broker volume", "tokens/month", "tokens licensed by brokers this month"),
+    "frontier_compute_flop": Series("Frontier compute", "FLOP", "compute of the frontier lab's deployed model"),
+    "frontier_params": Series("Frontier parameters", "parameters", "parameters of the frontier lab's deployed model"),
+    "frontier_tokens": Series("Frontier tokens seen", "tokens", "tokens seen by the frontier lab's deployed model"),
+    "frontier_k": Series("Frontier overtraining", "x Chinchilla", "overtraining factor of the frontier lab's deployed model"),
+    "frontier_loss": Series(
+        "Frontier loss", "nats/token", "loss of the frontier lab's deployed model (Besiroglu et al. 2024 law)"
+    ),
+    "best_loss": Series("Best loss", "nats per token", "lowest loss among deployed models"),
+    "privacy_incidents": Series("Privacy incidents", "per month", "privacy incidents this month"),
+    "privacy_incidents_total": Series("Privacy incidents so far", "incidents", "privacy incidents so far"),
+    "privacy_fines_usd_total": Series("Privacy fines so far", "USD", "fines paid by brokers so far"),
+    "broker_revenue_usd_total": Series("Broker revenue so far", "USD", "licence revenue of brokers so far"),
+    "alliance_members": Series("Alliance members", "labs", "labs in the data alliance"),
+    "alliance_pool_tokens": Series("Alliance pool", "tokens", "tokens in the alliance pool"),
+    "hhi": Series("Market concentration (HHI)", "0-10,000", "Herfindahl-Hirschman index of lab market shares (0-10,000)"),
 }
 
 

@@ -33,8 +33,8 @@ def test_compare_reports_paired_effects_computed_from_the_runs_with_intervals_th
     large = compare(base, [policy], tmp_path / "large", runs=16, seed=3, workers=2, progress=False)
 
     # The effect is the mean of per-seed differences read back from the stored runs.
-    base_runs = SweepResults.load(tmp_path / "large" / "baseline").runs.set_index("seed")
-    policy_runs = SweepResults.load(tmp_path / "large" / "gdpr_consent").runs.set_index("seed")
+    base_runs = SweepResults.load(tmp_path / "large" / "short_baseline").runs.set_index("seed")
+    policy_runs = SweepResults.load(tmp_path / "large" / "short_gdpr_consent_for_training").runs.set_index("seed")
     assert sorted(base_runs.index) == sorted(policy_runs.index)  # common random numbers
     diff = policy_runs["private_share_2030"] - base_runs["private_share_2030"]
     row = large.set_index("outcome").loc["private_share_2030"]
@@ -78,22 +78,22 @@ def test_robustness_gives_regret_against_the_best_policy_in_each_world_and_expor
         workers=2,
         progress=False,
     )
-    assert list(table["policy"]) == ["baseline", "data_commons"] and (table["worlds"] == 8).all()
+    assert list(table["policy"]) == ["short_baseline", "short_public_data_commons"] and (table["worlds"] == 8).all()
     by_world = pd.read_parquet(tmp_path / "outcome_by_world.parquet").set_index("world")
     regret = by_world.max(axis=1).to_numpy()[:, None] - by_world
     assert table["mean_regret"].to_numpy() == pytest.approx(regret.mean().to_numpy())
     assert (regret.min(axis=1) == 0).all()  # in every world some policy is the best
     # More open data can only delay exhaustion: the commons is never worse in any world.
-    assert (by_world["data_commons"] >= by_world["baseline"]).all()
-    assert table.set_index("policy").loc["data_commons", "share_meeting_threshold"] >= 0.0
+    assert (by_world["short_public_data_commons"] >= by_world["short_baseline"]).all()
+    assert table.set_index("policy").loc["short_public_data_commons", "share_meeting_threshold"] >= 0.0
 
-    experiments, outcomes = to_ema([tmp_path / "baseline", tmp_path / "data_commons"], series=("private_share",))
-    assert len(experiments) == 16 and set(experiments["policy"]) == {"baseline", "data_commons"}
+    experiments, outcomes = to_ema([tmp_path / "short_baseline", tmp_path / "short_public_data_commons"], series=("private_share",))
+    assert len(experiments) == 16 and set(experiments["policy"]) == {"short_baseline", "short_public_data_commons"}
     assert {"usable_share", "scenario", "policy", "model", "data_commons_tokens", "data_commons_tokens_year"} <= set(
         experiments.columns
     )
     assert outcomes["public_exhaustion_year"].shape == (16,) and outcomes["private_share"].shape == (16, 144)
-    runs = SweepResults.load(tmp_path / "baseline").runs
+    runs = SweepResults.load(tmp_path / "short_baseline").runs
     assert outcomes["public_exhaustion_year"][:8] == pytest.approx(outcome_values(runs, "public_exhaustion_year").to_numpy())
 
     from ema_workbench.analysis import prim
@@ -124,7 +124,7 @@ def test_the_ema_export_carries_categorical_levers_into_prim_cart_and_feature_sc
     )
     policies = [short(tmp_path, ROOT / "scenarios" / "baseline.toml"), short(tmp_path, POLICIES / "opt_in_crawling.toml")]
     robustness(policies, uncertainties, tmp_path, outcome="data_wall_year", samples=10, workers=2, progress=False)
-    experiments, outcomes = to_ema([tmp_path / "baseline", tmp_path / "opt_in_crawling"])
+    experiments, outcomes = to_ema([tmp_path / "short_baseline", tmp_path / "short_opt_in_crawling"])
     assert experiments["opt_out_regime"].dtype == "category"
     assert set(experiments["opt_out_regime"]) == {"robots", "opt_in"}
 

@@ -319,7 +319,7 @@ def test_sobol_sweep_report_from_the_command_line(tmp_path):
     assert median.format("public_exhaustion_year") in report
     for png in ("fan_chart.png", "distribution_public_exhaustion_year.png", "sobol_public_exhaustion_year.png"):
         assert (out / "report" / png).read_bytes().startswith(b"\x89PNG"), png
-    assert "| factor | S1 | S1_conf | ST | ST_conf |" in report
+    assert "| factor | S1 | S1_conf | ST | ST_conf | note |" in report
 
 
 def test_report_on_a_folder_that_is_not_a_sweep_fails_cleanly(tmp_path):

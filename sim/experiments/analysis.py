@@ -203,25 +203,81 @@ def morris_indices(results: SweepResults, outcome: str) -> pd.DataFrame:
     )
 
 
+# When sensitivity indices are too uncertain to read (docs/sweeps.md, "Reading the indices"). Below
+# these sizes SALib's own bootstrap intervals are unreliable; above them, the intervals decide.
+SOBOL_MIN_BASE = 64  # Saltelli base sample N
+MORRIS_MIN_TRAJECTORIES = 10  # r, the usual minimum for screening
+SOBOL_MAX_HALF_WIDTH = 0.1  # widest 95% half-width of S1 or ST that still ranks factors
+MORRIS_MAX_RELATIVE_CONF = 0.5  # mu* interval over mu*, for the factors that matter (mu* >= 10% of the largest)
+
+
+class SampleSizeWarning(UserWarning):
+    """Sensitivity indices from too small a sample, or with intervals too wide to read."""
+
+
+def sobol_warnings(indices: pd.DataFrame, base_samples: int) -> list[str]:
+    """Why these Sobol indices should not be read as results; empty when they can be."""
+    found = []
+    if base_samples < SOBOL_MIN_BASE:
+        found.append(f"base sample N = {base_samples} is below {SOBOL_MIN_BASE}")
+    widest = float(indices[["S1_conf", "ST_conf"]].max().max())
+    if widest > SOBOL_MAX_HALF_WIDTH:
+        found.append(f"95% intervals up to ±{widest:.2f}, wider than ±{SOBOL_MAX_HALF_WIDTH:g}")
+    outside = indices.loc[outside_unit_interval(indices), "factor"].tolist()
+    if outside:
+        found.append(f"indices outside [0, 1] (sampling error) for {', '.join(outside)}")
+    return found
+
+
+def outside_unit_interval(indices: pd.DataFrame) -> pd.Series:
+    """Factors with a Sobol index below 0 or above 1: impossible values, so sampling error."""
+    values = indices[["S1", "ST"]]
+    return ((values < 0) | (values > 1)).any(axis=1)
+
+
+def morris_warnings(indices: pd.DataFrame, trajectories: int) -> list[str]:
+    """Why these Morris screening results should not be read as results; empty when they can be."""
+    found = []
+    if trajectories < MORRIS_MIN_TRAJECTORIES:
+        found.append(f"{trajectories} trajectories, below {MORRIS_MIN_TRAJECTORIES}")
+    largest = float(indices["mu_star"].max())
+    matters = indices[indices["mu_star"] >= 0.1 * largest] if largest > 0 else indices.iloc[0:0]
+    loose = matters.loc[matters["mu_star_conf"] > MORRIS_MAX_RELATIVE_CONF * matters["mu_star"], "factor"].tolist()
+    if loose:
+        found.append(f"mu* intervals wider than {MORRIS_MAX_RELATIVE_CONF:.0%} of mu* for {', '.join(loose)}")
+    return found
+
+
+# A tornado swing is negligible below this share of the mean (or, for a date, this many years),
+# or when it is within two standard errors of zero.
+NEGLIGIBLE_RELATIVE = 0.01
+NEGLIGIBLE_YEARS = 0.1
+
+
 def tornado(runs: pd.DataFrame, factors: list[str], outcome: str, share: float = 0.2) -> pd.DataFrame:
     """How the outcome's mean moves between the runs with each factor in its bottom and top `share`.
 
     Read from the sampled runs themselves (Monte Carlo, LHS or Sobol), not from one-at-a-time
-    reruns, so it shows each factor's effect averaged over the others.
+    reruns, so it shows each factor's effect averaged over the others. `low` and `high` are the
+    means; `low_change` and `high_change` their distance from the mean over all runs, relative to
+    it (years for a date); `negligible` marks a swing too small to matter or to tell from noise.
     """
     y = outcome_values(runs, outcome)
+    centre = float(y.mean())
+    is_date = OUTCOMES[outcome].kind == "date"
     rows = []
     for factor in factors:
         low_cut, high_cut = runs[factor].quantile([share, 1 - share])
-        rows.append(
-            {
-                "factor": factor,
-                "low": float(y[runs[factor] <= low_cut].mean()),
-                "high": float(y[runs[factor] >= high_cut].mean()),
-            }
-        )
+        low, high = y[runs[factor] <= low_cut], y[runs[factor] >= high_cut]
+        noise = float(np.sqrt(low.var() / max(len(low), 1) + high.var() / max(len(high), 1)))
+        rows.append({"factor": factor, "low": float(low.mean()), "high": float(high.mean()), "noise": noise})
     frame = pd.DataFrame(rows)
+    scale = 1.0 if is_date or centre == 0 else abs(centre)
+    frame["low_change"] = (frame["low"] - centre) / scale
+    frame["high_change"] = (frame["high"] - centre) / scale
     frame["swing"] = (frame["high"] - frame["low"]).abs()
+    floor = NEGLIGIBLE_YEARS if is_date else NEGLIGIBLE_RELATIVE * abs(centre)
+    frame["negligible"] = (frame["swing"] < floor) | (frame["swing"] < 2 * frame["noise"].fillna(np.inf))
     return frame.sort_values("swing", ascending=False).reset_index(drop=True)
 
 

@@ -137,87 +137,220 @@ def date_distribution_figure(runs: pd.DataFrame, outcome: str, label: str) -> pl
     return fig
 
 
+def _series_axis(ax: plt.Axes, column: str, log_scale: bool) -> None:
+    """Label an axis with a monthly series' label and unit from the registry; shares in %."""
+    from sim.metrics import MONTHLY_SERIES
+
+    series = MONTHLY_SERIES[column]
+    ax.set_ylabel(f"{series.label}\n({'%' if series.unit == 'share' else series.unit})", fontsize=8)
+    if series.unit == "share":
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    if log_scale:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+
+
+def _fan(ax: plt.Axes, fan: pd.DataFrame, colour: str, label: str, bands: bool = True) -> None:
+    if bands:
+        ax.fill_between(fan["year"], fan["p10"], fan["p90"], color=colour, alpha=0.15, lw=0, label=f"{label}, 10-90%")
+        ax.fill_between(fan["year"], fan["p25"], fan["p75"], color=colour, alpha=0.3, lw=0, label=f"{label}, 25-75%")
+    ax.plot(fan["year"], fan["p50"], color=colour, lw=1.8, label=f"{label}, median")
+
+
 def fan_figure(fans: dict[str, pd.DataFrame], log_scale: tuple[str, ...] = ()) -> plt.Figure:
     """One panel per series: the median across runs, with 25-75% and 10-90% bands."""
-    fig, axes = plt.subplots(len(fans), 1, figsize=(9, 2.6 * len(fans)), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(fans), 1, figsize=(9, 2.6 * len(fans)), sharex=True, squeeze=False, layout="constrained")
     for ax, (column, fan) in zip(axes[:, 0], fans.items()):
         ax.fill_between(fan["year"], fan["p10"], fan["p90"], color="#4C72B0", alpha=0.2, lw=0, label="10-90%")
         ax.fill_between(fan["year"], fan["p25"], fan["p75"], color="#4C72B0", alpha=0.4, lw=0, label="25-75%")
         ax.plot(fan["year"], fan["p50"], color="#1B3A6B", lw=1.8, label="median")
-        ax.set_ylabel(column.replace("_", " "), fontsize=8)
-        if column in log_scale:
-            ax.set_yscale("log")
-        ax.grid(alpha=0.3)
+        _series_axis(ax, column, column in log_scale)
     axes[0, 0].legend(fontsize=8, loc="upper left")
     axes[-1, 0].set_xlabel("year")
-    fig.tight_layout()
+    fig.suptitle("Monthly series across runs: median and percentile bands", fontsize=10)
     return fig
 
 
-def sobol_figure(indices: pd.DataFrame, outcome: str) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(indices) + 1.5))
+def compare_fan_figure(fans: dict[str, dict[str, pd.DataFrame]], base: str, log_scale: tuple[str, ...] = ()) -> plt.Figure:
+    """Each key monthly series: the base scenario's fan beside each policy's, on the same seeds.
+
+    `fans` maps a series to {scenario: fan}; the base is drawn grey, each policy in its own colour.
+    """
+    scenarios = list(next(iter(fans.values())))
+    colours = dict(zip(scenarios, ["#7F7F7F", "#C44E52", "#4C72B0", "#55A868", "#8172B3", "#DD8452", "#937860", "#DA8BC3"]))
+    fig, axes = plt.subplots(len(fans), 1, figsize=(9, 2.6 * len(fans) + 0.8), sharex=True, squeeze=False, layout="constrained")
+    for ax, (column, by_scenario) in zip(axes[:, 0], fans.items()):
+        for scenario, fan in by_scenario.items():
+            _fan(ax, fan, colours.get(scenario, "black"), scenario, bands=True)
+        _series_axis(ax, column, column in log_scale)
+    axes[-1, 0].set_xlabel("year")
+    handles = [plt.Line2D([], [], color=colours.get(s, "black"), lw=2, label=s) for s in scenarios]
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(scenarios), 4), fontsize=8, frameon=False)
+    fig.suptitle(f"Policies against {base}: median (line) and 10-90% / 25-75% bands across the same seeds", fontsize=10)
+    return fig
+
+
+def _title_for(outcome: str) -> str:
+    from sim.outcomes import OUTCOMES
+
+    return OUTCOMES[outcome].label if outcome in OUTCOMES else outcome
+
+
+def sobol_figure(indices: pd.DataFrame, outcome: str, unreliable: bool = False) -> plt.Figure:
+    """First-order and total indices with their intervals; an index outside [0, 1] is marked."""
+    from sim.experiments.analysis import outside_unit_interval
+
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(indices) + 1.8), layout="constrained")
     y = np.arange(len(indices))
     ax.barh(y - 0.2, indices["S1"], 0.4, xerr=indices["S1_conf"], color="#4C72B0", label="first order S1")
     ax.barh(y + 0.2, indices["ST"], 0.4, xerr=indices["ST_conf"], color="#DD8452", label="total ST")
-    ax.set_yticks(y, indices["factor"], fontsize=8)
+    flagged = outside_unit_interval(indices).to_numpy()
+    labels = [f"{f} (outside [0, 1])" if flag else f for f, flag in zip(indices["factor"], flagged)]
+    ax.set_yticks(y, labels, fontsize=8)
+    for tick, flag in zip(ax.get_yticklabels(), flagged):
+        if flag:
+            tick.set_color("#C00000")
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("Sobol index (bars: 95% bootstrap interval)")
-    ax.set_title(f"Sensitivity of {outcome}")
-    ax.legend(fontsize=8)
+    ax.axvspan(0, 1, color="#EEEEEE", zorder=-1, label="possible values [0, 1]")
+    ax.set_xlabel("Sobol index, share of the outcome's variance (bars: 95% bootstrap interval)")
+    title = f"Sensitivity of {_title_for(outcome)}"
+    if unreliable:
+        title += "\nWARNING: sample too small, intervals too wide to rank factors"
+    ax.set_title(title, fontsize=10, color="#C00000" if unreliable else "black")
+    fig.legend(fontsize=8, loc="outside lower center", ncol=3, frameon=False)
     ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
     return fig
 
 
-def morris_figure(indices: pd.DataFrame, outcome: str) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(7, 5))
+def morris_figure(indices: pd.DataFrame, outcome: str, unreliable: bool = False) -> plt.Figure:
+    from sim.outcomes import OUTCOMES
+
+    unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else "outcome units"
+    fig, ax = plt.subplots(figsize=(7, 5), layout="constrained")
     ax.errorbar(indices["mu_star"], indices["sigma"], xerr=indices["mu_star_conf"], fmt="o", color="#4C72B0")
     for _, row in indices.iterrows():
         ax.annotate(row["factor"], (row["mu_star"], row["sigma"]), fontsize=8, xytext=(4, 4), textcoords="offset points")
-    ax.set_xlabel("mu* (mean absolute elementary effect)")
-    ax.set_ylabel("sigma (interaction / non-linearity)")
-    ax.set_title(f"Morris screening of {outcome}")
+    ax.set_xlabel(f"mu*, mean absolute elementary effect ({unit} per unit quantile)")
+    ax.set_ylabel(f"sigma, interaction or non-linearity ({unit})")
+    title = f"Morris screening of {_title_for(outcome)}"
+    if unreliable:
+        title += "\nWARNING: too few trajectories or intervals too wide"
+    ax.set_title(title, fontsize=10, color="#C00000" if unreliable else "black")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
     return fig
 
 
 def tornado_figure(frame: pd.DataFrame, outcome: str, centre: float) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(frame) + 1.5))
+    """Each factor's swing on a relative scale (years for a date); negligible swings are hatched and grey."""
+    from sim.experiments.analysis import NEGLIGIBLE_RELATIVE, NEGLIGIBLE_YEARS
+    from sim.outcomes import OUTCOMES
+
+    is_date = OUTCOMES[outcome].kind == "date"
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(frame) + 2.0), layout="constrained")
     y = np.arange(len(frame))
-    ax.barh(y, frame["low"] - centre, left=centre, color="#4C72B0", label="factor in its bottom 20%")
-    ax.barh(y, frame["high"] - centre, left=centre, color="#DD8452", label="factor in its top 20%")
-    ax.set_yticks(y, frame["factor"], fontsize=8)
+    faint = frame["negligible"].to_numpy()
+    for column, colour, label in (
+        ("low_change", "#4C72B0", "factor in its bottom 20%"),
+        ("high_change", "#DD8452", "factor in its top 20%"),
+    ):
+        colours = ["#CCCCCC" if f else colour for f in faint]
+        bars = ax.barh(y, frame[column], color=colours, label=label)
+        for bar, f in zip(bars, faint):
+            if f:
+                bar.set_hatch("///")
+    labels = [f"{f} (negligible)" if n else f for f, n in zip(frame["factor"], faint)]
+    ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
-    ax.axvline(centre, color="black", lw=0.8)
-    ax.set_xlabel(f"mean {outcome}")
-    ax.set_title(f"Tornado: {outcome} (centre: mean over all runs)")
-    ax.legend(fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    floor = NEGLIGIBLE_YEARS if is_date else NEGLIGIBLE_RELATIVE
+    ax.axvspan(-floor, floor, color="#EEEEEE", zorder=-1, label="negligible")
+    # Never stretch a tiny swing to the full width: the axis spans at least five times the negligible band.
+    reach = max(float(np.nanmax(np.abs(frame[["low_change", "high_change"]].to_numpy()), initial=0.0)) * 1.15, 5 * floor)
+    ax.set_xlim(-reach, reach)
+    label = OUTCOMES[outcome]
+    fmt = label.format(centre)
+    if is_date:
+        ax.set_xlabel(f"change in the mean {label.label.lower()} (years; mean over all runs {fmt})")
+    else:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_xlabel(f"change in the mean, relative to the mean over all runs ({fmt} {label.unit})")
+    ax.set_title(f"Tornado: {label.label}", fontsize=10)
+    fig.legend(fontsize=8, loc="outside lower center", ncol=3, frameon=False)
     ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
     return fig
 
 
 def effects_figure(effects: pd.DataFrame) -> plt.Figure:
     """A forest plot: each policy's paired effect on each outcome, with its 95% interval."""
+    from sim.outcomes import OUTCOMES
+
     outcomes = list(dict.fromkeys(effects["outcome"]))
     policies = list(dict.fromkeys(effects["policy"]))
     cols = 2
     rows = (len(outcomes) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(11, 1.0 + rows * (0.45 * len(policies) + 1.0)), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(11, 1.2 + rows * (0.45 * len(policies) + 1.3)), squeeze=False, layout="constrained"
+    )
     for ax, outcome in zip(axes.flat, outcomes):
         part = effects[effects["outcome"] == outcome].set_index("policy").reindex(policies)
         y = np.arange(len(policies))
         err = np.vstack([part["effect"] - part["ci_low"], part["ci_high"] - part["effect"]]).clip(min=0)
-        ax.errorbar(part["effect"], y, xerr=err, fmt="o", color="#4C72B0", capsize=3)
+        registered = OUTCOMES[outcome]
+        scale = 100.0 if registered.kind == "share" else 1.0
+        ax.errorbar(part["effect"] * scale, y, xerr=err * scale, fmt="o", color="#4C72B0", capsize=3)
+        if part["effect"].isna().all():
+            ax.text(0.5, 0.5, "n/a: the runs end before this outcome", transform=ax.transAxes, ha="center", fontsize=9)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, policies, fontsize=8)
         ax.invert_yaxis()
-        ax.set_title(f"effect on {outcome}", fontsize=9)
+        ax.set_title(registered.label, fontsize=9)
+        ax.set_xlabel("effect (percentage points)" if registered.kind == "share" else f"effect ({registered.unit})", fontsize=8)
         ax.grid(alpha=0.3, axis="x")
     for ax in list(axes.flat)[len(outcomes) :]:
         ax.set_visible(False)
-    fig.suptitle("Policy effects against the base (paired, common random numbers; bars: 95% bootstrap CI)", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle("Policy effects against the base (paired seeds; bars: 95% bootstrap interval)", fontsize=10)
+    return fig
+
+
+def robustness_figure(matrix: pd.DataFrame, outcome: str, maximize: bool, threshold: float | None) -> plt.Figure:
+    """Each policy across the sampled worlds: its regret, the outcome's spread and, given a threshold,
+    the share of worlds that meet it."""
+    from sim.outcomes import OUTCOMES
+
+    registered = OUTCOMES[outcome]
+    best = matrix.max(axis=1) if maximize else matrix.min(axis=1)
+    regret = (best.to_numpy()[:, None] - matrix).abs()
+    policies = list(matrix.columns)
+    panels = 3 if threshold is not None else 2
+    fig, axes = plt.subplots(
+        1, panels, figsize=(4.2 * panels + 1, 0.55 * len(policies) + 2.4), sharey=True, layout="constrained", squeeze=False
+    )
+    regret_ax, spread_ax = axes[0, 0], axes[0, 1]
+    y = np.arange(len(policies))
+    for ax, data in ((regret_ax, regret), (spread_ax, matrix)):
+        ax.boxplot([data[p].dropna() for p in policies], positions=y, orientation="horizontal", widths=0.5)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+        ax.grid(alpha=0.3, axis="x")
+    regret_ax.set_yticks(y, policies, fontsize=8)
+    regret_ax.invert_yaxis()
+    regret_ax.set_xlabel(f"distance to the best policy\nin the same world ({registered.unit})")
+    regret_ax.set_title("Regret (lower is better)", fontsize=10)
+    spread_ax.set_xlabel(registered.axis_label)
+    spread_ax.set_title(f"Outcome ({'higher' if maximize else 'lower'} is better)", fontsize=10)
+    if threshold is not None:
+        spread_ax.axvline(threshold, color="#C00000", ls="--", lw=1.2, label=f"threshold {threshold:g}")
+        spread_ax.legend(fontsize=8, loc="lower right")
+        meets = (matrix >= threshold) if maximize else (matrix <= threshold)
+        share = (meets.sum() / matrix.notna().sum()).reindex(policies)
+        share_ax = axes[0, 2]
+        share_ax.barh(y, share, color="#55A868", height=0.5)
+        for i, value in enumerate(share):
+            share_ax.annotate(f"{value:.0%}", (value, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        share_ax.set_xlim(0, 1.15)
+        share_ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        share_ax.set_xlabel("share of worlds")
+        share_ax.set_title(f"Worlds meeting {'>=' if maximize else '<='} {threshold:g}", fontsize=10)
+        share_ax.grid(alpha=0.3, axis="x")
+    fig.suptitle(f"Robustness of policies: {registered.label}, over {len(matrix)} sampled worlds", fontsize=11)
     return fig

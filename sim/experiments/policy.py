@@ -11,6 +11,7 @@ threshold. Both reuse the sweep runner, so they run on processes or Dask, and re
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.experiments import plots
-from sim.experiments.analysis import SweepResults, outcome_values
+from sim.experiments.analysis import SampleSizeWarning, SweepResults, fan, outcome_values
 from sim.experiments.io import output_set, write_parquet
 from sim.experiments.study import Design, Study, load_study
 from sim.experiments.sweep import run_sweep
@@ -37,17 +38,22 @@ COMPARE_OUTCOMES = (
     "privacy_incidents_total",
     "hhi_2035",
 )
+# Fewer pairs than this and a bootstrap interval is too rough to read (BCa needs the tails).
+MIN_PAIRS = 10
+# The monthly series `compare` draws for each policy against the base (series.png).
+COMPARE_SERIES = ("accessible_effective_stock_tokens", "frontier_desired_tokens", "private_share", "synthetic_share")
+LOG_SERIES = ("accessible_effective_stock_tokens", "frontier_desired_tokens")
 
 
 def _named(paths: list[Path]) -> dict[str, MarketParams]:
-    """Load each scenario once, keyed by a folder-safe name that is unique among them."""
+    """Load each scenario once, keyed by its file's name (`gdpr_consent_for_training` for
+    `gdpr_consent_for_training.toml`): the name of its results folder and its row in the tables."""
     named: dict[str, MarketParams] = {}
-    for path in paths:
-        params = load_scenario(path)
-        name = params.name if params.name not in named else Path(path).stem
+    for path in map(Path, paths):
+        name = path.stem
         if name in named:
-            raise ParamsError(f"{path}: two scenarios are both called {name!r}; give one a different name")
-        named[name] = params
+            raise ParamsError(f"{path}: two scenario files are both called {name!r}; rename one or copy it")
+        named[name] = load_scenario(path)
     return named
 
 
@@ -75,6 +81,12 @@ def compare(
     """Run base and policies on the same `runs` seeds; return one row per (policy, outcome) effect."""
     out = Path(out)
     scenarios = _named([Path(base), *map(Path, policies)])
+    if runs < MIN_PAIRS:
+        warnings.warn(
+            f"{runs} paired runs: the 95% intervals are too rough to read; use {MIN_PAIRS} or more",
+            SampleSizeWarning,
+            stacklevel=2,
+        )
     design = Design(kind="monte_carlo", samples=1, replications=runs, seed=seed, common_random_numbers=True)
     studies = {name: Study(params=params, design=design, outcomes=outcomes) for name, params in scenarios.items()}
     results = _run_all(studies, out, **runner)
@@ -87,10 +99,18 @@ def compare(
         ]
     )
     effects.insert(0, "policy", effects.pop("policy"))
+    fans = {column: {name: _ok_fan(r, column) for name, r in results.items()} for column in COMPARE_SERIES}
     with output_set(out) as staged:
         write_parquet(effects, staged / "effects.parquet")
+        plots.save_figure(plots.compare_fan_figure(fans, base_name, LOG_SERIES), staged / "series.png")
         _write_compare_report(effects, base_name, runs, staged)
     return effects
+
+
+def _ok_fan(results: SweepResults, column: str):
+    """Percentiles of a monthly series over a sweep's successful runs."""
+    series = results.series([column])
+    return fan(series[series["run_id"].isin(results.runs["run_id"])], column)
 
 
 def paired_effect(base: pd.DataFrame, policy: pd.DataFrame, outcome: str, seed: int = 0) -> dict[str, Any]:
@@ -118,6 +138,16 @@ def paired_effect(base: pd.DataFrame, policy: pd.DataFrame, outcome: str, seed: 
     }
 
 
+def format_interval(outcome: str, low: float, high: float) -> str:
+    """A confidence interval as a reader should see it: no interval when it is undefined or a point."""
+    if low != low or high != high:
+        return "n/a"
+    if low == high:
+        return "none (same in every pair)"
+    diff = OUTCOMES[outcome].format_difference
+    return f"[{diff(low)}, {diff(high)}]"
+
+
 def bootstrap_ci(values: np.ndarray, seed: int = 0, confidence: float = 0.95) -> tuple[float, float]:
     """A BCa bootstrap interval for the mean; a point when the values do not vary."""
     if len(values) < 2:
@@ -135,8 +165,13 @@ def _write_compare_report(effects: pd.DataFrame, base_name: str, runs: int, out:
         f"Each policy ran on the same {runs} seeds as the base (common random numbers). An effect is the mean",
         "of the per-seed differences (policy - base), with a BCa bootstrap 95% interval. Dates not reached by the",
         "horizon count as the horizon year; pairs with such a date are counted as *censored*, and for them the",
-        "difference is a bound.",
+        "difference is a bound. An outcome the runs do not reach (a 2035 value in a run that ends earlier) is n/a.",
         "",
+        *(
+            [f"> **Warning: too few runs.** {runs} pairs; below {MIN_PAIRS} the intervals are too rough to read.", ""]
+            if runs < MIN_PAIRS
+            else []
+        ),
         "| policy | outcome | base | policy | effect | 95% CI | pairs | censored |",
         "|---|---|---:|---:|---:|---|---:|---:|",
     ]
@@ -145,10 +180,11 @@ def _write_compare_report(effects: pd.DataFrame, base_name: str, runs: int, out:
         fmt, diff = outcome.format, outcome.format_difference
         lines.append(
             f"| {row.policy} | {outcome.axis_label} | {fmt(row.base_mean)} | {fmt(row.policy_mean)} | "
-            f"{diff(row.effect)} | [{diff(row.ci_low)}, {diff(row.ci_high)}] | {row.pairs} | {row.censored_pairs} |"
+            f"{diff(row.effect)} | {format_interval(row.outcome, row.ci_low, row.ci_high)} | {row.pairs} | {row.censored_pairs} |"
         )
     plots.save_figure(plots.effects_figure(effects), out / "effects.png")
-    lines += ["", "![effects](effects.png)", ""]
+    lines += ["", "![effects](effects.png)", "", "## Monthly series against the base", ""]
+    lines += ["Median and 10-90% / 25-75% bands of each scenario across the same seeds.", "", "![series](series.png)", ""]
     (out / "compare.md").write_text("\n".join(lines))
 
 
@@ -199,6 +235,7 @@ def robustness(
     with output_set(out) as staged:
         write_parquet(table, staged / "robustness.parquet")
         write_parquet(matrix.reset_index(names="world"), staged / "outcome_by_world.parquet")
+        plots.save_figure(plots.robustness_figure(matrix, outcome, maximize, threshold), staged / "robustness.png")
         _write_robustness_report(table, outcome, maximize, threshold, samples, uncertainties, staged)
     return table
 
@@ -223,6 +260,7 @@ def _write_robustness_report(table, outcome, maximize, threshold, samples, uncer
         lines.append(f"| {row.policy} | {row.worlds} | {cells} |{share}")
     if threshold is not None:
         lines += ["", f"Threshold: {outcome} {'>=' if maximize else '<='} {threshold:g}."]
+    lines += ["", "![robustness](robustness.png)"]
     (out / "robustness.md").write_text("\n".join(lines) + "\n")
 
 
@@ -234,7 +272,8 @@ def to_ema(folders: list[str | Path], series: tuple[str, ...] = ()) -> tuple[pd.
 
     `experiments` has one row per successful run: the sampled uncertainties, each lever's value
     (and its effective year as `<lever>_year` when it has one), `scenario` (the design row),
-    `policy` (the scenario name), `model` and `seed`. `outcomes` maps each scalar outcome, with
+    `policy` (the folder's name: for `compare` and `robustness`, the policy file's name), `model`
+    and `seed`. `outcomes` maps each scalar outcome, with
     censored dates at the horizon, to an array aligned with the rows, and each requested monthly
     series to an array of shape (runs, months).
     """
@@ -251,7 +290,7 @@ def to_ema(folders: list[str | Path], series: tuple[str, ...] = ()) -> tuple[pd.
             frame[name] = lever.value
             if lever.year != ALWAYS:
                 frame[f"{name}_year"] = lever.year
-        frame["policy"] = results.study.params.name
+        frame["policy"] = results.folder.name
         frame["model"] = "peakdata"
         experiments.append(frame)
         for outcome in results.outcomes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -9,12 +10,16 @@ import pandas as pd
 from sim.experiments import plots
 from sim.experiments.analysis import (
     ResultsError,
+    SampleSizeWarning,
     SweepResults,
     fan,
     morris_indices,
+    morris_warnings,
     outcome_table,
     outcome_values,
+    outside_unit_interval,
     sobol_indices,
+    sobol_warnings,
     tornado,
 )
 from sim.experiments.io import output_set
@@ -28,10 +33,11 @@ FAN_SERIES = (
     "opted_out_share",
 )
 LOG_SERIES = ("frontier_desired_tokens", "accessible_effective_stock_tokens")
-# Sensitivity indices by design: name, how to compute them, their chart and the table's columns.
+# Sensitivity indices by design: name, how to compute them, when not to trust them, their chart and
+# the table's columns.
 INDICES = {
-    "sobol": ("Sobol", sobol_indices, plots.sobol_figure, ("S1", "S1_conf", "ST", "ST_conf")),
-    "morris": ("Morris", morris_indices, plots.morris_figure, ("mu_star", "mu_star_conf", "sigma")),
+    "sobol": ("Sobol", sobol_indices, sobol_warnings, plots.sobol_figure, ("S1", "S1_conf", "ST", "ST_conf")),
+    "morris": ("Morris", morris_indices, morris_warnings, plots.morris_figure, ("mu_star", "mu_star_conf", "sigma")),
 }
 
 
@@ -39,6 +45,8 @@ def write_report(folder: str | Path | SweepResults, out: str | Path | None = Non
     """Write `report.md` and its PNGs into `out` (default: `folder/report`) and return the Markdown path.
 
     The files are staged and moved into `out` together: a failure leaves the previous report whole.
+    Sensitivity indices from too small a sample are marked in the report and raise a
+    `SampleSizeWarning` (the CLI prints it).
     """
     results = folder if isinstance(folder, SweepResults) else SweepResults.load(folder)
     out = Path(out) if out else results.folder / "report"
@@ -111,20 +119,28 @@ def _sensitivity(results: SweepResults, runs: pd.DataFrame, out: Path) -> list[s
             continue
         lines += [f"### {outcome}", ""]
         if study.design.kind in INDICES:
-            name, compute, figure, columns = INDICES[study.design.kind]
+            name, compute, check, figure, columns = INDICES[study.design.kind]
             try:
                 indices = compute(results, outcome)
             except ResultsError as err:
                 lines += [f"{name} indices not computed: {err}.", ""]
             else:
+                doubts = check(indices, study.design.samples)
+                if doubts:
+                    message = f"{name} indices of {outcome} are not reliable: {'; '.join(doubts)}. Run more samples."
+                    warnings.warn(message, SampleSizeWarning, stacklevel=2)
+                    lines += [f"> **Warning: too small a sample.** {message[0].upper()}{message[1:]}", ""]
                 png = f"{study.design.kind}_{outcome}.png"
-                plots.save_figure(figure(indices, outcome), out / png)
+                plots.save_figure(figure(indices, outcome, unreliable=bool(doubts)), out / png)
                 lines += [_table(indices, columns), "", f"![{name} {outcome}]({png})", ""]
         if study.design.kind != "morris" and len(runs) >= 10:
             swings = tornado(runs, study.factors, outcome)
             centre = float(outcome_values(runs, outcome).mean())
             plots.save_figure(plots.tornado_figure(swings, outcome, centre), out / f"tornado_{outcome}.png")
+            negligible = swings.loc[swings["negligible"], "factor"].tolist()
             lines += [f"![Tornado {outcome}](tornado_{outcome}.png)", ""]
+            if negligible:
+                lines += [f"Negligible (hatched): {', '.join(f'`{f}`' for f in negligible)}.", ""]
     return lines
 
 
@@ -146,6 +162,10 @@ def _outcome_markdown(table: pd.DataFrame) -> str:
 
 
 def _table(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
-    lines = ["| factor | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
-    lines += ["| " + row["factor"] + " | " + " | ".join(f"{row[c]:.3g}" for c in columns) + " |" for _, row in frame.iterrows()]
+    """Indices as a Markdown table; a Sobol index outside [0, 1] is marked, as it can only be sampling error."""
+    flagged = outside_unit_interval(frame) if "S1" in frame else pd.Series(False, index=frame.index)
+    lines = ["| factor | " + " | ".join(columns) + " | note |", "|---|" + "---:|" * len(columns) + "---|"]
+    for (_, row), flag in zip(frame.iterrows(), flagged, strict=True):
+        note = "outside [0, 1]: sampling error" if flag else ""
+        lines.append("| " + row["factor"] + " | " + " | ".join(f"{row[c]:.3g}" for c in columns) + f" | {note} |")
     return "\n".join(lines)
