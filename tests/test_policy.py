@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from sim.experiments.analysis import SweepResults, outcome_values
-from sim.experiments.policy import bootstrap_ci, compare, robustness, to_ema
+from sim.experiments.ema import to_ema
+from sim.experiments.policy import bootstrap_ci, compare, robustness
 from sim.outcomes import OUTCOMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,9 @@ def test_robustness_gives_regret_against_the_best_policy_in_each_world_and_expor
     assert (by_world["short_public_data_commons"] >= by_world["short_baseline"]).all()
     assert table.set_index("policy").loc["short_public_data_commons", "share_meeting_threshold"] >= 0.0
 
-    experiments, outcomes = to_ema([tmp_path / "short_baseline", tmp_path / "short_public_data_commons"], series=("private_share",))
+    experiments, outcomes = to_ema(
+        [tmp_path / "short_baseline", tmp_path / "short_public_data_commons"], series=("private_share",)
+    )
     assert len(experiments) == 16 and set(experiments["policy"]) == {"short_baseline", "short_public_data_commons"}
     assert {"usable_share", "scenario", "policy", "model", "data_commons_tokens", "data_commons_tokens_year"} <= set(
         experiments.columns

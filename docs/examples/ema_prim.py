@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ema_workbench.analysis import prim
 
-from sim.experiments.policy import robustness, to_ema
+from sim.experiments.ema import to_ema
+from sim.experiments.policy import robustness
 
 
 def main() -> None:

@@ -115,6 +115,8 @@ class Percentile:
     def format(self, outcome: str) -> str:
         if self.after_horizon:
             return "after horizon"
+        if self.value != self.value:
+            return "n/a"
         return f"{self.value:.2f}" if OUTCOMES[outcome].kind == "date" else f"{self.value:.3g}"
 
 

@@ -271,10 +271,10 @@ def tornado_figure(frame: pd.DataFrame, outcome: str, centre: float) -> plt.Figu
     label = OUTCOMES[outcome]
     fmt = label.format(centre)
     if is_date:
-        ax.set_xlabel(f"change in the mean {label.label.lower()} (years; mean over all runs {fmt})")
+        ax.set_xlabel(f"change in the mean {label.label.lower()} (years)\nfrom the mean over all runs, {fmt}")
     else:
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-        ax.set_xlabel(f"change in the mean, relative to the mean over all runs ({fmt} {label.unit})")
+        ax.set_xlabel(f"change in the mean, relative to the mean over all runs\n({fmt}, {label.unit})")
     ax.set_title(f"Tornado: {label.label}", fontsize=10)
     fig.legend(fontsize=8, loc="outside lower center", ncol=3, frameon=False)
     ax.grid(alpha=0.3, axis="x")

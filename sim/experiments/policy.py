@@ -1,12 +1,12 @@
-"""Policy what-ifs: paired comparisons with common random numbers, robustness across uncertainties,
-and export to the EMA Workbench.
+"""Policy what-ifs: paired comparisons with common random numbers, and robustness across uncertainties.
 
 A policy is a scenario file that extends the baseline and sets levers. `compare` runs the base and
 each policy on the same seeds (common random numbers), so each policy's effect is measured run by
 run as a paired difference, with a bootstrap 95% confidence interval. `robustness` runs every
 policy on the same Latin-hypercube sample of the uncertainties and the same seeds, and reports each
 policy's spread, its regret against the best policy in each sampled world, and how often it meets a
-threshold. Both reuse the sweep runner, so they run on processes or Dask, and resume.
+threshold. Both reuse the sweep runner, so they run on processes or Dask, and resume. Their folders
+go to the EMA Workbench with `sim.experiments.ema.to_ema`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from sim.experiments.analysis import SampleSizeWarning, SweepResults, fan, outco
 from sim.experiments.io import output_set, write_parquet
 from sim.experiments.study import Design, Study, load_study
 from sim.experiments.sweep import run_sweep
-from sim.levers import LEVER_BY_NAME
 from sim.outcomes import CENSORED_BY, OUTCOMES
-from sim.params import ALWAYS, Levers, MarketParams, ParamsError, load_scenario
+from sim.params import MarketParams, ParamsError, load_scenario
 
 COMPARE_OUTCOMES = (
     "public_exhaustion_year",
@@ -262,48 +261,3 @@ def _write_robustness_report(table, outcome, maximize, threshold, samples, uncer
         lines += ["", f"Threshold: {outcome} {'>=' if maximize else '<='} {threshold:g}."]
     lines += ["", "![robustness](robustness.png)"]
     (out / "robustness.md").write_text("\n".join(lines) + "\n")
-
-
-# --- EMA Workbench export ----------------------------------------------------------------------------
-
-
-def to_ema(folders: list[str | Path], series: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Sweep folders as the EMA Workbench's `(experiments, outcomes)` pair, ready for PRIM or CART.
-
-    `experiments` has one row per successful run: the sampled uncertainties, each lever's value
-    (and its effective year as `<lever>_year` when it has one), `scenario` (the design row),
-    `policy` (the folder's name: for `compare` and `robustness`, the policy file's name), `model`
-    and `seed`. `outcomes` maps each scalar outcome, with
-    censored dates at the horizon, to an array aligned with the rows, and each requested monthly
-    series to an array of shape (runs, months).
-    """
-    experiments, outcomes = [], {}
-    for folder in folders:
-        results = SweepResults.load(folder)
-        runs = results.runs
-        design = results.design.drop_duplicates("run_id").set_index("run_id")
-        frame = runs[["run_id", "seed", *results.factors]].copy()
-        frame["scenario"] = frame["run_id"].map(design["row"]).to_numpy()
-        levers = results.study.params.levers
-        for name in Levers.model_fields:
-            lever = getattr(levers, name)
-            frame[name] = lever.value
-            if lever.year != ALWAYS:
-                frame[f"{name}_year"] = lever.year
-        frame["policy"] = results.folder.name
-        frame["model"] = "peakdata"
-        experiments.append(frame)
-        for outcome in results.outcomes:
-            outcomes.setdefault(outcome, []).append(outcome_values(runs, outcome).to_numpy())
-        if series:
-            monthly = results.series(list(series)).set_index(["run_id", "month"])
-            for column in series:
-                wide = monthly[column].unstack("month").reindex(runs["run_id"])
-                outcomes.setdefault(column, []).append(wide.to_numpy())
-    table = pd.concat(experiments, ignore_index=True).drop(columns="run_id")
-    # Levers with a set of choices are categorical, as the Workbench's CategoricalParameter: PRIM, CART and
-    # feature scoring then treat them as categories rather than as numbers.
-    choices = [name for name, lever in LEVER_BY_NAME.items() if lever.choices and lever.annotation is not bool]
-    for column in ("policy", "model", *choices):
-        table[column] = table[column].astype("category")
-    return table, {name: np.concatenate(parts) for name, parts in outcomes.items()}

@@ -114,10 +114,14 @@ def _sensitivity(results: SweepResults, runs: pd.DataFrame, out: Path) -> list[s
     if any(o in CENSORED_BY for o in study.outcomes):
         lines += ["For sensitivity, a date not reached counts as the horizon year.", ""]
     for outcome in study.outcomes:
-        if outcome_values(runs, outcome).nunique() <= 1:
+        values = outcome_values(runs, outcome)
+        if values.isna().all():
+            lines += [f"`{outcome}` is not measured: no run reaches it (the runs end before it).", ""]
+            continue
+        if values.nunique() <= 1:
             lines += [f"`{outcome}` does not vary across runs; no sensitivity to report.", ""]
             continue
-        lines += [f"### {outcome}", ""]
+        lines += [f"### {OUTCOMES[outcome].axis_label}", ""]
         if study.design.kind in INDICES:
             name, compute, check, figure, columns = INDICES[study.design.kind]
             try:
