@@ -52,7 +52,7 @@ def test_perform_experiments_runs_peakdata_with_the_workbench_samplers_and_evalu
     row = experiments.iloc[4]
     values = {name: row[name] for name in ("usable_share", "privacy_strictness", "opt_out_regime", "max_epochs")}
     params = load_scenario(short).with_overrides(**{k: v.item() if hasattr(v, "item") else v for k, v in values.items()})
-    params = params.with_overrides(**{n: row[n].item() for n in model.uncertainties.keys() if n not in values})
+    params = params.with_overrides(**{n: row[n].item() for n in model.uncertainties if n not in values})
     summary = run_summary(DataMarketModel(params, rng=0).run())
     assert outcomes["private_share_2030"][4] == pytest.approx(summary["private_share_2030"], rel=1e-12)
 
@@ -76,14 +76,14 @@ def test_a_replicator_model_reports_the_mean_over_its_seeds(short):
 
     model = peakdata_model(short, uncertainties=None, outcomes=("privacy_incidents_total",), replications=2)
     with SequentialEvaluator(model) as evaluator:
-        experiments, outcomes = perform_experiments(model, scenarios=1, evaluator=evaluator)
+        _, outcomes = perform_experiments(model, scenarios=1, evaluator=evaluator)
     incidents = outcomes["privacy_incidents_total"]
     direct = [run_for_ema(str(short), seed, ("privacy_incidents_total",))["privacy_incidents_total"] for seed in (0, 1)]
     assert direct[0] != direct[1] and incidents.shape == (1,) and incidents[0] == pytest.approx(np.mean(direct))
 
 
 def test_the_model_wrapper_refuses_what_it_cannot_run(short):
-    with pytest.raises(ParamsError, match="compute_cap_flop.*open.*RealParameter"):
+    with pytest.raises(ParamsError, match=r"compute_cap_flop.*open.*RealParameter"):
         peakdata_model(short, levers=["compute_cap_flop"])
     with pytest.raises(ParamsError, match="happiness"):
         peakdata_model(short, outcomes=("happiness",))
@@ -92,4 +92,4 @@ def test_the_model_wrapper_refuses_what_it_cannot_run(short):
     from ema_workbench import RealParameter
 
     model = peakdata_model(short, levers=[RealParameter("compute_cap_flop", 1e26, 1e28)])
-    assert "compute_cap_flop" in model.levers.keys()
+    assert "compute_cap_flop" in model.levers

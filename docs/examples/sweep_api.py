@@ -1,6 +1,6 @@
 """A sensitivity study from Python: load a study, run it on local processes, read the results.
 
-    .venv/bin/python docs/examples/sweep_api.py [--out results/example_sweep]
+    .venv/bin/python docs/examples/sweep_api.py [--out results/example_sweep] [--samples 16]
 
 The same study runs from the shell as `peakdata sweep scenarios/sensitivity.toml --out DIR`.
 Here it is cut down (a Sobol base sample of 16, a 2032 horizon) so it finishes in a few minutes.
@@ -17,9 +17,10 @@ from sim.experiments.analysis import censored_percentiles, sobol_indices
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="results/example_sweep")
+    parser.add_argument("--samples", default=16, type=int, help="Sobol base sample N (runs: N x (factors + 2))")
     args = parser.parse_args()
 
-    study = load_study("scenarios/sensitivity.toml", samples=16)
+    study = load_study("scenarios/sensitivity.toml", samples=args.samples)
     study = study.model_copy(update={"params": study.params.with_overrides(end="2032-12")})
     print(f"{len(study.runs())} runs over {', '.join(study.factors)}")
 

@@ -115,9 +115,7 @@ class Percentile:
     def format(self, outcome: str) -> str:
         if self.after_horizon:
             return "after horizon"
-        if self.value != self.value:
-            return "n/a"
-        return f"{self.value:.2f}" if OUTCOMES[outcome].kind == "date" else f"{self.value:.3g}"
+        return OUTCOMES[outcome].format(self.value)
 
 
 def censored_percentiles(runs: pd.DataFrame, outcome: str, qs: tuple[float, ...] = (0.1, 0.5, 0.9)) -> list[Percentile]:
@@ -160,6 +158,19 @@ def outcome_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def readable_outcome_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """`outcome_table` as a reader sees it: labels with units, values formatted, "after horizon" for censored."""
+    table = outcome_table(runs, outcomes)
+    return pd.DataFrame(
+        {
+            "runs": table["runs"].to_numpy(),
+            **{q: [p.format(o) for p, o in zip(table[q], table["outcome"])] for q in ("p10", "median", "p90")},
+            "censored": ["" if c != c else f"{c:.0%}" for c in table["censored_share"]],
+        },
+        index=pd.Index([OUTCOMES[o].axis_label for o in table["outcome"]], name="outcome"),
+    )
 
 
 def sobol_indices(results: SweepResults, outcome: str) -> pd.DataFrame:

@@ -15,9 +15,9 @@ from sim.experiments.analysis import (
     fan,
     morris_indices,
     morris_warnings,
-    outcome_table,
     outcome_values,
     outside_unit_interval,
+    readable_outcome_table,
     sobol_indices,
     sobol_warnings,
     tornado,
@@ -72,7 +72,7 @@ def _write(results: SweepResults, out: Path) -> None:
     if runs.empty:
         raise ResultsError(f"{results.folder}: every stored run failed; see summary/ for their errors")
 
-    lines += ["## Outcomes", "", _outcome_markdown(outcome_table(runs, list(study.outcomes))), ""]
+    lines += ["## Outcomes", "", _outcome_markdown(runs, list(study.outcomes)), ""]
     lines += [
         "Dates not reached by the horizon are censored; percentiles use the Kaplan-Meier estimate, so a",
         "percentile past the share of runs that reached the date reads *after horizon*.",
@@ -156,12 +156,10 @@ def _describe(dist) -> str:
     return f"{dist.dist}, {bounds} {dist.low:g} to {dist.high:g}{mode}"
 
 
-def _outcome_markdown(table: pd.DataFrame) -> str:
+def _outcome_markdown(runs: pd.DataFrame, outcomes: list[str]) -> str:
+    table = readable_outcome_table(runs, outcomes)
     lines = ["| outcome | runs | p10 | median | p90 | censored |", "|---|---:|---:|---:|---:|---:|"]
-    for row in table.itertuples():
-        censored = "" if row.censored_share != row.censored_share else f"{row.censored_share:.0%}"
-        cells = " | ".join(p.format(row.outcome) for p in (row.p10, row.median, row.p90))
-        lines.append(f"| {OUTCOMES[row.outcome].axis_label} | {row.runs} | {cells} | {censored} |")
+    lines += [f"| {label} | {' | '.join(map(str, row))} |" for label, row in zip(table.index, table.itertuples(index=False))]
     return "\n".join(lines)
 
 
