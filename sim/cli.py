@@ -147,7 +147,7 @@ def list_command(
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             rows.append({"file": str(path.relative_to(folder)), "kind": "unreadable", "description": "not valid TOML"})
             continue
-        kind = "study" if "design" in data else ("policy" if path.parent.name == "policies" else "scenario")
+        kind = "study" if _has_design(path, data) else ("policy" if path.parent.name == "policies" else "scenario")
         rows.append({"file": str(path.relative_to(folder)), "kind": kind, "description": str(data.get("description", ""))})
     if as_json:
         return _print_json(rows)
@@ -157,6 +157,21 @@ def list_command(
     for row in rows:
         table.add_row(*row.values())
     console.print(table)
+
+
+def _has_design(path: Path, data: dict) -> bool:
+    """Whether a scenario file, or one it extends, has a [design] table: a study for `peakdata sweep`."""
+    import tomllib
+
+    seen = set()
+    while "design" not in data and isinstance(data.get("extends"), str) and path not in seen:
+        seen.add(path)
+        path = (path.parent / data["extends"]).resolve()
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return False
+    return "design" in data
 
 
 def _check_out(out: Path, option: str = "--out") -> None:

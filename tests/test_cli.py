@@ -1,6 +1,7 @@
 """`peakdata run` end to end, and its handling of bad input."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,4 +97,48 @@ def test_version_and_list_fit_python_command_line_habits(monkeypatch):
     listing = CliRunner().invoke(app, ["list"])
     assert listing.exit_code == 0
     assert "policies/opt_in_crawling.toml" in listing.stdout and "AI crawling requires the publisher's opt-in" in listing.stdout
-    assert "sensitivity.toml" in listing.stdout and "study (peakdata sweep)" in listing.stdout
+    assert "sensitivity.toml" in listing.stdout and "study: a sweep design, run with peakdata sweep" in listing.stdout
+    listed = {row["file"]: row for row in json.loads(CliRunner().invoke(app, ["list", "--json"]).stdout)}
+    assert listed["sensitivity.toml"]["kind"] == "study" and listed["policies/no_opt_out.toml"]["kind"] == "policy"
+    assert listed["baseline.toml"]["kind"] == "scenario" and all(row["description"] for row in listed.values())
+
+
+def test_help_is_plain_click_help_with_every_word_kept():
+    for command in ([], ["run"], ["sweep"], ["compare"], ["robustness"], ["validate"], ["report"], ["list"], ["viz"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "sim.cli", *command, "--help"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "80"},
+        )
+        assert result.returncode == 0, result.stderr
+        assert "<bool>" not in result.stdout and max(map(len, result.stdout.splitlines())) <= 80, command
+    assert "a [design] table" in " ".join(peakdata_help("sweep").split())
+    assert "/work" not in peakdata_help("robustness") and "scenarios/sensitivity.toml" in peakdata_help("robustness")
+
+
+def peakdata_help(command: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", command, "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    ).stdout
+
+
+def test_run_json_prints_the_summary_for_scripts(tmp_path):
+    scenario = tmp_path / "short.toml"
+    scenario.write_text(f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\n[constants]\nend = "2024-12"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", str(scenario), "--json", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)  # only JSON on stdout; messages go to stderr
+    stored = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["seed"] == 0 and summary["public_exhaustion_censored"] is True
+    assert summary["public_exhaustion_year"] is None  # not reached: null, not NaN
+    assert summary["high_quality_exhaustion_year"] == stored["high_quality_exhaustion_year"]
+    assert "Wrote" in result.stderr

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments.analysis import SweepResults, outcome_values
+from sim.experiments.analysis import SampleSizeWarning, SweepResults, outcome_values
 from sim.experiments.ema import to_ema
-from sim.experiments.policy import bootstrap_ci, compare, robustness
+from sim.experiments.policy import bootstrap_ci, compare, format_interval, robustness
 from sim.outcomes import OUTCOMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,8 @@ def short(tmp_path: Path, path: Path, end: str = "2031-12") -> Path:
 def test_compare_reports_paired_effects_computed_from_the_runs_with_intervals_that_shrink(tmp_path):
     base = short(tmp_path, ROOT / "scenarios" / "baseline.toml")
     policy = short(tmp_path, POLICIES / "gdpr_consent_for_training.toml")
-    small = compare(base, [policy], tmp_path / "small", runs=4, seed=3, workers=2, progress=False)
+    with pytest.warns(SampleSizeWarning, match="4 paired runs"):
+        small = compare(base, [policy], tmp_path / "small", runs=4, seed=3, workers=2, progress=False)
     large = compare(base, [policy], tmp_path / "large", runs=16, seed=3, workers=2, progress=False)
 
     # The effect is the mean of per-seed differences read back from the stored runs.
@@ -51,7 +52,17 @@ def test_compare_reports_paired_effects_computed_from_the_runs_with_intervals_th
     assert (
         OUTCOMES["private_share_2030"].format_difference(row["effect"]) in report
         and (tmp_path / "large" / "effects.png").stat().st_size > 10_000
+        and (tmp_path / "large" / "series.png").stat().st_size > 10_000
+        and "![series](series.png)" in report
     )
+    # Four pairs are too few to read an interval: the report says so; sixteen are not.
+    assert "Warning: too few runs" in (tmp_path / "small" / "compare.md").read_text() and "Warning" not in report
+
+
+def test_an_interval_reads_as_none_when_every_pair_is_equal_and_n_a_when_undefined():
+    assert format_interval("data_wall_year", 2.0, 2.0) == "none (same in every pair)"
+    assert format_interval("data_wall_year", float("nan"), float("nan")) == "n/a"
+    assert format_interval("private_share_2030", -0.1, -0.05) == "[-10.00 pp, -5.00 pp]"
 
 
 def test_bootstrap_interval_covers_the_mean_and_is_a_point_without_variation():
@@ -87,6 +98,9 @@ def test_robustness_gives_regret_against_the_best_policy_in_each_world_and_expor
     # More open data can only delay exhaustion: the commons is never worse in any world.
     assert (by_world["short_public_data_commons"] >= by_world["short_baseline"]).all()
     assert table.set_index("policy").loc["short_public_data_commons", "share_meeting_threshold"] >= 0.0
+    assert (tmp_path / "robustness.png").stat().st_size > 10_000 and "![robustness](robustness.png)" in (
+        tmp_path / "robustness.md"
+    ).read_text()
 
     experiments, outcomes = to_ema(
         [tmp_path / "short_baseline", tmp_path / "short_public_data_commons"], series=("private_share",)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from sim import DataMarketModel
-from sim.experiments.analysis import SweepResults, censored_percentiles
+from sim.experiments.analysis import SweepResults, censored_percentiles, tornado
 from sim.experiments.study import Design, Study, load_study
 from sim.experiments.sweep import SweepFolderError, run_sweep
 from sim.outcomes import OUTCOMES
@@ -320,6 +320,12 @@ def test_sobol_sweep_report_from_the_command_line(tmp_path):
     for png in ("fan_chart.png", "distribution_public_exhaustion_year.png", "sobol_public_exhaustion_year.png"):
         assert (out / "report" / png).read_bytes().startswith(b"\x89PNG"), png
     assert "| factor | S1 | S1_conf | ST | ST_conf | note |" in report
+    # A base sample of 8 is too small: the terminal and the report both say so.
+    assert "warning: Sobol indices of public_exhaustion_year are not reliable: base sample N = 8 is below 64" in " ".join(
+        result.stderr.split()
+    )
+    assert "> **Warning: too small a sample.** Sobol indices of public_exhaustion_year are not reliable" in report
+    assert "central 95% interval 1.3e+14 to 2.1e+15" in report  # the prior as the study gives it
 
 
 def test_report_on_a_folder_that_is_not_a_sweep_fails_cleanly(tmp_path):
@@ -365,3 +371,35 @@ def test_the_report_describes_priors_with_the_credibility_the_study_gives():
     )
     assert "central 90% interval" in _describe(Distribution(dist="normal", low=1.0, high=2.0))
     assert _describe(Distribution(dist="uniform", low=1.0, high=2.0)) == "uniform, from 1 to 2"
+
+
+def test_index_checks_flag_small_samples_wide_intervals_and_impossible_values():
+    from sim.experiments.analysis import morris_warnings, outside_unit_interval, sobol_warnings
+
+    good = pd.DataFrame(
+        {"factor": ["a", "b"], "S1": [0.6, 0.2], "S1_conf": [0.05, 0.04], "ST": [0.7, 0.3], "ST_conf": [0.06, 0.05]}
+    )
+    assert sobol_warnings(good, 512) == []
+    bad = good.assign(S1=[1.12, -0.1], S1_conf=[0.9, 0.05])
+    found = " ".join(sobol_warnings(bad, 4))
+    assert "N = 4 is below 64" in found and "±0.90" in found and "outside [0, 1]" in found and "a, b" in found
+    assert outside_unit_interval(bad).tolist() == [True, True]
+
+    screening = pd.DataFrame({"factor": ["a", "b", "c"], "mu_star": [1.0, 0.5, 0.01], "mu_star_conf": [0.1, 0.4, 0.05]})
+    assert morris_warnings(screening, 20) == ["mu* intervals wider than 50% of mu* for b"]  # c is too small to matter
+    assert "4 trajectories, below 10" in morris_warnings(screening, 4)[0]
+
+
+def test_the_tornado_is_relative_and_marks_negligible_swings():
+    rng = np.random.default_rng(0)
+    strong, weak = rng.uniform(size=400), rng.uniform(size=400)
+    loss = 1.83 + 0.2 * strong + 0.0005 * weak + rng.normal(0, 0.001, 400)  # weak moves the loss by 0.03%
+    runs = pd.DataFrame({"strong": strong, "weak": weak, "frontier_loss_2035": loss})
+    swings = tornado(runs, ["strong", "weak"], "frontier_loss_2035").set_index("factor")
+    assert swings.loc["strong", "high_change"] == pytest.approx((swings.loc["strong", "high"] - loss.mean()) / loss.mean())
+    assert not swings.loc["strong", "negligible"] and swings.loc["weak", "negligible"]
+    from sim.experiments.plots import tornado_figure
+
+    figure = tornado_figure(swings.reset_index(), "frontier_loss_2035", float(loss.mean()))
+    low, high = figure.axes[0].get_xlim()
+    assert high >= 0.05 and low <= -0.05  # never stretched: at least five times the 1% negligible band
