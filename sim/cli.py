@@ -340,7 +340,9 @@ def compare(
         errors.print(f"Wrote {out}/compare.md, effects.png, series.png and effects.parquet")
         return
     for policy, part in effects.groupby("policy", sort=False):
-        table = Table(title=f"{policy} against {base.stem} ({runs} paired runs)", box=box.SIMPLE_HEAD)
+        table = Table(
+            title=f"{policy} against {base.stem} ({runs} paired runs)", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False
+        )
         table.add_column("outcome", overflow="fold")
         for column in ("effect", "95% CI"):
             table.add_column(column, justify="right", no_wrap=True)
@@ -403,9 +405,10 @@ def robustness(
     title = f"{OUTCOMES[outcome].axis_label}, {goal} is better, over {samples} worlds"
     if threshold is not None:
         title += f"; 'meets': share of worlds {'<=' if minimize else '>='} {threshold:g}"
-    shown = Table(box=box.SIMPLE_HEAD)
+    shown = Table(box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
     shown.add_column("policy", overflow="fold", min_width=min(28, max(map(len, table["policy"]))))
-    headers = {"mean": "mean", "p10": "p10", "p90": "p90", "mean_regret": "regret", "max_regret": "max regret"}
+    title += "; regret: mean and worst distance to the best policy in each world"
+    headers = {"mean": "mean", "p10": "p10", "p90": "p90", "mean_regret": "regret", "max_regret": "worst"}
     if threshold is not None:
         headers["share_meeting_threshold"] = "meets"
     for header in headers.values():

@@ -60,9 +60,11 @@ class Outcome:
         """A difference between two values (a policy's effect), signed."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "n/a"
-        if self.kind == "share":
-            return f"{100 * value:+.2f} pp"  # percentage points
-        return _DIFFERENCES.get(self.kind, "{:+.3g}").format(value)
+        scaled, unit = (100 * value, " pp") if self.kind == "share" else (value, "")  # shares in percentage points
+        text = ("{:+.2f}" if self.kind == "share" else _DIFFERENCES.get(self.kind, "{:+.3g}")).format(scaled)
+        if value != 0 and not any(c in "123456789" for c in text):  # too small for the usual digits: not zero
+            text = f"{scaled:+.2g}"
+        return text + unit
 
 
 def annual_mean(series: dict[str, list], column: str, year: int) -> float:

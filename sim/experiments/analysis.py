@@ -261,8 +261,7 @@ def morris_warnings(indices: pd.DataFrame, trajectories: int) -> list[str]:
     return found
 
 
-# A tornado swing is negligible below this share of the mean (or, for a date, this many years),
-# or when it is within two standard errors of zero.
+# A tornado swing is negligible below this share of the mean (or, for a date, this many years).
 NEGLIGIBLE_RELATIVE = 0.01
 NEGLIGIBLE_YEARS = 0.1
 
@@ -273,7 +272,8 @@ def tornado(runs: pd.DataFrame, factors: list[str], outcome: str, share: float =
     Read from the sampled runs themselves (Monte Carlo, LHS or Sobol), not from one-at-a-time
     reruns, so it shows each factor's effect averaged over the others. `low` and `high` are the
     means; `low_change` and `high_change` their distance from the mean over all runs, relative to
-    it (years for a date); `negligible` marks a swing too small to matter or to tell from noise.
+    it (years for a date). `negligible` marks a swing too small to matter, `within_noise` one within
+    two standard errors of zero (more runs would tell).
     """
     y = outcome_values(runs, outcome)
     centre = float(y.mean())
@@ -290,7 +290,8 @@ def tornado(runs: pd.DataFrame, factors: list[str], outcome: str, share: float =
     frame["high_change"] = (frame["high"] - centre) / scale
     frame["swing"] = (frame["high"] - frame["low"]).abs()
     floor = NEGLIGIBLE_YEARS if is_date else NEGLIGIBLE_RELATIVE * abs(centre)
-    frame["negligible"] = (frame["swing"] < floor) | (frame["swing"] < 2 * frame["noise"].fillna(np.inf))
+    frame["negligible"] = frame["swing"] < floor
+    frame["within_noise"] = ~frame["negligible"] & (frame["swing"] < 2 * frame["noise"].fillna(np.inf))
     return frame.sort_values("swing", ascending=False).reset_index(drop=True)
 
 

@@ -245,14 +245,15 @@ def morris_figure(indices: pd.DataFrame, outcome: str, unreliable: bool = False)
 
 
 def tornado_figure(frame: pd.DataFrame, outcome: str, centre: float) -> plt.Figure:
-    """Each factor's swing on a relative scale (years for a date); negligible swings are hatched and grey."""
+    """Each factor's swing on a relative scale (years for a date); swings that are negligible, or within two
+    standard errors of zero, are hatched and grey."""
     from sim.experiments.analysis import NEGLIGIBLE_RELATIVE, NEGLIGIBLE_YEARS
     from sim.outcomes import OUTCOMES
 
     is_date = OUTCOMES[outcome].kind == "date"
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(frame) + 2.0), layout="constrained")
     y = np.arange(len(frame))
-    faint = frame["negligible"].to_numpy()
+    faint = (frame["negligible"] | frame["within_noise"]).to_numpy()
     for column, colour, label in (
         ("low_change", "#4C72B0", "factor in its bottom 20%"),
         ("high_change", "#DD8452", "factor in its top 20%"),
@@ -262,7 +263,10 @@ def tornado_figure(frame: pd.DataFrame, outcome: str, centre: float) -> plt.Figu
         for bar, f in zip(bars, faint):
             if f:
                 bar.set_hatch("///")
-    labels = [f"{f} (negligible)" if n else f for f, n in zip(frame["factor"], faint)]
+    labels = [
+        f"{f} (negligible)" if n else (f"{f} (within noise)" if w else f)
+        for f, n, w in zip(frame["factor"], frame["negligible"], frame["within_noise"])
+    ]
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.8)

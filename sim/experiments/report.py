@@ -141,10 +141,14 @@ def _sensitivity(results: SweepResults, runs: pd.DataFrame, out: Path) -> list[s
             swings = tornado(runs, study.factors, outcome)
             centre = float(outcome_values(runs, outcome).mean())
             plots.save_figure(plots.tornado_figure(swings, outcome, centre), out / f"tornado_{outcome}.png")
-            negligible = swings.loc[swings["negligible"], "factor"].tolist()
             lines += [f"![Tornado {outcome}](tornado_{outcome}.png)", ""]
-            if negligible:
-                lines += [f"Negligible (hatched): {', '.join(f'`{f}`' for f in negligible)}.", ""]
+            for flag, meaning in (
+                ("negligible", "Negligible (hatched; below 1% of the mean, or 0.1 year for a date)"),
+                ("within_noise", "Within noise (hatched; within two standard errors of zero, more runs would tell)"),
+            ):
+                factors = swings.loc[swings[flag], "factor"].tolist()
+                if factors:
+                    lines += [f"{meaning}: {', '.join(f'`{f}`' for f in factors)}.", ""]
     return lines
 
 
