@@ -213,7 +213,9 @@ def run(
         Path, typer.Argument(metavar="SCENARIO", help="Scenario TOML file", show_default="scenarios/baseline.toml")
     ] = DEFAULT_SCENARIO,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed; the same seed gives the same output")] = 0,
-    out: Annotated[Path, typer.Option(help="Folder for the results")] = Path("results/run"),
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the results", show_default="results/<scenario file name>")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
     """Run one scenario: print the summary, write the series, the summary and the data-wall chart."""
@@ -223,6 +225,7 @@ def run(
     from sim.model import DataMarketModel
 
     params = load_scenario(scenario)
+    out = out or Path("results") / scenario.stem
     _check_out(out)
 
     say = errors if as_json else console
