@@ -136,19 +136,11 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON")] = False,
 ) -> None:
     """The scenarios, policies and study files in the library, with their descriptions."""
-    import tomllib
+    from sim.library import library
 
     if not folder.is_dir():
         raise _fail(f"{folder}: not a folder; allowed: a folder of scenario files")
-    rows = []
-    for path in sorted(folder.rglob("*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            rows.append({"file": str(path.relative_to(folder)), "kind": "unreadable", "description": "not valid TOML"})
-            continue
-        kind = "study" if _has_design(path, data) else ("policy" if path.parent.name == "policies" else "scenario")
-        rows.append({"file": str(path.relative_to(folder)), "kind": kind, "description": str(data.get("description", ""))})
+    rows = [{"file": e.file, "kind": e.kind, "description": e.description} for e in library(folder)]
     if as_json:
         return _print_json(rows)
     table = Table(title=f"Scenario files in {folder}", caption="study: a sweep design, run with peakdata sweep")
@@ -157,21 +149,6 @@ def list_command(
     for row in rows:
         table.add_row(*row.values())
     console.print(table)
-
-
-def _has_design(path: Path, data: dict) -> bool:
-    """Whether a scenario file, or one it extends, has a [design] table: a study for `peakdata sweep`."""
-    import tomllib
-
-    seen = set()
-    while "design" not in data and isinstance(data.get("extends"), str) and path not in seen:
-        seen.add(path)
-        path = (path.parent / data["extends"]).resolve()
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            return False
-    return "design" in data
 
 
 def _check_out(out: Path, option: str = "--out") -> None:
@@ -213,9 +190,7 @@ def run(
         Path, typer.Argument(metavar="SCENARIO", help="Scenario TOML file", show_default="scenarios/baseline.toml")
     ] = DEFAULT_SCENARIO,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed; the same seed gives the same output")] = 0,
-    out: Annotated[
-        Path | None, typer.Option(help="Folder for the results", show_default="results/<scenario file name>")
-    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the results", show_default="results/<scenario file name>")] = None,
     as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
     """Run one scenario: print the summary, write the series, the summary and the data-wall chart."""

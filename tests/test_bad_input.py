@@ -645,7 +645,7 @@ def _policy_cases() -> list[Case]:
             ("usable_share",),
             {**POLICY, "bad.toml": HEADER + "[uncertainties]\nusable_share = 7.0\n"},
         ),
-        Case("compare: no policy", "compare", opt, ("compare", "b.toml"), ("Missing argument", "policies"), POLICY),
+        Case("compare: no policy", "compare", opt, ("compare", "b.toml"), ("Missing argument", "POLICY"), POLICY),
         Case("compare: --runs 1", "compare", opt, ("compare", "b.toml", "p.toml", "--runs", "1"), ("--runs", "1"), POLICY),
         Case(
             "compare: --runs text", "compare", opt, ("compare", "b.toml", "p.toml", "--runs", "many"), ("--runs", "many"), POLICY

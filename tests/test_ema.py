@@ -52,7 +52,7 @@ def test_perform_experiments_runs_peakdata_with_the_workbench_samplers_and_evalu
     row = experiments.iloc[4]
     values = {name: row[name] for name in ("usable_share", "privacy_strictness", "opt_out_regime", "max_epochs")}
     params = load_scenario(short).with_overrides(**{k: v.item() if hasattr(v, "item") else v for k, v in values.items()})
-    params = params.with_overrides(**{n: row[n].item() for n in model.uncertainties if n not in values})
+    params = params.with_overrides(**{p.name: row[p.name].item() for p in model.uncertainties if p.name not in values})
     summary = run_summary(DataMarketModel(params, rng=0).run())
     assert outcomes["private_share_2030"][4] == pytest.approx(summary["private_share_2030"], rel=1e-12)
 
