@@ -496,6 +496,8 @@ def viz(
     from viz.assets import fill
 
     with socket.socket() as probe:
+        # As the server will: SO_REUSEADDR, so that a port left in TIME_WAIT by a server just stopped counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((VIZ_HOST, port))
         except OSError:
@@ -509,6 +511,7 @@ def viz(
         **os.environ,
         "SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # no phoning home from an offline machine
+        "SOLARA_THEME_SHOW_BANNER": "False",  # Solara's corner banner sits over the charts
     }
     command = [sys.executable, "-m", "solara", "run", "viz.app", "--host", VIZ_HOST, "--port", str(port), "--production"]
     command.append("--open" if open_browser else "--no-open")

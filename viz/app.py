@@ -1,11 +1,14 @@
-"""PeakData in the browser: watch the data wall arrive, and move the policy levers.
+"""PeakData in the browser: watch the data wall arrive, move the policy levers, compare a policy.
 
-Start it with ``peakdata viz`` (or ``solara run viz/app.py``). Each browser session builds its own
-model; Reset rebuilds it from the scenario picker, the seed and the controls in the sidebar.
+Start it with ``peakdata viz`` (or ``solara run viz.app``). Each browser session builds its own
+model. Step, ▶ and Reset are Mesa's `ModelController`; the charts are Vega-Lite, drawn in the
+browser and fed new rows each month (`viz/charts.py`), so a step costs milliseconds, not a
+server-side rasterisation. On a narrow screen the charts come first and the settings fold away.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections.abc import Callable
@@ -13,32 +16,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ipyvuetify
 import solara
-from mesa.visualization import SolaraViz
+import traitlets
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from agents.offers import Source
 from sim.experiments.plots import SOURCE_COLOURS
 from sim.levers import LEVERS, LeverSpec
+from sim.library import runnable
 from sim.model import DataMarketModel
-from sim.outcomes import OUTCOMES
 from sim.params import MarketParams, ParamsError, load_scenario
 from viz import charts
+from viz.charts import year_month
+
+v = solara.v  # Vuetify elements, as solara components
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = "baseline.toml"
+NO_COMPARISON = "nothing"
 SEED_MAX = 2**63 - 1
-KEEP = "scenario"  # a select left here keeps the scenario file's value
+KEEP = "as in the scenario"  # a select left here keeps the scenario file's value
 TRILLION = 1e12
-PNG_DPI = 80
+PLAY_INTERVAL_MS = 40
 
 _BASELINE = MarketParams()
 
 
-def scenario_files() -> list[str]:
-    """The scenario files the picker offers, baseline first."""
-    names = sorted(path.name for path in SCENARIO_DIR.glob("*.toml"))
-    return sorted(names, key=lambda name: name != DEFAULT_SCENARIO)
+def scenario_choices() -> dict[str, str]:
+    """Every runnable scenario and policy file (not study files), baseline first: file -> description."""
+    return {entry.file: entry.description for entry in runnable(SCENARIO_DIR)}
 
 
 def parse_seed(text: Any) -> int:
@@ -57,28 +65,50 @@ def parse_seed(text: Any) -> int:
     return value
 
 
+# --- the controls -------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Control:
-    """One sidebar control: the SolaraViz input, and how its value becomes flat model overrides."""
+    """One setting: how it is shown, its default, and how its value becomes flat model overrides."""
 
-    widget: dict[str, Any]
+    label: str
+    default: Any
     overrides: Callable[[Any], dict[str, Any]]
+    unit: str = ""
+    low: float | None = None  # a slider's range, in the units shown
+    high: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @property
+    def is_slider(self) -> bool:
+        return self.step is not None
+
+    def caption(self, value: Any) -> str:
+        """The label with the value shown and, for a slider, its range and unit."""
+        if not self.is_slider:
+            return f"{self.label}: {value}"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.label}: {float(value):g}{unit} (range {self.low:g} to {self.high:g})"
 
 
-def _slider(label: str, name: str, baseline: float, low: float, high: float, step: float, unit: float = 1.0) -> Control:
-    """A float slider over `name`. Left at the baseline value, it keeps the scenario file's value."""
+def _slider(
+    label: str, name: str, baseline: float, low: float, high: float, step: float, unit: str, scale: float = 1.0, help: str = ""
+):
+    """A slider over `name`. Left at the baseline's value, it keeps the scenario file's value."""
 
     def overrides(value: Any) -> dict[str, Any]:
         value = float(value)
-        if math.isclose(value, baseline / unit, rel_tol=1e-9, abs_tol=1e-12):
+        if math.isclose(value, baseline / scale, rel_tol=1e-9, abs_tol=1e-12):
             return {}
-        return {name: value * unit}
+        return {name: value * scale}
 
-    widget = {"type": "SliderFloat", "label": label, "value": baseline / unit, "min": low, "max": high, "step": step}
-    return Control(widget, overrides)
+    return Control(label, baseline / scale, overrides, unit, low, high, step, help=help)
 
 
-def _select(label: str, name: str, choices: dict[str, Any]) -> Control:
+def _select(label: str, name: str, choices: dict[str, Any], help: str = "") -> Control:
     """A select over `name`, with KEEP first: the scenario file's value."""
 
     def overrides(value: Any) -> dict[str, Any]:
@@ -88,7 +118,7 @@ def _select(label: str, name: str, choices: dict[str, Any]) -> Control:
             raise ParamsError(f"{name} = {value!r}: allowed: {', '.join([KEEP, *choices])}")
         return {name: choices[value]}
 
-    return Control({"type": "Select", "label": label, "value": KEEP, "values": [KEEP, *choices]}, overrides)
+    return Control(label, KEEP, overrides, choices=(KEEP, *choices), help=help)
 
 
 _ON_OFF = {"on": True, "off": False}
@@ -99,59 +129,105 @@ def _lever_control(lever: LeverSpec) -> Control | None:
     """A lever's control, from its declaration: a slider for a number with a step, a select for choices."""
     if lever.control_step is not None:
         low = lever.bounds.get("ge", lever.bounds.get("gt", 0.0)) / lever.control_scale
-        return _slider(lever.label, lever.name, lever.status_quo, low, lever.control_max, lever.control_step, lever.control_scale)
+        unit = "T tokens" if lever.control_scale == TRILLION else lever.unit
+        return _slider(
+            lever.label.removesuffix(", T tokens"),
+            lever.name,
+            lever.status_quo,
+            low,
+            lever.control_max,
+            lever.control_step,
+            unit,
+            lever.control_scale,
+            help=lever.description,
+        )
     if lever.annotation is bool:
-        return _select(lever.label, lever.name, _ON_OFF)
+        return _select(lever.label, lever.name, _ON_OFF, help=lever.description)
     if lever.choices:
-        return _select(lever.label, lever.name, {str(c): c for c in lever.choices})
+        return _select(lever.label, lever.name, {str(c): c for c in lever.choices}, help=lever.description)
     return None  # no control for this lever in the browser (e.g. a compute cap): scenario files only
 
 
-# Levers first, then uncertainties (EMA Workbench's split, as in the scenario files).
-CONTROLS: dict[str, Control] = {
-    **{lever.name: control for lever in LEVERS if (control := _lever_control(lever)) is not None},
+LEVER_CONTROLS: dict[str, Control] = {lever.name: c for lever in LEVERS if (c := _lever_control(lever)) is not None}
+UNCERTAINTY_CONTROLS: dict[str, Control] = {
     "public_stock_trillion_tokens": _slider(
-        "Public stock 2024, T",
+        "Public text in 2024",
         "public_stock_raw_tokens_2024",
         _u.public_stock_raw_tokens_2024,
         100.0,
         2000.0,
         10.0,
+        "T tokens",
         TRILLION,
+        help="the indexed web's raw tokens in 2024 (Epoch: 510 T, 95% range 130 to 2,100 T)",
     ),
     "compute_growth_per_year": _slider(
-        "Compute growth, x/yr", "compute_growth_per_year", _u.compute_growth_per_year, 1.0, 10.0, 0.1
+        "Compute growth",
+        "compute_growth_per_year",
+        _u.compute_growth_per_year,
+        1.0,
+        10.0,
+        0.1,
+        "x a year",
+        help="how fast the frontier's training compute grows (Epoch: about 4x a year)",
     ),
     "overtraining": _select(
-        "Overtraining k, all labs",
+        "Overtraining, every lab",
         "override_k",
         {"Chinchilla (k = 1)": 1.0, "k = 5": 5.0, "k = 10": 10.0, "k = 30": 30.0, "k = 100": 100.0},
+        help="k times more data than compute-optimal, for smaller models that are cheaper to serve",
     ),
-    "rephrased_value": _slider("Rephrased text, value vs web", "rephrased_value", _u.rephrased_value, 0.0, 3.0, 0.1),
+    "rephrased_value": _slider(
+        "Rephrased text",
+        "rephrased_value",
+        _u.rephrased_value,
+        0.0,
+        3.0,
+        0.1,
+        "x web text",
+        help="what a token of AI-rephrased text is worth against the web text it rewrites",
+    ),
 }
+CONTROLS: dict[str, Control] = {**LEVER_CONTROLS, **UNCERTAINTY_CONTROLS}
 
-MODEL_PARAMS: dict[str, Any] = {
-    "scenario_file": {"type": "Select", "label": "Scenario", "value": DEFAULT_SCENARIO, "values": scenario_files()},
-    "seed": {"type": "InputText", "label": "Seed (a whole number)", "value": "0"},
-    **{name: control.widget for name, control in CONTROLS.items()},
-}
+
+def default_settings() -> dict[str, Any]:
+    return {
+        "scenario_file": DEFAULT_SCENARIO,
+        "compare_with": NO_COMPARISON,
+        "seed": "0",
+        **{name: control.default for name, control in CONTROLS.items()},
+    }
+
+
+# --- the model the page shows ---------------------------------------------------------------------------
 
 
 class MarketView(DataMarketModel):
-    """The market as the sidebar describes it: a scenario file, a typed seed and the controls.
+    """The market as the page describes it: a scenario file, a typed seed and the controls, and
+    optionally a second run (`compare_with`) on the same seed and controls, stepped in lockstep.
 
     Input that cannot be run (a seed that is not a whole number, an unknown scenario, control or
     choice) is rejected, not guessed at: the model keeps the message in `input_error`, sets
     `running` to False and does not step, and the page shows the message until a Reset with good
-    input. (SolaraViz's Reset has no way to refuse, and an exception there would replace the page
-    with a traceback.)
+    input.
     """
 
-    def __init__(self, scenario_file: str = DEFAULT_SCENARIO, seed: Any = "0", scenario: Any = None, **controls: Any) -> None:
-        # `scenario` is the Mesa run scenario SolaraViz's Reset passes along; the seed field sets the
-        # random stream instead, so it is not used.
+    def __init__(
+        self,
+        scenario_file: str = DEFAULT_SCENARIO,
+        seed: Any = "0",
+        compare_with: str = NO_COMPARISON,
+        scenario: Any = None,
+        **controls: Any,
+    ) -> None:
+        # `scenario` is the Mesa run scenario the controller's Reset passes along; the seed field
+        # sets the random stream instead, so it is not used.
+        comparison = None
         try:
             params, rng, overrides = configure(scenario_file, seed, controls)
+            if compare_with != NO_COMPARISON:
+                comparison = configure(compare_with, seed, controls)[0]
             error = None
         except ParamsError as err:
             params, rng, overrides, error = MarketParams(), 0, {}, str(err)
@@ -159,6 +235,8 @@ class MarketView(DataMarketModel):
         # Play steps the model in a worker thread while the page reads it: readers take this lock.
         self.lock = threading.RLock()
         self.scenario_file = scenario_file
+        self.compare_with = compare_with if comparison is not None else NO_COMPARISON
+        self.comparison = DataMarketModel(comparison, rng=rng) if comparison is not None else None
         self.overrides = overrides
         self.input_error = error
         if error is not None:
@@ -168,17 +246,30 @@ class MarketView(DataMarketModel):
         if self.input_error is None:
             with self.lock:
                 super().step()
+                if self.comparison is not None and self.comparison.running:
+                    self.comparison.step()
 
     @property
     def span(self) -> tuple[float, float]:
         """First and last month of the run, in decimal years."""
         return self.start_year, self.start_year + (self.n_months - 1) / 12.0
 
+    def runs(self) -> dict[str, DataMarketModel]:
+        """The run, and the comparison if there is one, by the name the charts use."""
+        runs: dict[str, DataMarketModel] = {_run_name(self.scenario_file): self}
+        if self.comparison is not None:
+            runs[_run_name(self.compare_with) + " (dashed)"] = self.comparison
+        return runs
+
+
+def _run_name(file: str) -> str:
+    return Path(file).stem.replace("_", " ")
+
 
 def configure(scenario_file: str, seed: Any, controls: dict[str, Any]) -> tuple[MarketParams, int, dict[str, Any]]:
-    """The validated parameters, seed and flat overrides for the sidebar's values; ParamsError if bad."""
-    if scenario_file not in scenario_files():
-        raise ParamsError(f"scenario_file = {scenario_file!r}: allowed: {', '.join(scenario_files())}")
+    """The validated parameters, seed and flat overrides for the page's settings; ParamsError if bad."""
+    if scenario_file not in scenario_choices():
+        raise ParamsError(f"scenario_file = {scenario_file!r}: allowed: {', '.join(scenario_choices())}")
     rng = parse_seed(seed)
     overrides: dict[str, Any] = {}
     for name, value in controls.items():
@@ -189,95 +280,143 @@ def configure(scenario_file: str, seed: Any, controls: dict[str, Any]) -> tuple[
     return (params.with_overrides(**overrides) if overrides else params), rng, overrides
 
 
-def _month_label(year: float) -> str:
-    months = round(year * 12)
-    return f"{months // 12}-{months % 12 + 1:02d}"
-
-
-def _format_override(name: str, value: Any) -> str:
-    return f"{name} = {value:.3g}" if isinstance(value, float) else f"{name} = {value}"
-
-
-# --- components: each re-renders when the model steps (update_counter) -----------------------
-
-
-def _series(model: MarketView) -> dict[str, list[float]]:
-    """A consistent copy of the monthly series: while playing, the model steps in another thread."""
+def _series(model: MarketView) -> dict[str, dict[str, list[float]]]:
+    """A consistent copy of each run's monthly series (while playing, the model steps in another
+    thread), made once a month and shared by every chart."""
     with model.lock:
-        return {name: list(values) for name, values in model.datacollector.model_vars.items()}
+        cached = getattr(model, "_series_copy", None)
+        if cached is None or cached[0] != model.steps_done:
+            copy = {
+                name: {k: list(vals) for k, vals in run.datacollector.model_vars.items()} for name, run in model.runs().items()
+            }
+            cached = model._series_copy = (model.steps_done, copy)
+        return cached[1]
 
 
-def _figure(make: Callable[[], Any], model: MarketView) -> solara.Element:
-    """A matplotlib figure rebuilt only when the model or its month changes."""
-    key = [model, model.steps_done]
-    figure = solara.use_memo(make, key)
-    return solara.FigureMatplotlib(figure, dependencies=key, format="png", dpi=PNG_DPI)
+# --- the chart widget ---------------------------------------------------------------------------------------
+
+
+class VegaChart(ipyvuetify.VuetifyTemplate):
+    """A Vega-Lite chart embedded once, then fed new rows (viz/vega_chart.vue)."""
+
+    template_file = str(Path(__file__).with_name("vega_chart.vue"))
+    name = traitlets.Unicode("").tag(sync=True)
+    spec = traitlets.Dict().tag(sync=True)
+    datasets = traitlets.Unicode("{}").tag(sync=True)  # JSON: {dataset name: [rows]}
+    version = traitlets.Int(0).tag(sync=True)
+    description = traitlets.Unicode("").tag(sync=True)  # what the chart shows, and any note on it, for screen readers
 
 
 @solara.component
-def RunStatus(model: MarketView) -> None:
-    update_counter.get()
-    with solara.Card("Run", classes=["peakdata-status"]):
-        if model.input_error is not None:
-            solara.Error(
-                f"Not started: {model.input_error}. Fix it in the sidebar and press Reset.",
-                classes=["peakdata-input-error"],
-            )
-            return
-        with model.lock:
-            exhaustion, wall, done = model.frontier_exhaustion_year, model.data_wall_year, model.steps_done
-            month = f"{_month_label(model.year)}" if done else "not started"
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=(
-                f"Last month simulated: <b class='peakdata-month'>{month}</b> ({done} of {model.n_months}) · "
-                f"{model.scenario_file}, seed <span class='peakdata-seed'>{model.seed}</span><br>"
-                f"{OUTCOMES['public_exhaustion_year'].label}: "
-                f"<b>{OUTCOMES['public_exhaustion_year'].format(exhaustion) if exhaustion else 'not yet'}</b> · "
-                f"{OUTCOMES['data_wall_year'].label}: <b>{OUTCOMES['data_wall_year'].format(wall) if wall else 'not yet'}</b><br>"
-                "Controls applied: <span class='peakdata-overrides'>"
-                + (", ".join(_format_override(k, v) for k, v in model.overrides.items()) or "none (the scenario as written)")
-                + "</span>"
-            ),
+def Chart(name: str, spec: dict, make_data: Callable[[int], dict], version: int) -> solara.Element:
+    """A chart fed month by month. The widget is made once with its spec; each step sends, in one
+    message with `version`, the new months' rows of the monthly datasets (`charts.MONTHLY`) to append,
+    and the small datasets whole. After a Reset (a new spec) or a step back, everything is sent again.
+    """
+    element = VegaChart.element(name=name, spec=spec)
+    sent = solara.use_ref((None, 0))  # (the spec the rows belong to, months already sent)
+
+    def push() -> None:
+        same, start = sent.current[0] is spec, sent.current[1]
+        start = start if same and start <= version else 0
+        datasets = make_data(start)
+        append = {k: rows for k, rows in datasets.items() if k in charts.MONTHLY and start > 0}
+        replace = {k: rows for k, rows in datasets.items() if k not in append}
+        notes = " ".join(note["text"].replace("\n", " ") for note in datasets.get("notes", []))
+        widget = solara.get_widget(element)
+        with widget.hold_sync():
+            widget.description = f"{spec['usermeta']['subtitle']} {notes}".strip()
+            widget.version = version
+            widget.datasets = json.dumps({"append": append, "replace": replace}, separators=(",", ":"))
+        sent.current = (spec, version)
+
+    solara.use_effect(push, [version, spec])
+    return element
+
+
+# --- the page ---------------------------------------------------------------------------------------------------
+
+INTRO = """
+#### When does the text for AI run out?
+
+**PeakData** simulates the market for the text that large language models are trained on. Six AI labs
+train a new model every few months and each wants more data than the last. Public web text is finite and
+grows slowly; publishers can close their sites to AI crawlers; brokers sell private text when its owners
+consent; labs can pay for licences or have AI rephrase text. Nothing here follows a formula for when the
+data runs out: it comes from what each lab decides to buy, rephrase or go without.
+
+- **Public exhaustion** is the month the leading lab wants more text than the public web it may use still holds.
+- **The data wall** comes later: the month it can no longer fill its dataset from *any* source (public,
+  licensed, private or synthetic), and has to train on less than it wants.
+
+Press **Step** for one month, **▶** to play, **Reset** to start again with the settings below.
+"""
+
+THINGS_TO_TRY = """
+**Things to try**
+- Press ▶ and watch the red line cross the blue one: that is public exhaustion. Note the month.
+- Pick *policies/opt_in_crawling.toml*, set *Compare with* to *baseline.toml* and press Reset: the
+  dashed lines are the baseline on the same seed. How much earlier does the wall come?
+- Set *Overtraining, every lab* to *k = 100* and Reset: labs that train small models on far more data
+  run out years sooner.
+- Raise *Privacy strictness* to 1 and watch the private-data market shrink.
+- Add a *Data commons* of 100 T tokens: a public dataset released in 2027 pushes the wall back.
+"""
+
+SUBTITLE_STYLE = {"font-size": "14px", "font-weight": "500", "margin": "4px 0"}
+HOW_TO_READ_STYLE = {"font-size": "13px", "color": "#444"}
+DESCRIPTION_STYLE = {"font-size": "13px", "color": "#444", "margin-top": "-8px"}
+HOW_TO_READ = {
+    "wall": "Log scale: each gridline is ten times the one below. Where the red line rises above the solid blue "
+    "line, the lab wants more than the public web can give: **public exhaustion**. The dotted blue line is the "
+    "high-quality part, which runs out first. The vertical lines mark the dates.",
+    "mix": "Each band is one source's share of all the tokens in the labs' current models. Green (synthetic) "
+    "grows when labs rephrase text; brown and red (private) grow once public text is short. In compare mode "
+    "the dashed black lines are the other run's band boundaries.",
+    "private": "Private text comes from brokers only with its owners' consent; stricter privacy means less of it. "
+    "A broker's price falls to what labs will pay, down to the cost of compliance.",
+    "commons": "Publishers close their sites to AI crawlers as scraping grows, the largest first (Longpre et al. "
+    "measured 20-33% of the largest sites by April 2024). AI-written text also fills the web.",
+    "network": "Who trades data with whom, so far: web publishers on the left, brokers, the alliance and "
+    "generators in the middle, labs on the right.",
+    "leaderboard": "Each lab's current model: size, tokens seen, how far it overtrains (k), its loss "
+    "(lower is better) and where its tokens came from.",
+}
+
+
+@solara.component
+def RunStatus(model: MarketView, version: int) -> None:
+    if model.input_error is not None:
+        solara.Error(f"Not started: {model.input_error}. Fix it below and press Reset.", classes=["peakdata-input-error"])
+        return
+    with model.lock:
+        runs = model.runs()
+        month = year_month(model.year) if model.steps_done else "not started"
+        rows = "".join(
+            f"<tr><td>{name}</td><td>{_date_or(run.frontier_exhaustion_year)}</td><td>{_date_or(run.data_wall_year)}</td></tr>"
+            for name, run in runs.items()
         )
+    applied = ", ".join(f"{k} = {_value(v)}" for k, v in model.overrides.items()) or "none (the scenario as written)"
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f"<div style='font-size:15px'>Month: <b class='peakdata-month'>{month}</b> "
+            f"<span style='color:#666'>({model.steps_done} of {model.n_months} months)</span> · seed "
+            f"<span class='peakdata-seed'>{model.seed}</span></div>"
+            "<table class='peakdata-dates' style='font-size:14px;margin-top:6px;border-spacing:12px 2px'>"
+            "<tr style='text-align:left'><th>run</th><th>public exhaustion</th><th>data wall</th></tr>"
+            f"{rows}</table>"
+            f"<div style='font-size:13px;color:#555;margin-top:4px'>Settings changed: <span class='peakdata-overrides'>{applied}</span></div>"
+        ),
+    )
 
 
-@solara.component
-def DataWall(model: MarketView) -> None:
-    update_counter.get()
-    with model.lock:
-        exhaustion, wall = model.frontier_exhaustion_year, model.data_wall_year
-    _figure(lambda: charts.data_wall(_series(model), model.span, exhaustion, wall), model)
+def _date_or(year: float | None) -> str:
+    return year_month(year) if year is not None else "not yet"
 
 
-@solara.component
-def TokenMix(model: MarketView) -> None:
-    update_counter.get()
-    _figure(lambda: charts.token_mix(_series(model), model.span), model)
-
-
-@solara.component
-def PrivateMarket(model: MarketView) -> None:
-    update_counter.get()
-    _figure(lambda: charts.private_market(_series(model), model.span), model)
-
-
-@solara.component
-def Commons(model: MarketView) -> None:
-    update_counter.get()
-    _figure(lambda: charts.commons(_series(model), model.span), model)
-
-
-@solara.component
-def MarketNetwork(model: MarketView) -> None:
-    update_counter.get()
-    labels = {p.unique_id: f"web: {p.tier.name}" for p in model.publishers}
-    labels |= {b.unique_id: f"broker {i + 1}" for i, b in enumerate(model.brokers)}
-    labels |= {g.unique_id: f"generator {i + 1}" for i, g in enumerate(model.generators)}
-    labels[model.alliance.unique_id] = f"alliance ({len(model.alliance.members)})"
-    with model.lock:
-        graph = model.network.copy()
-    _figure(lambda: charts.market_network(graph, labels), model)
+def _value(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _compact(count: float) -> str:
@@ -291,51 +430,217 @@ def _compact(count: float) -> str:
 def _mix_bar(tokens_by_source: dict[Source, float]) -> str:
     total = sum(tokens_by_source.values()) or 1.0
     cells = "".join(
-        f"<span title='{s.value} {tokens_by_source.get(s, 0.0) / total:.0%}' style='display:inline-block;height:10px;"
+        f"<span title='{charts.MIX_LABELS[s]} {tokens_by_source.get(s, 0.0) / total:.0%}' style='display:inline-block;height:12px;"
         f"width:{100 * tokens_by_source.get(s, 0.0) / total:.2f}%;background:{SOURCE_COLOURS[s]}'></span>"
         for s in Source
     )
-    return f"<div style='width:130px;display:flex;border:1px solid #ccc'>{cells}</div>"
+    return f"<div style='width:100%;min-width:80px;display:flex;border:1px solid #ccc'>{cells}</div>"
 
 
 @solara.component
-def Leaderboard(model: MarketView) -> None:
-    update_counter.get()
+def Leaderboard(model: MarketView, version: int) -> None:
     rows = []
     with model.lock:
         for lab in sorted(model.labs, key=lambda lab: lab.deployed.loss):
             m = lab.deployed
             rows.append(
-                f"<tr><td>{lab.name}</td><td>{lab.kind}</td><td>{_compact(m.params)}</td><td>{_compact(m.tokens)}</td>"
+                f"<tr><td>{lab.name}</td><td>{_compact(m.params)}</td><td>{_compact(m.tokens)}</td>"
                 f"<td>{m.k:.1f}</td><td>{m.loss:.3f}</td><td>{lab.market_share:.0%}</td><td>{_mix_bar(m.tokens_by_source)}</td></tr>"
             )
-    legend = " ".join(f"<span style='color:{SOURCE_COLOURS[s]}'>■</span>&nbsp;{s.value.replace('_', ' ')}" for s in Source)
-    with solara.Card("Lab leaderboard (deployed models, best loss first)"):
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=(
-                "<table class='peakdata-leaderboard' style='font-size:12px;border-collapse:separate;border-spacing:6px 2px;width:100%'>"
-                "<tr style='text-align:left'><th>lab</th><th>kind</th><th>params</th><th>tokens</th><th>k</th>"
-                "<th>loss</th><th>share</th><th>source mix</th></tr>" + "".join(rows) + "</table>"
-                f"<div style='font-size:11px;margin-top:4px'>{legend}</div>"
-            ),
+    legend = " ".join(
+        f"<span style='white-space:nowrap'><span style='color:{SOURCE_COLOURS[s]}'>■</span>&nbsp;{charts.MIX_LABELS[s]}</span>"
+        for s in Source
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            "<div style='overflow-x:auto'><table class='peakdata-leaderboard' style='font-size:13px;border-collapse:separate;"
+            "border-spacing:8px 3px;width:100%'>"
+            "<tr style='text-align:left'><th>lab</th><th>parameters</th><th>tokens</th><th>k</th>"
+            "<th>loss</th><th>market share</th><th style='width:30%'>tokens from</th></tr>" + "".join(rows) + "</table></div>"
+            f"<div style='font-size:12px;margin-top:4px'>{legend}</div>"
+        ),
+    )
+
+
+def _events(model: MarketView) -> list[tuple[str, float | None]]:
+    events = []
+    for run in model.runs().values():
+        dashed = "" if run is model else " (dashed)"
+        events += [(f"exhaustion{dashed}", run.frontier_exhaustion_year), (f"data wall{dashed}", run.data_wall_year)]
+    return events
+
+
+def _network_rows(model: MarketView, position: dict) -> dict[str, list]:
+    labels = {p.unique_id: f"web: {p.tier.name}" for p in model.publishers}
+    labels |= {b.unique_id: f"broker {i + 1}" for i, b in enumerate(model.brokers)}
+    labels |= {g.unique_id: f"generator {i + 1}" for i, g in enumerate(model.generators)}
+    labels[model.alliance.unique_id] = f"alliance ({len(model.alliance.members)} labs)"
+    return charts.network_data(model.network, labels, position)
+
+
+# name -> (spec for the run's span and run names, the datasets for the months from `start` on)
+LIVE_CHARTS: dict[str, tuple[Callable[..., dict], Callable[[MarketView, dict, int], dict]]] = {
+    "wall": (charts.data_wall, lambda model, _, start: charts.data_wall_data(_series(model), _events(model), start)),
+    "mix": (charts.token_mix, lambda model, _, start: charts.token_mix_data(_series(model), start)),
+    "volume": (charts.private_volume, lambda model, _, start: charts.private_data(_series(model), start)[0]),
+    "price": (charts.private_price, lambda model, _, start: charts.private_data(_series(model), start)[1]),
+    "commons": (charts.commons, lambda model, _, start: charts.commons_data(_series(model), start)),
+    "network": (charts.network, lambda model, position, start: _network_rows(model, position)),
+}
+
+
+@solara.component
+def LiveChart(model: MarketView, name: str, version: int) -> solara.Element:
+    """One chart that follows the model month by month (`version`: the months it has run)."""
+    make_spec, make_data = LIVE_CHARTS[name]
+    spec = solara.use_memo(lambda: make_spec(model.span, list(model.runs())), [model])
+    position = solara.use_memo(lambda: charts.layout(model.network), [model])
+
+    def data(start: int) -> dict:
+        with model.lock:
+            return make_data(model, position, start)
+
+    with solara.Column(gap="0px"):
+        solara.HTML(tag="div", unsafe_innerHTML=spec["usermeta"]["subtitle"], style=SUBTITLE_STYLE)
+        Chart(name, spec, data, version)
+
+
+@solara.component
+def Charts(model: MarketView, version: int) -> None:
+    """The chart cards: titles and explanations around charts that follow the model."""
+    cards = (
+        ("The data wall", "wall", ("wall",)),
+        ("The token mix", "mix", ("mix",)),
+        ("The private-data market", "private", ("volume", "price")),
+        ("The commons", "commons", ("commons",)),
+        ("The market network", "network", ("network",)),
+    )
+    with solara.ColumnsResponsive(12, large=6):
+        for title, text, names in cards:
+            with solara.Card(title, classes=["peakdata-card"]):
+                for name in names:
+                    LiveChart(model, name, version)
+                solara.Markdown(HOW_TO_READ[text], style=HOW_TO_READ_STYLE)
+        with solara.Card("Lab leaderboard", classes=["peakdata-card"]):
+            Leaderboard(model, version)
+            solara.Markdown(HOW_TO_READ["leaderboard"], style=HOW_TO_READ_STYLE)
+
+
+@solara.component
+def Market(model: solara.Reactive[MarketView], settings, play_interval, render_interval, use_threads) -> None:
+    """Mesa's Step / ▶ / Reset, and everything that follows the model.
+
+    The one subscriber to Mesa's update counter: each subscriber costs a render of the page per
+    step, so the month is handed down as `version` instead.
+    """
+    update_counter.get()
+    version = model.value.steps_done
+    with solara.Card("Run the market", classes=["peakdata-status"]):
+        ModelController(
+            model,
+            model_parameters=settings,
+            play_interval=play_interval,
+            render_interval=render_interval,
+            use_threads=use_threads,
         )
+        RunStatus(model.value, version)
+    Charts(model.value, version)
 
 
-COMPONENTS = [RunStatus, DataWall, TokenMix, PrivateMarket, MarketNetwork, Leaderboard, Commons]
+@solara.component
+def Settings(settings: solara.Reactive[dict]) -> None:
+    """Scenario, comparison, seed, levers and uncertainties: each shows its value, range and unit."""
+    values = settings.value
+    choices = scenario_choices()
+
+    def set_value(name: str) -> Callable[[Any], None]:
+        return lambda value: settings.set({**settings.value, name: value})
+
+    solara.Select("Scenario or policy", values=list(choices), value=values["scenario_file"], on_value=set_value("scenario_file"))
+    solara.Markdown(f"*{choices.get(values['scenario_file'], '')}*", style=DESCRIPTION_STYLE)
+    solara.Select(
+        "Compare with (dashed, same seed)",
+        values=[NO_COMPARISON, *choices],
+        value=values["compare_with"],
+        on_value=set_value("compare_with"),
+    )
+    if values["compare_with"] != NO_COMPARISON:
+        solara.Markdown(f"*{choices.get(values['compare_with'], '')}*", style=DESCRIPTION_STYLE)
+    solara.InputText("Seed (a whole number; the same seed gives the same run)", value=values["seed"], on_value=set_value("seed"))
+    for heading, controls in (("Policy levers", LEVER_CONTROLS), ("Uncertainties", UNCERTAINTY_CONTROLS)):
+        solara.Markdown(f"**{heading}**")
+        for name, control in controls.items():
+            if control.is_slider:
+                solara.Text(control.caption(values[name]), style={"font-size": "14px"}, classes=["peakdata-slider-value"])
+                solara.SliderFloat(
+                    "",
+                    value=values[name],
+                    min=control.low,
+                    max=control.high,
+                    step=control.step,
+                    on_value=set_value(name),
+                    thumb_label=False,
+                )
+            else:
+                solara.Select(control.label, values=list(control.choices), value=values[name], on_value=set_value(name))
+            solara.Text(control.help, style={"font-size": "12px", "color": "#555"})
+    solara.Markdown(
+        "Settings take effect when you press **Reset**. Sliders and choices left at their start keep the scenario's value."
+    )
+
+
+@solara.component
+def Library() -> None:
+    rows = "".join(f"<tr><td><code>{file}</code></td><td>{text}</td></tr>" for file, text in scenario_choices().items())
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"<table class='peakdata-library' style='font-size:13px;border-spacing:8px 2px'>{rows}</table>",
+    )
+
+
+CSS = """
+.peakdata-chart { min-height: 120px; }
+.v-slider__thumb-label { display: none; }
+@media (min-width: 960px) {
+  .peakdata-settings .v-expansion-panel-content { display: block !important; }
+  .peakdata-settings .v-expansion-panel-header__icon { display: none; }
+}
+"""
 
 
 @solara.component
 def Page() -> None:
     """One model per browser session (a module-level model would be shared by every session)."""
-    model = solara.use_memo(MarketView, [])
-    SolaraViz(
-        model,
-        components=[(component, 0) for component in COMPONENTS],
-        model_params=MODEL_PARAMS,
-        name="PeakData: the market for LLM training data",
-        play_interval=100,
-    )
+    model = solara.use_reactive(solara.use_memo(MarketView, []))
+    settings = solara.use_reactive(default_settings())
+    # Mesa's controller reads these as reactive values; the page fixes them (one month a step, no threads).
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
+    solara.Style(CSS)
+    solara.Title("PeakData: the market for LLM training data")
+    with solara.AppBarTitle():
+        solara.Text("PeakData: the market for AI training text")
+    with v.Row(no_gutters=False):
+        with v.Col(cols=12, md=8, lg=9, class_="order-first order-md-last"):
+            with solara.Card("What you are looking at", classes=["peakdata-intro"]):
+                solara.Markdown(INTRO)
+                with solara.Details("Things to try", expand=False):
+                    solara.Markdown(THINGS_TO_TRY)
+            Market(model, settings, play_interval, render_interval, use_threads)
+        with (
+            v.Col(cols=12, md=4, lg=3, class_="order-last order-md-first"),
+            v.ExpansionPanels(class_="peakdata-settings", flat=True, multiple=True),
+        ):
+            with v.ExpansionPanel():
+                v.ExpansionPanelHeader(children=["Scenario, policies and settings"])
+                with v.ExpansionPanelContent(eager=True):
+                    Settings(settings)
+            with v.ExpansionPanel():
+                v.ExpansionPanelHeader(children=["The scenario library"])
+                with v.ExpansionPanelContent(eager=True):
+                    Library()
 
 
 page = Page

@@ -1,9 +1,11 @@
-"""The browser view's charts: pure functions from the monthly series to matplotlib figures.
+"""The browser view's charts: Vega-Lite specs, drawn in the browser, fed new rows each month.
 
-Each function takes the DataCollector's model variables (``{series name: [one value a month]}``,
-see sim/metrics.py) and returns a `matplotlib.figure.Figure` built without pyplot, so sessions in
-different threads never share pyplot's global state. The x axis always spans the whole run, so a
-chart keeps its scale while the months fill in.
+A chart is a spec, built once per run (its axes span the whole run, so it keeps its scale while the
+months fill in), and datasets, rebuilt from the monthly series each step (`sim/metrics.py`). The
+browser draws it with the Vega assets Solara serves from its local cache: no server-side
+rasterising and no CDN. Dates are year-month everywhere; text is at least 11 px.
+
+In compare mode every series of the second run is drawn dashed beside the first.
 """
 
 from __future__ import annotations
@@ -13,20 +15,26 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 
 from agents.offers import Source
 from sim.experiments.plots import SOURCE_COLOURS
 
 Series = Mapping[str, Sequence[float]]
+Spec = dict[str, Any]
 
-FIGSIZE_INCHES = (7.2, 4.8)
-# Fixed margins instead of a layout engine: constrained layout doubled the cost of every redraw.
-MARGINS = {"left": 0.13, "right": 0.97, "top": 0.92, "bottom": 0.09}
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+HEIGHT = 260
+FONT = 12  # px, as displayed; nothing on a chart is smaller than 11
 STOCK_COLOUR = "#4C72B0"
 DEMAND_COLOUR = "#C44E52"
+CONFIG = {
+    "font": "Roboto, Helvetica, Arial, sans-serif",
+    "axis": {"labelFontSize": FONT, "titleFontSize": FONT, "titleFontWeight": "normal", "gridOpacity": 0.5},
+    "legend": {"labelFontSize": FONT, "titleFontSize": FONT, "orient": "bottom", "direction": "horizontal", "columns": 2},
+    "title": {"fontSize": 14, "anchor": "start", "subtitleFontSize": FONT},
+    "text": {"fontSize": FONT},
+    "view": {"stroke": None},
+}
 NODE_COLOURS = {
     "Publisher": "#4C72B0",
     "DataBroker": "#937860",
@@ -37,203 +45,423 @@ NODE_COLOURS = {
 }
 
 
-def _figure(rows: int = 1, height_ratios: Sequence[float] | None = None) -> tuple[Figure, list]:
-    fig = Figure(figsize=FIGSIZE_INCHES)
-    axes = fig.subplots(rows, 1, sharex=True, squeeze=False, height_ratios=height_ratios, gridspec_kw={"hspace": 0.12})[:, 0]
-    fig.subplots_adjust(**MARGINS)
-    return fig, list(axes)
+def year_month(year: float) -> str:
+    """A decimal year as the month it falls in: 2027.58 -> "2027-08"."""
+    months = round(year * 12)
+    return f"{months // 12}-{months % 12 + 1:02d}"
 
 
-def _years_axis(ax, span: tuple[float, float]) -> None:
-    """The run's whole span on x, labelled in calendar years."""
-    ax.set_xlim(*span)
-    first, last = int(np.ceil(span[0])), int(np.floor(span[1]))
-    step = 2 if last - first <= 24 else 5
-    ax.set_xticks(range(first, last + 1, step))
-    ax.grid(alpha=0.3, which="major")
+def _date(year: float) -> str:
+    return f"{year_month(year)}-01"
 
 
-def _log_y(ax) -> None:
-    """Log scale labelled "1e14", one tick a decade: mathtext labels (10^14) cost more to draw than the rest."""
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}".replace("e+", "e")))
-    ax.yaxis.set_minor_locator(NullLocator())  # minor ticks were half the lines drawn
+# --- building blocks -------------------------------------------------------------------------------
 
 
-def _waiting(ax, series: Series) -> bool:
-    """Say so on an empty chart (before the first month); True when there is nothing to draw."""
-    if len(series.get("year", ())) == 0:
-        ax.text(0.5, 0.5, "press Step or ▶ to run the market", ha="center", va="center", transform=ax.transAxes, color="grey")
-        return True
-    return False
+def _x(span: tuple[float, float]) -> dict[str, Any]:
+    """Time on x over the run's whole span, labelled in years; months in the tooltips."""
+    return {
+        "field": "date",
+        "type": "temporal",
+        "title": None,
+        "scale": {"domain": [_date(span[0]), _date(span[1])]},
+        "axis": {"format": "%Y", "tickCount": 10, "labelFlush": True},
+    }
 
 
-def data_wall(series: Series, span: tuple[float, float], exhaustion_year: float | None, wall_year: float | None) -> Figure:
-    """Frontier demand against the effective public stock it may use, log scale, exhaustion marked."""
-    fig, (ax,) = _figure()
-    _years_axis(ax, span)
-    ax.set_ylabel("tokens (log scale)")
-    ax.set_title("The data wall: frontier lab", fontsize=10, loc="left")
-    if _waiting(ax, series):
-        return fig
-    years = series["year"]
-    ax.plot(
-        years, series["accessible_effective_stock_tokens"], color=STOCK_COLOUR, lw=2, label="effective public stock it may use"
-    )
-    ax.plot(years, series["frontier_desired_tokens"], color=DEMAND_COLOUR, lw=2, label="desired dataset (next run)")
-    ax.plot(years, series["frontier_tokens"], color=DEMAND_COLOUR, lw=1, ls="--", label="deployed model, tokens seen")
-    _log_y(ax)
-    for year, label, colour, height in (
-        (exhaustion_year, "public exhaustion", "black", 0.97),
-        (wall_year, "data wall", "#8C1C13", 0.80),
-    ):
-        if year is not None:
-            ax.axvline(year, color=colour, ls=":", lw=1.5)
-            ax.annotate(
-                f"{label}\n{year:.2f}",
-                (year, height),
-                xycoords=("data", "axes fraction"),
-                xytext=(4, 0),
-                textcoords="offset points",
-                ha="left",
-                va="top",
-                fontsize=8,
+def _base(title: str, subtitle: str, layers: list[Spec], height: int = HEIGHT) -> Spec:
+    """A chart over the run's months. Its title and subtitle are kept in `usermeta` for the page to show
+    as text, which wraps on a narrow screen, where a chart's own title would be cut off."""
+    return {
+        "$schema": SCHEMA,
+        "usermeta": {"title": title, "subtitle": subtitle},
+        "width": "container",
+        "height": height,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "config": CONFIG,
+        "layer": layers,
+    }
+
+
+def _lines(
+    span,
+    runs: Sequence[str],
+    labels: Sequence[str],
+    colours: Sequence[str],
+    y: dict[str, Any],
+    floor: Sequence[float] = (0.0, 1.0),
+) -> Spec:
+    """Lines of the `series` dataset (long rows: date, run, series, value): colour by series, dashes
+    for a second run. Every scale has its domain before the first month (`floor` is always inside
+    the y domain), so an empty chart draws its axes and legends instead of failing."""
+    y_scale = {"domain": {"unionWith": list(floor)}, **y.pop("scale", {})}
+    return {
+        "data": {"name": "series"},
+        "mark": {"type": "line", "strokeWidth": 2},
+        "encoding": {
+            "x": _x(span),
+            "y": {"field": "value", "type": "quantitative", "scale": y_scale, **y},
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "sort": list(labels),
+                "scale": {"domain": list(labels), "range": list(colours)},
+                "legend": {"labelLimit": 400},
+            },
+            "strokeDash": {
+                "field": "run",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": list(runs), "range": [[1, 0], [6, 4]]},
+                "legend": {"labelLimit": 400} if len(runs) > 1 else None,
+            },
+            "detail": [{"field": "run"}, {"field": "series"}],
+            "tooltip": [
+                {"field": "date", "type": "temporal", "format": "%Y-%m", "title": "month"},
+                {"field": "run"},
+                {"field": "series"},
+                {"field": "value", "type": "quantitative", "format": ".3~s"},
+            ],
+        },
+    }
+
+
+def _events() -> Spec:
+    """Vertical rules with a label at the dates the `events` dataset names (exhaustion, the data wall)."""
+    return {
+        "data": {"name": "events"},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeDash": [3, 3], "strokeWidth": 1.5},
+                "encoding": {"x": {"field": "date", "type": "temporal"}, "color": {"value": "#333333"}},
+            },
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4, "baseline": "top", "fontSize": FONT},
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal"},
+                    "y": {"field": "pixels_down", "type": "quantitative", "scale": None},
+                    "text": {"field": "label"},
+                },
+            },
+        ],
+    }
+
+
+def _note() -> Spec:
+    """A sentence in the middle of a chart that has nothing to draw yet (the `notes` dataset)."""
+    return {
+        "data": {"name": "notes"},
+        "mark": {"type": "text", "fontSize": 13, "color": "#666666", "lineBreak": "\n"},
+        "encoding": {"text": {"field": "text"}, "x": {"value": {"expr": "width / 2"}}, "y": {"value": {"expr": "height / 2"}}},
+    }
+
+
+def _rows(
+    runs: Mapping[str, Series], columns: Mapping[str, str], scale: float = 1.0, positive: bool = False, start: int = 0
+) -> list[dict[str, Any]]:
+    """Long rows (date, run, series, value) for the months from `start` on, month by month, so that the
+    rows of later months extend those already sent. `positive` drops values <= 0 (for log scales)."""
+    blocks = []
+    for run, series in runs.items():
+        years = series.get("year", ())[start:]
+        for column, label in columns.items():
+            values = np.asarray(series[column][start:], dtype=float) / scale
+            keep = np.isfinite(values) & ((values > 0) if positive else True)
+            blocks.append(
+                [
+                    (i, {"date": _date(y), "run": run, "series": label, "value": float(x)})
+                    for i, (y, x, k) in enumerate(zip(years, values, keep))
+                    if k
+                ]
             )
-    ax.legend(loc="lower right", fontsize=7)
-    return fig
+    return [row for _, row in sorted((pair for block in blocks for pair in block), key=lambda pair: pair[0])]
 
 
-def _shares_chart(title: str, ylabel: str, span: tuple[float, float]) -> tuple[Figure, Any]:
-    """One panel of shares, 0-100%."""
-    fig, (ax,) = _figure()
-    _years_axis(ax, span)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10, loc="left")
-    return fig, ax
+def _waiting(runs: Mapping[str, Series]) -> list[dict[str, str]]:
+    if not any(len(series.get("year", ())) for series in runs.values()):
+        return [{"text": "Press Step or ▶ to run the market"}]
+    return []
 
 
-def token_mix(series: Series, span: tuple[float, float]) -> Figure:
-    """Shares of the labs' current training tokens by source."""
-    fig, ax = _shares_chart("Training-token mix (labs' deployed models)", "share of training tokens", span)
-    if _waiting(ax, series):
-        return fig
+# --- the charts -------------------------------------------------------------------------------------
+
+WALL = {
+    "accessible_effective_stock_tokens": "Public text the frontier lab may use",
+    "high_quality_stock_tokens": "... of it, high-quality text",
+    "frontier_desired_tokens": "Dataset the frontier lab wants",
+    "frontier_tokens": "Tokens its current model saw",
+}
+WALL_COLOURS = (STOCK_COLOUR, "#9BB3DB", DEMAND_COLOUR, "#E8A3A5")
+
+
+def data_wall(span: tuple[float, float], runs: Sequence[str]) -> Spec:
+    decades = [10.0**e for e in range(9, 19)]
+    y = {"title": "tokens (log scale)", "scale": {"type": "log"}, "axis": {"format": ".0e", "values": decades}}
+    return _base(
+        "The data wall",
+        "Red: the data the leading lab wants for its next model. Blue: the public text it may still use.",
+        [_lines(span, runs, WALL.values(), WALL_COLOURS, y, floor=(1e12, 1e14)), _events(), _note()],
+    )
+
+
+# Datasets whose rows are one per month: a step sends only the new months' rows (see viz/app.py: Chart).
+MONTHLY = frozenset({"series", "mix", "compare"})
+
+
+def data_wall_data(runs: Mapping[str, Series], events: Sequence[tuple[str, float | None]], start: int = 0) -> dict[str, list]:
+    """`events`: (label, decimal year or None) for each date to mark, such as "public exhaustion"."""
+    rows = _rows(runs, WALL, positive=True, start=start)
+    marks = [
+        {"date": _date(year), "label": f"{label}: {year_month(year)}", "pixels_down": 4 + 17 * i}
+        for i, (label, year) in enumerate(e for e in events if e[1] is not None)
+    ]
+    return {"series": rows, "events": marks, "notes": _waiting(runs)}
+
+
+MIX_LABELS = {
+    Source.PUBLIC: "public web",
+    Source.LICENSED: "licensed",
+    Source.OWN_USER: "own users",
+    Source.ALLIANCE: "alliance",
+    Source.BROKER: "brokers",
+    Source.SYNTHETIC: "synthetic",
+}
+
+
+def token_mix(span: tuple[float, float], runs: Sequence[str]) -> Spec:
+    labels = [MIX_LABELS[s] for s in Source]
+    colours = [SOURCE_COLOURS[s] for s in Source]
+    y = {"title": "share of training tokens", "axis": {"format": ".0%"}, "scale": {"domain": [0, 1]}}
+    area = {
+        "data": {"name": "mix"},
+        "transform": [{"fold": labels, "as": ["source", "share"]}],
+        "mark": {"type": "area"},
+        "encoding": {
+            "x": _x(span),
+            "y": {"field": "share", "type": "quantitative", "stack": "zero", **y},
+            "color": {
+                "field": "source",
+                "type": "nominal",
+                "title": None,
+                "sort": labels,
+                "scale": {"domain": labels, "range": colours},
+            },
+            "order": {"field": "order", "type": "quantitative"},
+            "tooltip": [
+                {"field": "date", "type": "temporal", "format": "%Y-%m", "title": "month"},
+                {"field": "source"},
+                {"field": "share", "type": "quantitative", "format": ".1%"},
+            ],
+        },
+    }
+    boundaries = {
+        "data": {"name": "compare"},
+        "mark": {"type": "line", "strokeDash": [6, 4], "strokeWidth": 1.5, "color": "black"},
+        "encoding": {"x": _x(span), "y": {"field": "top", "type": "quantitative"}, "detail": {"field": "source"}},
+    }
+    return _base(
+        "What the labs train on",
+        "Share of the tokens in the labs' current models, by where they came from.",
+        [area, boundaries, _note()],
+    )
+
+
+def _shares(series: Series) -> np.ndarray:
     tokens = np.array([series[f"tokens_{s.value}"] for s in Source], dtype=float)
     totals = tokens.sum(axis=0)
-    shares = np.divide(tokens, totals, out=np.zeros_like(tokens), where=totals > 0)
-    ax.stackplot(
-        series["year"],
-        shares,
-        labels=[s.value.replace("_", " ") for s in Source],
-        colors=[SOURCE_COLOURS[s] for s in Source],
+    return np.divide(tokens, totals, out=np.zeros_like(tokens), where=totals > 0)
+
+
+def token_mix_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list]:
+    """The first run as stacked areas; a second run as dashed lines at the same boundaries."""
+    names = list(runs)
+    rows, compare = [], []
+    if names:
+        series = runs[names[0]]
+        shares = _shares(series)
+        for i, year in enumerate(series.get("year", ())[start:], start):
+            rows.append({"date": _date(year), **{MIX_LABELS[s]: float(shares[j, i]) for j, s in enumerate(Source)}})
+    for name in names[1:]:
+        series = runs[name]
+        tops = np.cumsum(_shares(series), axis=0)
+        for j, s in enumerate(list(Source)[:-1]):
+            compare += [
+                {"date": _date(y), "source": MIX_LABELS[s], "top": float(tops[j, i])} for i, y in enumerate(series["year"])
+            ]
+    return {"mix": rows, "compare": compare, "notes": _waiting(runs)}
+
+
+PRIVATE_VOLUME = {"broker_volume_tokens": "Private text sold by brokers"}
+PRIVATE_PRICE = {"private_price_usd_per_token": "Brokers' asking price"}
+
+
+def private_volume(span: tuple[float, float], runs: Sequence[str]) -> Spec:
+    y = {"title": "billion tokens a month", "axis": {"format": ",.3~r"}}
+    return _base(
+        "The private-data market: volume",
+        "Brokers license consented private text (enterprise documents, transcripts, opted-in posts).",
+        [_lines(span, runs, PRIVATE_VOLUME.values(), ("#DD8452",), y), _note()],
+        height=200,
     )
-    ax.legend(loc="lower left", fontsize=7, ncol=3, framealpha=0.8)
-    return fig
 
 
-def private_market(series: Series, span: tuple[float, float]) -> Figure:
-    """Brokers' price and volume, and the consented share of private text."""
-    fig, (price, volume, consent) = _figure(3, height_ratios=(1, 1, 1))
-    price.set_title("Private-data market", fontsize=10, loc="left")
-    for ax in (price, volume, consent):
-        _years_axis(ax, span)
-    price.set_ylabel("USD/token", fontsize=8)
-    volume.set_ylabel("tokens/month", fontsize=8)
-    consent.set_ylabel("consented", fontsize=8)
-    consent.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    for ax in (price, volume):
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.1e}".replace("e+", "e").replace("e-0", "e-")))
-    if _waiting(price, series):
-        return fig
-    years = series["year"]
-    price.plot(years, series["private_price_usd_per_token"], color="#937860", lw=1.5)
-    price.set_ylim(bottom=0)
-    volume.plot(years, series["broker_volume_tokens"], color="#DD8452", lw=1.5)
-    consent.plot(years, series["consented_share"], color="#55A868", lw=1.5)
-    consent.set_ylim(bottom=0)
-    for ax in (price, volume, consent):
-        ax.tick_params(labelsize=7)
-    return fig
+def private_price(span: tuple[float, float], runs: Sequence[str]) -> Spec:
+    y = {"title": "USD per million tokens", "axis": {"format": ",.3~r"}}
+    return _base(
+        "The private-data market: price",
+        "Their asking price falls towards the cost of compliance when labs will not pay more.",
+        [_lines(span, runs, PRIVATE_PRICE.values(), ("#937860",), y), _note()],
+        height=200,
+    )
 
 
-def commons(series: Series, span: tuple[float, float]) -> Figure:
-    """How much of the public web is closed to AI crawlers, licensed away, or written by AI."""
-    fig, ax = _shares_chart("The commons", "share of public tokens", span)
-    if _waiting(ax, series):
-        return fig
-    years = series["year"]
-    for name, label, colour, style in (
-        ("opted_out_share", "opted out (all domains)", "#C44E52", "-"),
-        ("opted_out_share_head", "opted out (head domains)", "#C44E52", "--"),
-        ("exclusive_share", "licensed exclusively", "#8172B3", "-"),
-        ("ai_pollution_share", "written by AI (stock)", "#55A868", "-"),
-        ("ai_share_new_text", "written by AI (new text)", "#55A868", ":"),
-    ):
-        ax.plot(years, series[name], color=colour, ls=style, lw=1.5, label=label)
-    ax.legend(loc="upper left", fontsize=7)
-    return fig
+def private_data(runs: Mapping[str, Series], start: int = 0) -> tuple[dict[str, list], dict[str, list]]:
+    """Volume and price; each says so when nothing has been sold yet."""
+    waiting = _waiting(runs)
+    sold = any(np.nansum(np.asarray(s.get("broker_volume_tokens", ()), dtype=float)) > 0 for s in runs.values())
+    empty = waiting or ([] if sold else [{"text": "No private text sold yet:\nlabs buy it when public text runs short"}])
+    volume = {"series": _rows(runs, PRIVATE_VOLUME, 1e9, start=start), "notes": empty}
+    price = {"series": _rows(runs, PRIVATE_PRICE, 1e-6, start=start), "notes": empty}
+    return volume, price
 
 
-def market_network(graph: nx.DiGraph, labels: Mapping[int, str]) -> Figure:
-    """Sellers on the left, intermediaries in the middle, labs on the right; edge width ~ deal volume.
-
-    Deal edges carry the tokens traded so far; membership (lab -> alliance) and lineage
-    (lab -> the generator using its model) edges are drawn dashed and dotted.
-    """
-    fig = Figure(figsize=FIGSIZE_INCHES)
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.02)
-    ax.set_title("Market network (edge width ~ tokens traded so far)", fontsize=10, loc="left")
-    ax.set_axis_off()
-    position = _network_layout(graph)
-    deals = [(u, v, d["tokens"]) for u, v, d in graph.edges(data=True) if d.get("kind") == "deal" and d["tokens"] > 0]
-    if deals:
-        most = max(tokens for *_, tokens in deals)
-        segments = [(position[u], position[v]) for u, v, _ in deals]
-        widths = [0.4 + 5.0 * np.sqrt(tokens / most) for *_, tokens in deals]
-        ax.add_collection(LineCollection(segments, linewidths=widths, colors="#999999", alpha=0.6, zorder=1))
-    for kind, style in (("membership", "--"), ("lineage", ":")):
-        segments = [(position[u], position[v]) for u, v, d in graph.edges(data=True) if d.get("kind") == kind]
-        if segments:
-            ax.add_collection(LineCollection(segments, linewidths=1.2, colors="#DD8452", linestyles=style, zorder=1))
-    for node, data in graph.nodes(data=True):
-        if node not in position:
-            continue
-        x, y = position[node]
-        ax.scatter([x], [y], s=120, color=NODE_COLOURS.get(data["type"], "grey"), zorder=2, edgecolors="white")
-        ax.annotate(
-            labels.get(node, data["name"]),
-            (x, y),
-            xytext=(-7 if x > 0.5 else 7, 0),
-            textcoords="offset points",
-            ha="right" if x > 0.5 else "left",
-            va="center",
-            fontsize=7,
-        )
-    ax.set_xlim(-0.05, 1.05)
-    ax.set_ylim(-0.08, 1.08)
-    return fig
+COMMONS = {
+    "opted_out_share": "Closed to AI crawlers (all domains)",
+    "opted_out_share_head": "Closed to AI crawlers (largest domains)",
+    "exclusive_share": "Licensed to one lab only",
+    "ai_pollution_share": "Written by AI (all text)",
+    "ai_share_new_text": "Written by AI (new text)",
+}
+COMMONS_COLOURS = ("#C44E52", "#E8A3A5", "#8172B3", "#55A868", "#A6D3A0")
 
 
-def _network_layout(graph: nx.DiGraph) -> dict[int, tuple[float, float]]:
-    """Fixed positions by role, so nodes stay put while the edges change."""
-    columns = {
-        "Publisher": 0.0,
-        "DataBroker": 0.45,
-        "DataAlliance": 0.45,
-        "SyntheticGenerator": 0.45,
-        "ClosedLab": 1.0,
-        "OpenLab": 1.0,
+def commons(span: tuple[float, float], runs: Sequence[str]) -> Spec:
+    y = {"title": "share of public tokens", "axis": {"format": ".0%"}}
+    return _base(
+        "The commons: who closes the web, and who writes it",
+        "How much public text is closed to AI crawlers, licensed away, or written by AI.",
+        [_lines(span, runs, COMMONS.values(), COMMONS_COLOURS, y), _note()],
+    )
+
+
+def commons_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list]:
+    return {"series": _rows(runs, COMMONS, start=start), "notes": _waiting(runs)}
+
+
+# --- the market network ---------------------------------------------------------------------------------
+
+
+def network(span: tuple[float, float] = (0, 0), runs: Sequence[str] = (), height: int = 340) -> Spec:
+    """Sellers on the left, intermediaries in the middle, labs on the right; line width ~ tokens traded."""
+    hidden = {"axis": None, "scale": {"domain": [-0.45, 1.45]}}
+    return {
+        "$schema": SCHEMA,
+        "usermeta": {
+            "title": "Who sells data to whom",
+            "subtitle": "Line width: tokens traded so far. Dashed: alliance membership.",
+        },
+        "width": "container",
+        "height": height,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "config": CONFIG,
+        "layer": [
+            {
+                "data": {"name": "edges"},
+                "mark": {"type": "rule", "color": "#999999", "opacity": 0.7},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", **hidden},
+                    "y": {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [-0.08, 1.08]}},
+                    "x2": {"field": "x2"},
+                    "y2": {"field": "y2"},
+                    "strokeWidth": {
+                        "field": "width",
+                        "type": "quantitative",
+                        "legend": None,
+                        "scale": {"range": [0.5, 7], "domain": {"unionWith": [0, 1]}},
+                    },
+                    "strokeDash": {"field": "dash", "type": "nominal", "legend": None, "scale": {"range": [[1, 0], [5, 3]]}},
+                },
+            },
+            {
+                "data": {"name": "nodes"},
+                "mark": {"type": "circle", "size": 160, "opacity": 1, "stroke": "white"},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", **hidden},
+                    "y": {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [-0.08, 1.08]}},
+                    "color": {
+                        "field": "role",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": list(ROLES.values()), "range": [NODE_COLOURS[k] for k in ROLES]},
+                    },
+                    "tooltip": [{"field": "label"}, {"field": "role"}],
+                },
+            },
+            {
+                "data": {"name": "nodes"},
+                "mark": {
+                    "type": "text",
+                    "fontSize": FONT,
+                    "dx": {"expr": "datum.x > 0.5 ? -10 : 10"},
+                    "align": {"expr": "datum.x > 0.5 ? 'right' : 'left'"},
+                },
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", **hidden},
+                    "y": {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [-0.08, 1.08]}},
+                    "text": {"field": "label"},
+                },
+            },
+        ],
     }
+
+
+ROLES = {
+    "Publisher": "web publishers",
+    "DataBroker": "data brokers",
+    "DataAlliance": "data alliance",
+    "SyntheticGenerator": "synthetic-data generators",
+    "ClosedLab": "closed labs",
+    "OpenLab": "open labs",
+}
+COLUMNS = {"Publisher": 0.0, "DataBroker": 0.5, "DataAlliance": 0.5, "SyntheticGenerator": 0.5, "ClosedLab": 1.0, "OpenLab": 1.0}
+
+
+def layout(graph: nx.DiGraph) -> dict[int, tuple[float, float]]:
+    """Fixed positions by role, so nodes stay put while the edges change."""
     by_column: dict[float, list[int]] = {}
     for node, data in graph.nodes(data=True):
-        column = columns.get(data["type"])
+        column = COLUMNS.get(data["type"])
         if column is not None:
             by_column.setdefault(column, []).append(node)
     position = {}
     for x, nodes in by_column.items():
         for i, node in enumerate(nodes):
-            position[node] = (x, 1.0 - i / max(1, len(nodes) - 1) if len(nodes) > 1 else 0.5)
+            position[node] = (x, 1.0 - i / (len(nodes) - 1) if len(nodes) > 1 else 0.5)
     return position
+
+
+def network_data(graph: nx.DiGraph, labels: Mapping[int, str], position: Mapping[int, tuple[float, float]]) -> dict[str, list]:
+    nodes = [
+        {
+            "x": position[n][0],
+            "y": position[n][1],
+            "label": labels.get(n, d["name"]),
+            "role": ROLES[d["type"]],
+        }
+        for n, d in graph.nodes(data=True)
+        if n in position
+    ]
+    edges = []
+    for u, v, d in graph.edges(data=True):
+        if u not in position or v not in position:
+            continue
+        kind = d.get("kind")
+        if kind == "deal" and d.get("tokens", 0) > 0:
+            edges.append({"width": float(np.sqrt(d["tokens"])), "dash": "deal"})
+        elif kind == "membership":
+            edges.append({"width": 0.0, "dash": "membership"})
+        else:
+            continue
+        edges[-1] |= {"x": position[u][0], "y": position[u][1], "x2": position[v][0], "y2": position[v][1]}
+    return {"nodes": nodes, "edges": edges}
