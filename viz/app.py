@@ -337,8 +337,6 @@ def Chart(name: str, spec: dict, make_data: Callable[[int], dict], version: int)
 # --- the page ---------------------------------------------------------------------------------------------------
 
 INTRO = """
-#### When does the text for AI run out?
-
 **PeakData** simulates the market for the text that large language models are trained on. Six AI labs
 train a new model every few months and each wants more data than the last. Public web text is finite and
 grows slowly; publishers can close their sites to AI crawlers; brokers sell private text when its owners
@@ -567,12 +565,13 @@ def Settings(settings: solara.Reactive[dict]) -> None:
     )
     if values["compare_with"] != NO_COMPARISON:
         solara.Markdown(f"*{choices.get(values['compare_with'], '')}*", style=DESCRIPTION_STYLE)
-    solara.InputText("Seed (a whole number; the same seed gives the same run)", value=values["seed"], on_value=set_value("seed"))
+    solara.InputText("Seed (a whole number)", value=values["seed"], on_value=set_value("seed"))
+    solara.Text("the same seed gives the same run; press Enter", style={"font-size": "12px", "color": "#555"})
     for heading, controls in (("Policy levers", LEVER_CONTROLS), ("Uncertainties", UNCERTAINTY_CONTROLS)):
         solara.Markdown(f"**{heading}**")
         for name, control in controls.items():
             if control.is_slider:
-                solara.Text(control.caption(values[name]), style={"font-size": "14px"}, classes=["peakdata-slider-value"])
+                solara.HTML(tag="div", unsafe_innerHTML=control.caption(values[name]), classes=["peakdata-slider-value"])
                 solara.SliderFloat(
                     "",
                     value=values[name],
@@ -602,6 +601,7 @@ def Library() -> None:
 CSS = """
 .peakdata-chart { min-height: 120px; }
 .v-slider__thumb-label { display: none; }
+.peakdata-slider-value { font-size: 14px; white-space: normal; }
 @media (min-width: 960px) {
   .peakdata-settings .v-expansion-panel-content { display: block !important; }
   .peakdata-settings .v-expansion-panel-header__icon { display: none; }
