@@ -287,6 +287,10 @@ def test_on_a_phone_the_charts_come_first_and_the_settings_fold_away(server, bro
     page.get_by_text("Policy levers").wait_for()
     page.keyboard.press("Escape")
     page.locator(".peakdata-settings .v-expansion-panel-header").first.click()  # fold it again
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function("() => document.querySelector('.peakdata-month').textContent >= '2030-06'", timeout=300_000)
+    page.get_by_role("button", name="❚❚").click()
+    _wait_until_settled(page, quiet_ms=1_500)
     page.locator(".peakdata-status").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.screenshot(path=tmp_path / "viz_phone.png")
     _keep_screenshot(tmp_path / "viz_phone.png", "phone")

@@ -366,7 +366,7 @@ HOW_TO_READ_STYLE = {"font-size": "13px", "color": "#444"}
 DESCRIPTION_STYLE = {"font-size": "13px", "color": "#444", "margin-top": "-8px"}
 HOW_TO_READ = {
     "wall": "Log scale: each gridline is ten times the one below. Where the red line rises above the solid blue "
-    "line, the lab wants more than the public web can give: **public exhaustion**. The dotted blue line is the "
+    "line, the lab wants more than the public web can give: **public exhaustion**. The light blue line is the "
     "high-quality part, which runs out first. The vertical lines mark the dates.",
     "mix": "Each band is one source's share of all the tokens in the labs' current models. Green (synthetic) "
     "grows when labs rephrase text; brown and red (private) grow once public text is short. In compare mode "

@@ -30,7 +30,8 @@ DEMAND_COLOUR = "#C44E52"
 CONFIG = {
     "font": "Roboto, Helvetica, Arial, sans-serif",
     "axis": {"labelFontSize": FONT, "titleFontSize": FONT, "titleFontWeight": "normal", "gridOpacity": 0.5},
-    "legend": {"labelFontSize": FONT, "titleFontSize": FONT, "orient": "bottom", "direction": "horizontal", "columns": 2},
+    # Below the data, one entry a line: a phone's width fits it, where two columns were cut off.
+    "legend": {"labelFontSize": FONT, "titleFontSize": FONT, "orient": "bottom", "direction": "vertical", "columns": 1},
     "title": {"fontSize": 14, "anchor": "start", "subtitleFontSize": FONT},
     "text": {"fontSize": FONT},
     "view": {"stroke": None},
