@@ -66,6 +66,8 @@ def step_latencies(page, steps: int) -> list[float]:
     return latencies
 
 
+# True once the month shown is a date at or after the one given ("not started" is not a date).
+MONTH_AT_LEAST = "m => { const t = document.querySelector('.peakdata-month')?.textContent || ''; return /^\\d{4}-\\d{2}$/.test(t) && t >= m; }"
 WALL_SHOWN = "() => /\\d{4}-\\d{2}/.test(document.querySelector('.peakdata-dates tr:nth-child(2)')?.cells[2].textContent)"
 
 
@@ -144,7 +146,7 @@ def measure(url: str, steps: int) -> dict[str, float]:
         wait_for_charts(page, 0)
         wall = play_to_wall(page)
         page.get_by_role("button", name="▶").click()
-        page.wait_for_function("() => document.querySelector('.peakdata-month').textContent >= '2032-01'", timeout=300_000)
+        page.wait_for_function(MONTH_AT_LEAST, arg="2032-01", timeout=300_000)
         page.get_by_role("button", name="❚❚").click()
         time.sleep(1.5)  # a Step under way when Pause was pressed is drawn
         late = step_latencies(page, steps)

@@ -249,7 +249,7 @@ def test_a_journalist_can_read_run_and_compare_the_market_on_a_desktop(server, b
         timeout=300_000,
     )
     to_wall = time.monotonic() - started
-    page.wait_for_function("() => document.querySelector('.peakdata-month').textContent >= '2032-01'", timeout=300_000)
+    page.wait_for_function(MONTH_AT_LEAST, arg="2032-01", timeout=300_000)
     page.get_by_role("button", name="❚❚").click()
     _wait_until_settled(page, quiet_ms=1_500)
     late = statistics.median(step_latencies(page, 20))
@@ -288,7 +288,7 @@ def test_on_a_phone_the_charts_come_first_and_the_settings_fold_away(server, bro
     page.keyboard.press("Escape")
     page.locator(".peakdata-settings .v-expansion-panel-header").first.click()  # fold it again
     page.get_by_role("button", name="▶").click()
-    page.wait_for_function("() => document.querySelector('.peakdata-month').textContent >= '2030-06'", timeout=300_000)
+    page.wait_for_function(MONTH_AT_LEAST, arg="2030-06", timeout=300_000)
     page.get_by_role("button", name="❚❚").click()
     _wait_until_settled(page, quiet_ms=1_500)
     page.locator(".peakdata-status").evaluate("e => e.scrollIntoView({block: 'start'})")

@@ -375,8 +375,8 @@ HOW_TO_READ = {
     "A broker's price falls to what labs will pay, down to the cost of compliance.",
     "commons": "Publishers close their sites to AI crawlers as scraping grows, the largest first (Longpre et al. "
     "measured 20-33% of the largest sites by April 2024). AI-written text also fills the web.",
-    "network": "Who trades data with whom, so far: web publishers on the left, brokers, the alliance and "
-    "generators in the middle, labs on the right.",
+    "network": "Each dot is a seller or a lab; a line is data bought, thicker for more tokens. Labs buy from "
+    "publishers (licences), brokers and generators, and pool data in the alliance.",
     "leaderboard": "Each lab's current model: size, tokens seen, how far it overtrains (k), its loss "
     "(lower is better) and where its tokens came from.",
 }
@@ -591,11 +591,11 @@ def Settings(settings: solara.Reactive[dict]) -> None:
 
 @solara.component
 def Library() -> None:
-    rows = "".join(f"<tr><td><code>{file}</code></td><td>{text}</td></tr>" for file, text in scenario_choices().items())
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=f"<table class='peakdata-library' style='font-size:13px;border-spacing:8px 2px'>{rows}</table>",
+    entries = "".join(
+        f"<div style='margin-bottom:8px'><b style='overflow-wrap:anywhere'>{file}</b><br>{text}</div>"
+        for file, text in scenario_choices().items()
     )
+    solara.HTML(tag="div", unsafe_innerHTML=f"<div class='peakdata-library' style='font-size:13px'>{entries}</div>")
 
 
 CSS = """

@@ -355,12 +355,14 @@ def commons_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list]:
 
 def network(span: tuple[float, float] = (0, 0), runs: Sequence[str] = (), height: int = 340) -> Spec:
     """Sellers on the left, intermediaries in the middle, labs on the right; line width ~ tokens traded."""
-    hidden = {"axis": None, "scale": {"domain": [-0.45, 1.45]}}
+    # Publishers' labels left of them, everyone else's to the right: the columns' labels never meet.
+    hidden = {"axis": None, "scale": {"domain": [-0.55, 1.6]}}
     return {
         "$schema": SCHEMA,
         "usermeta": {
             "title": "Who sells data to whom",
-            "subtitle": "Line width: tokens traded so far. Dashed: alliance membership.",
+            "subtitle": "Web publishers on the left; brokers, the alliance and generators in the middle; labs on the right. "
+            "Line width: tokens traded so far. Dashed: alliance membership.",
         },
         "width": "container",
         "height": height,
@@ -395,6 +397,7 @@ def network(span: tuple[float, float] = (0, 0), runs: Sequence[str] = (), height
                         "type": "nominal",
                         "title": None,
                         "scale": {"domain": list(ROLES.values()), "range": [NODE_COLOURS[k] for k in ROLES]},
+                        "legend": None,  # the labels say who each is
                     },
                     "tooltip": [{"field": "label"}, {"field": "role"}],
                 },
@@ -404,8 +407,8 @@ def network(span: tuple[float, float] = (0, 0), runs: Sequence[str] = (), height
                 "mark": {
                     "type": "text",
                     "fontSize": FONT,
-                    "dx": {"expr": "datum.x > 0.5 ? -10 : 10"},
-                    "align": {"expr": "datum.x > 0.5 ? 'right' : 'left'"},
+                    "dx": {"expr": "datum.x < 0.25 ? -10 : 10"},
+                    "align": {"expr": "datum.x < 0.25 ? 'right' : 'left'"},
                 },
                 "encoding": {
                     "x": {"field": "x", "type": "quantitative", **hidden},
