@@ -67,7 +67,9 @@ def step_latencies(page, steps: int) -> list[float]:
 
 
 # True once the month shown is a date at or after the one given ("not started" is not a date).
-MONTH_AT_LEAST = "m => { const t = document.querySelector('.peakdata-month')?.textContent || ''; return /^\\d{4}-\\d{2}$/.test(t) && t >= m; }"
+MONTH_AT_LEAST = (
+    "m => { const t = document.querySelector('.peakdata-month')?.textContent || ''; return /^\\d{4}-\\d{2}$/.test(t) && t >= m; }"
+)
 WALL_SHOWN = "() => /\\d{4}-\\d{2}/.test(document.querySelector('.peakdata-dates tr:nth-child(2)')?.cells[2].textContent)"
 
 

@@ -12,7 +12,7 @@ TEXT = [p for p in TRACKED if p.suffix in (".md", ".py", ".toml", ".sh") and p.i
 # A cited document: a path into docs/, a README, or a Markdown file with an upper-case name.
 CITED = re.compile(r"(?<![\w/.-])((?:docs/|\.\./)?(?:[\w-]+/)*(?:[A-Z][A-Z_]+|README|[a-z_]+)\.md)\b")
 OUTSIDE = "../" + "shared"  # the planning documents beside the checkout, which a reader of the project does not have
-GENERATED = {"report.md", "compare.md", "robustness.md", "scaling.md"}  # files the commands write, not documents
+GENERATED = {"report.md", "compare.md", "robustness.md", "scaling.md", "browser.md"}  # files the commands write, not documents
 
 
 def _resolves(name: str, where: Path) -> bool:
