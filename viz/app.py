@@ -39,7 +39,7 @@ NO_COMPARISON = "nothing"
 SEED_MAX = 2**63 - 1
 KEEP = "as in the scenario"  # a select left here keeps the scenario file's value
 TRILLION = 1e12
-PLAY_INTERVAL_MS = 40
+PLAY_INTERVAL_MS = 40  # between Steps while playing: about 10 months a second
 
 _BASELINE = MarketParams()
 
