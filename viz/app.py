@@ -239,6 +239,7 @@ class MarketView(DataMarketModel):
         self.comparison = DataMarketModel(comparison, rng=rng) if comparison is not None else None
         self.overrides = overrides
         self.input_error = error
+        self.network_layout = charts.layout(self.network)  # fixed positions: the nodes stay, the edges change
         if error is not None:
             self.running = False
 
@@ -469,22 +470,22 @@ def _events(model: MarketView) -> list[tuple[str, float | None]]:
     return events
 
 
-def _network_rows(model: MarketView, position: dict) -> dict[str, list]:
+def _network_rows(model: MarketView) -> dict[str, list]:
     labels = {p.unique_id: f"web: {p.tier.name}" for p in model.publishers}
     labels |= {b.unique_id: f"broker {i + 1}" for i, b in enumerate(model.brokers)}
     labels |= {g.unique_id: f"generator {i + 1}" for i, g in enumerate(model.generators)}
     labels[model.alliance.unique_id] = f"alliance ({len(model.alliance.members)} labs)"
-    return charts.network_data(model.network, labels, position)
+    return charts.network_data(model.network, labels, model.network_layout)
 
 
 # name -> (spec for the run's span and run names, the datasets for the months from `start` on)
-LIVE_CHARTS: dict[str, tuple[Callable[..., dict], Callable[[MarketView, dict, int], dict]]] = {
-    "wall": (charts.data_wall, lambda model, _, start: charts.data_wall_data(_series(model), _events(model), start)),
-    "mix": (charts.token_mix, lambda model, _, start: charts.token_mix_data(_series(model), start)),
-    "volume": (charts.private_volume, lambda model, _, start: charts.private_data(_series(model), start)[0]),
-    "price": (charts.private_price, lambda model, _, start: charts.private_data(_series(model), start)[1]),
-    "commons": (charts.commons, lambda model, _, start: charts.commons_data(_series(model), start)),
-    "network": (charts.network, lambda model, position, start: _network_rows(model, position)),
+LIVE_CHARTS: dict[str, tuple[Callable[..., dict], Callable[[MarketView, int], dict]]] = {
+    "wall": (charts.data_wall, lambda model, start: charts.data_wall_data(_series(model), _events(model), start)),
+    "mix": (charts.token_mix, lambda model, start: charts.token_mix_data(_series(model), start)),
+    "volume": (charts.private_volume, lambda model, start: charts.private_volume_data(_series(model), start)),
+    "price": (charts.private_price, lambda model, start: charts.private_price_data(_series(model), start)),
+    "commons": (charts.commons, lambda model, start: charts.commons_data(_series(model), start)),
+    "network": (charts.network, lambda model, start: _network_rows(model)),
 }
 
 
@@ -493,11 +494,10 @@ def LiveChart(model: MarketView, name: str, version: int) -> solara.Element:
     """One chart that follows the model month by month (`version`: the months it has run)."""
     make_spec, make_data = LIVE_CHARTS[name]
     spec = solara.use_memo(lambda: make_spec(model.span, list(model.runs())), [model])
-    position = solara.use_memo(lambda: charts.layout(model.network), [model])
 
     def data(start: int) -> dict:
         with model.lock:
-            return make_data(model, position, start)
+            return make_data(model, start)
 
     with solara.Column(gap="0px"):
         solara.HTML(tag="div", unsafe_innerHTML=spec["usermeta"]["subtitle"], style=SUBTITLE_STYLE)

@@ -10,6 +10,7 @@ In compare mode every series of the second run is drawn dashed beside the first.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -163,20 +164,25 @@ def _rows(
 ) -> list[dict[str, Any]]:
     """Long rows (date, run, series, value) for the months from `start` on, month by month, so that the
     rows of later months extend those already sent. `positive` drops values <= 0 (for log scales)."""
-    blocks = []
-    for run, series in runs.items():
-        years = series.get("year", ())[start:]
-        for column, label in columns.items():
-            values = np.asarray(series[column][start:], dtype=float) / scale
-            keep = np.isfinite(values) & ((values > 0) if positive else True)
-            blocks.append(
-                [
-                    (i, {"date": _date(y), "run": run, "series": label, "value": float(x)})
-                    for i, (y, x, k) in enumerate(zip(years, values, keep))
-                    if k
-                ]
-            )
-    return [row for _, row in sorted((pair for block in blocks for pair in block), key=lambda pair: pair[0])]
+    runs_values = [
+        (
+            run,
+            series.get("year", ()),
+            {label: np.asarray(series[column], dtype=float) / scale for column, label in columns.items()},
+        )
+        for run, series in runs.items()
+    ]
+    rows = []
+    for i in range(start, max((len(years) for _, years, _ in runs_values), default=0)):
+        for run, years, values in runs_values:
+            if i >= len(years):
+                continue
+            date = _date(years[i])
+            for label, column in values.items():
+                value = float(column[i])
+                if math.isfinite(value) and (value > 0 or not positive):
+                    rows.append({"date": date, "run": run, "series": label, "value": value})
+    return rows
 
 
 def _waiting(runs: Mapping[str, Series]) -> list[dict[str, str]]:
@@ -295,36 +301,55 @@ def token_mix_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list
 
 PRIVATE_VOLUME = {"broker_volume_tokens": "Private text sold by brokers"}
 PRIVATE_PRICE = {"private_price_usd_per_token": "Brokers' asking price"}
+NOTHING_SOLD = "No private text sold yet:\nlabs buy it when public text runs short"
+
+
+def _private(title: str, subtitle: str, columns: Mapping[str, str], colour: str, y_title: str, span, runs) -> Spec:
+    y = {"title": y_title, "axis": {"format": ",.3~r"}}
+    return _base(title, subtitle, [_lines(span, runs, columns.values(), (colour,), y), _note()], height=200)
 
 
 def private_volume(span: tuple[float, float], runs: Sequence[str]) -> Spec:
-    y = {"title": "billion tokens a month", "axis": {"format": ",.3~r"}}
-    return _base(
+    return _private(
         "The private-data market: volume",
         "Brokers license consented private text (enterprise documents, transcripts, opted-in posts).",
-        [_lines(span, runs, PRIVATE_VOLUME.values(), ("#DD8452",), y), _note()],
-        height=200,
+        PRIVATE_VOLUME,
+        "#DD8452",
+        "billion tokens a month",
+        span,
+        runs,
     )
 
 
 def private_price(span: tuple[float, float], runs: Sequence[str]) -> Spec:
-    y = {"title": "USD per million tokens", "axis": {"format": ",.3~r"}}
-    return _base(
+    return _private(
         "The private-data market: price",
         "Their asking price falls towards the cost of compliance when labs will not pay more.",
-        [_lines(span, runs, PRIVATE_PRICE.values(), ("#937860",), y), _note()],
-        height=200,
+        PRIVATE_PRICE,
+        "#937860",
+        "USD per million tokens",
+        span,
+        runs,
     )
+
+
+def _private_notes(runs: Mapping[str, Series]) -> list[dict[str, str]]:
+    """How to start, or that nothing has been sold yet; nothing once brokers have sold."""
+    sold = any(np.nansum(np.asarray(s.get("broker_volume_tokens", ()), dtype=float)) > 0 for s in runs.values())
+    return _waiting(runs) or ([] if sold else [{"text": NOTHING_SOLD}])
+
+
+def private_volume_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list]:
+    return {"series": _rows(runs, PRIVATE_VOLUME, 1e9, start=start), "notes": _private_notes(runs)}
+
+
+def private_price_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list]:
+    return {"series": _rows(runs, PRIVATE_PRICE, 1e-6, start=start), "notes": _private_notes(runs)}
 
 
 def private_data(runs: Mapping[str, Series], start: int = 0) -> tuple[dict[str, list], dict[str, list]]:
     """Volume and price; each says so when nothing has been sold yet."""
-    waiting = _waiting(runs)
-    sold = any(np.nansum(np.asarray(s.get("broker_volume_tokens", ()), dtype=float)) > 0 for s in runs.values())
-    empty = waiting or ([] if sold else [{"text": "No private text sold yet:\nlabs buy it when public text runs short"}])
-    volume = {"series": _rows(runs, PRIVATE_VOLUME, 1e9, start=start), "notes": empty}
-    price = {"series": _rows(runs, PRIVATE_PRICE, 1e-6, start=start), "notes": empty}
-    return volume, price
+    return private_volume_data(runs, start), private_price_data(runs, start)
 
 
 COMMONS = {

@@ -23,7 +23,7 @@ from sim.experiments.analysis import SweepResults, outcome_values
 from sim.experiments.study import load_study
 from sim.levers import LEVER_BY_NAME
 from sim.outcomes import OUTCOMES
-from sim.params import ALWAYS, Distribution, Levers, MarketParams, ParamsError, field_bounds, load_scenario
+from sim.params import ALWAYS, Distribution, Levers, ParamsError, Uncertainties, field_bounds, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a Workbench model reports unless told otherwise: the headline outcomes of `compare`.
@@ -84,11 +84,11 @@ def peakdata_model(
     unknown = [o for o in outcomes if o not in OUTCOMES]
     if unknown:
         raise ParamsError(f"outcomes {unknown}: not in the outcome registry; allowed: {', '.join(OUTCOMES)}")
-    params = load_scenario(scenario)
+    load_scenario(scenario)  # a bad file fails here, not in every worker
     model = (Model if replications == 1 else ReplicatorModel)(name, function=run_for_ema)
     if uncertainties is not None:
         distributions = load_study(uncertainties).distributions
-        model.uncertainties = [_uncertainty(n, d, params) for n, d in distributions.items()]
+        model.uncertainties = [_uncertainty(n, d) for n, d in distributions.items()]
     model.levers = [_lever(lever) for lever in levers]
     model.constants = [Constant("scenario", str(Path(scenario).resolve())), Constant("outcomes", tuple(outcomes))]
     if replications == 1:
@@ -100,20 +100,13 @@ def peakdata_model(
     return model
 
 
-def _uncertainty(name: str, dist: Distribution, params: MarketParams):
+def _uncertainty(name: str, dist: Distribution):
     from ema_workbench import CategoricalParameter, RealParameter
 
     if dist.dist == "choice":
         return CategoricalParameter(name, list(dist.values))
-    section = type(getattr(params, _section_of(params, name)))
-    return RealParameter.from_dist(name, _Prior(dist, field_bounds(section, name))())
-
-
-def _section_of(params: MarketParams, name: str) -> str:
-    for section in type(params).model_fields:
-        if name in getattr(type(getattr(params, section)), "model_fields", {}):
-            return section
-    raise ParamsError(f"uncertainty {name!r}: not a scenario parameter")
+    # Truncated to the field's range, as a sweep's samples are (sim/experiments/study.py).
+    return RealParameter.from_dist(name, _Prior(dist, field_bounds(Uncertainties, name))())
 
 
 class _Prior(stats.rv_continuous):

@@ -153,20 +153,19 @@ def _series_axis(ax: plt.Axes, column: str, log_scale: bool) -> None:
     ax.grid(alpha=0.3)
 
 
-def _fan(ax: plt.Axes, fan: pd.DataFrame, colour: str, label: str, bands: bool = True) -> None:
-    if bands:
-        ax.fill_between(fan["year"], fan["p10"], fan["p90"], color=colour, alpha=0.15, lw=0, label=f"{label}, 10-90%")
-        ax.fill_between(fan["year"], fan["p25"], fan["p75"], color=colour, alpha=0.3, lw=0, label=f"{label}, 25-75%")
-    ax.plot(fan["year"], fan["p50"], color=colour, lw=1.8, label=f"{label}, median")
+def _fan(ax: plt.Axes, fan: pd.DataFrame, colour: str, label: str = "", line: str | None = None) -> None:
+    """The median across runs with its 25-75% and 10-90% bands (labelled "<label>, 10-90%", ...)."""
+    prefix = f"{label}, " if label else ""
+    ax.fill_between(fan["year"], fan["p10"], fan["p90"], color=colour, alpha=0.2, lw=0, label=f"{prefix}10-90%")
+    ax.fill_between(fan["year"], fan["p25"], fan["p75"], color=colour, alpha=0.4, lw=0, label=f"{prefix}25-75%")
+    ax.plot(fan["year"], fan["p50"], color=line or colour, lw=1.8, label=f"{prefix}median")
 
 
 def fan_figure(fans: dict[str, pd.DataFrame], log_scale: tuple[str, ...] = ()) -> plt.Figure:
     """One panel per series: the median across runs, with 25-75% and 10-90% bands."""
     fig, axes = plt.subplots(len(fans), 1, figsize=(9, 2.6 * len(fans)), sharex=True, squeeze=False, layout="constrained")
     for ax, (column, fan) in zip(axes[:, 0], fans.items()):
-        ax.fill_between(fan["year"], fan["p10"], fan["p90"], color="#4C72B0", alpha=0.2, lw=0, label="10-90%")
-        ax.fill_between(fan["year"], fan["p25"], fan["p75"], color="#4C72B0", alpha=0.4, lw=0, label="25-75%")
-        ax.plot(fan["year"], fan["p50"], color="#1B3A6B", lw=1.8, label="median")
+        _fan(ax, fan, "#4C72B0", line="#1B3A6B")
         _series_axis(ax, column, column in log_scale)
     axes[0, 0].legend(fontsize=8, loc="upper left")
     axes[-1, 0].set_xlabel("year")
@@ -184,7 +183,7 @@ def compare_fan_figure(fans: dict[str, dict[str, pd.DataFrame]], base: str, log_
     fig, axes = plt.subplots(len(fans), 1, figsize=(9, 2.6 * len(fans) + 0.8), sharex=True, squeeze=False, layout="constrained")
     for ax, (column, by_scenario) in zip(axes[:, 0], fans.items()):
         for scenario, fan in by_scenario.items():
-            _fan(ax, fan, colours.get(scenario, "black"), scenario, bands=True)
+            _fan(ax, fan, colours.get(scenario, "black"), scenario)
         _series_axis(ax, column, column in log_scale)
     axes[-1, 0].set_xlabel("year")
     handles = [plt.Line2D([], [], color=colours.get(s, "black"), lw=2, label=s) for s in scenarios]

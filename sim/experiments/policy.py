@@ -98,7 +98,8 @@ def compare(
         ]
     )
     effects.insert(0, "policy", effects.pop("policy"))
-    fans = {column: {name: _ok_fan(r, column) for name, r in results.items()} for column in COMPARE_SERIES}
+    by_scenario = {name: _ok_fans(r, COMPARE_SERIES) for name, r in results.items()}
+    fans = {column: {name: scenario_fans[column] for name, scenario_fans in by_scenario.items()} for column in COMPARE_SERIES}
     with output_set(out) as staged:
         write_parquet(effects, staged / "effects.parquet")
         plots.save_figure(plots.compare_fan_figure(fans, base_name, LOG_SERIES), staged / "series.png")
@@ -106,10 +107,11 @@ def compare(
     return effects
 
 
-def _ok_fan(results: SweepResults, column: str):
-    """Percentiles of a monthly series over a sweep's successful runs."""
-    series = results.series([column])
-    return fan(series[series["run_id"].isin(results.runs["run_id"])], column)
+def _ok_fans(results: SweepResults, columns: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Percentiles of monthly series over a sweep's successful runs, the series read once."""
+    series = results.series(list(columns))
+    series = series[series["run_id"].isin(results.runs["run_id"])]
+    return {column: fan(series, column) for column in columns}
 
 
 def paired_effect(base: pd.DataFrame, policy: pd.DataFrame, outcome: str, seed: int = 0) -> dict[str, Any]:
