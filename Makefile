@@ -1,13 +1,19 @@
 # The two commands: `make run` (the baseline scenario) and `make test` (every test, slow ones too).
-.PHONY: run test lint setup bench
+.PHONY: run test lint setup test-setup bench
 
-setup:
+setup:  # .venv with the pinned Python packages; needs only Python >= 3.12 and the registries
 	@bash scripts/bootstrap.sh
+
+test-setup: setup  # what only the tests need: Debian's chromium and npm (apt-get), Solara's front-end files (npm)
+	@bash scripts/system_packages.sh
+	@bash scripts/solara_assets.sh
 
 run: setup
 	.venv/bin/peakdata run scenarios/baseline.toml --seed 0 --out results/baseline
 
-test: setup  # every test natively, then the golden tests again at the lowest SIMD level (tests/portability.py)
+# Every test natively, then the golden tests again at the lowest SIMD level (tests/portability.py).
+# The suite fails if it changed a tracked file or left a new untracked one (tests/conftest.py).
+test: test-setup
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q
 	.venv/bin/python -m tests.portability pytest -q tests/test_equivalence.py

@@ -34,5 +34,3 @@ else
     .venv/bin/python -m pip install --quiet --no-deps -e .
     touch "$stamp"
 fi
-# The browser view's front-end files, from the npm registry (no CDN here). Does nothing when present.
-bash scripts/solara_assets.sh

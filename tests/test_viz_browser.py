@@ -17,7 +17,8 @@ from benchmarks.browser import MONTH_AT_LEAST, WALL_SHOWN, step_latencies, wait_
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browser download is not reachable here
-SCREENSHOTS = {"desktop": ROOT / "docs" / "img" / "viz.png", "phone": ROOT / "docs" / "img" / "viz_phone.png"}
+# Where the screenshots go: with the results, not over tracked files (scripts/docs_images.sh copies them to docs/img/).
+SCREENSHOTS = ROOT / "results" / "viz"
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 
@@ -68,7 +69,7 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)")
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does this: scripts/system_packages.sh)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -259,7 +260,7 @@ def test_a_journalist_can_read_run_and_compare_the_market_on_a_desktop(server, b
     )
     (tmp_path / "step_timing.txt").write_text(report + "\n")
     print("\n" + report)
-    _keep_screenshot(tmp_path / "viz.png", "desktop")
+    _keep_screenshot(tmp_path / "viz.png")
     assert console.errors == []
     # Generous bounds, so that the test holds on a loaded machine (targets: 150 ms a Step, 15 s to the wall).
     assert early < 300 and late < 300 and to_wall < 45, report
@@ -290,14 +291,12 @@ def test_on_a_phone_the_charts_come_first_and_the_settings_fold_away(server, bro
     _wait_until_settled(page, quiet_ms=1_500)
     page.locator(".peakdata-status").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.screenshot(path=tmp_path / "viz_phone.png")
-    _keep_screenshot(tmp_path / "viz_phone.png", "phone")
+    _keep_screenshot(tmp_path / "viz_phone.png")
     assert console.errors == []
     page.close()
 
 
-def _keep_screenshot(path: Path, viewport: str) -> None:
-    """Keep the latest screenshots in results/viz/ and refresh the ones in docs/img/."""
-    results = ROOT / "results" / "viz"
-    results.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, results / path.name)
-    shutil.copy(path, SCREENSHOTS[viewport])
+def _keep_screenshot(path: Path) -> None:
+    """Keep the latest screenshot in results/viz/; the docs' copies change only by scripts/docs_images.sh."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, SCREENSHOTS / path.name)

@@ -3,7 +3,8 @@
 - `to_ema(folders)`: stored sweeps (`peakdata sweep`, `compare`, `robustness`) as the Workbench's
   `(experiments, outcomes)` pair, for PRIM, CART and feature scoring.
 - `peakdata_model(...)`: PeakData as a Workbench `Model`, so that `perform_experiments` runs it with
-  the Workbench's own samplers and evaluators (`SequentialEvaluator`, `MultiprocessingEvaluator`).
+  the Workbench's own samplers and evaluators (`SequentialEvaluator`, or `multiprocessing_evaluator`:
+  the Workbench's `MultiprocessingEvaluator` with its workers started safely).
 
 Conventions shared by both: a date a run does not reach by its horizon counts as the horizon year,
 and a lever with a set of choices is categorical (a `CategoricalParameter`), not a number.
@@ -11,6 +12,7 @@ and a lever with a set of choices is categorical (a `CategoricalParameter`), not
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,33 @@ def peakdata_model(
     # With replications, the Workbench hands each outcome over as a list, one value per seed: report the mean.
     model.outcomes = [ScalarOutcome(o, kind=ScalarOutcome.INFO, function=np.mean if replications > 1 else None) for o in outcomes]
     return model
+
+
+def multiprocessing_evaluator(msis, n_processes: int | None = None, start_method: str = "forkserver", **kwargs):
+    """The Workbench's `MultiprocessingEvaluator`, whose worker processes start with `start_method`.
+
+    The Workbench starts its pool with the process's default start method, `fork` on Linux before
+    Python 3.14, after it has started a thread of its own (the log reader): forking a process with
+    threads can deadlock the child, and Python warns about it. This evaluator starts the pool's workers
+    with a fork server (or `spawn`) instead; the results are the same. Use it as the Workbench's own:
+    ``with multiprocessing_evaluator(model, n_processes=2) as evaluator: perform_experiments(...)``.
+    """
+    from ema_workbench import MultiprocessingEvaluator
+
+    if start_method not in ("forkserver", "spawn"):
+        raise ParamsError(f"start_method = {start_method!r}: allowed: 'forkserver' or 'spawn' (safe with threads)")
+
+    class SafeStartEvaluator(MultiprocessingEvaluator):
+        def initialize(self):
+            # The Workbench builds its queue and pool from the default context: switch it while they are made.
+            previous = multiprocessing.get_start_method(allow_none=True)
+            multiprocessing.set_start_method(start_method, force=True)
+            try:
+                return super().initialize()
+            finally:
+                multiprocessing.set_start_method(previous, force=True)
+
+    return SafeStartEvaluator(msis, n_processes=n_processes, **kwargs)
 
 
 def _uncertainty(name: str, dist: Distribution):
