@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 
 import mesa
 import numpy as np
@@ -11,7 +11,8 @@ import numpy as np
 from agents import generator
 from agents.broker import PRIVATE_TIERS, TIER_INDEX
 from agents.offers import Checkout, Offer, Source
-from sim import economics, scaling
+from sim import economics, firm, scaling
+from sim.firm import RunPlan
 from sim.params import LabSpec
 
 OWN_USER_QUALITY = 0.4  # share of chat logs worth training on: they are noisy and repetitive
@@ -20,33 +21,6 @@ PLATFORM_POST_QUALITY = PRIVATE_TIERS[TIER_INDEX["social"]].quality  # posts are
 # budget; above it, the lab values data again at the compute left, damped, up to VALUE_ROUNDS times.
 SMALL_SPEND_SHARE = 0.05
 VALUE_ROUNDS = 4
-REPLAN_STEPS = 8  # a lab short of data weighs datasets down to 1/16 of its plan at most (`Lab.data_constrained`)
-
-
-@dataclass(frozen=True)
-class RunPlan:
-    """The run a lab means to do next: its budget split into parameters and tokens."""
-
-    compute_flop: float
-    k: float
-    params: float
-    tokens: float  # tokens seen in training, D in C = 6 N D
-    compute_usd: float  # what the run's budget buys in compute; data is paid from it
-
-    @functools.cached_property
-    def target_loss(self) -> float:
-        return float(scaling.loss(self.params, self.tokens))
-
-    @functools.cached_property
-    def token_value_usd(self) -> float:
-        """What one more effective token is worth to this run, in compute (`economics.token_value_usd`)."""
-        return economics.token_value_usd(self.compute_usd, self.params, self.tokens)
-
-    def trained_on(self, data_spend_usd: float) -> tuple[float, float]:
-        """The compute and parameters left once the data is paid from the run's budget (D stays as planned)."""
-        share_left = max(0.0, 1.0 - data_spend_usd / self.compute_usd) if self.compute_usd > 0 else 1.0
-        compute = self.compute_flop * share_left
-        return compute, max(scaling.params_for_tokens(compute, self.tokens), 1.0)
 
 
 @dataclass
@@ -71,13 +45,17 @@ class TrainedModel:
     """A deployed model and the data it was trained on."""
 
     year: float
-    compute_flop: float
+    compute_flop: float  # training compute: pretraining and post-training
     params: float
     tokens: float
     effective_tokens: float
-    loss: float
+    loss: float  # pretraining loss
     k: float
     fill: float
+    post_training_share: float = 0.0  # share of the training compute spent on post-training and RL
+    capability: float = 0.0  # log10 FLOP of effective compute (`sim.firm`)
+    revenue_usd_per_year: float = 0.0  # what the lab expected it to earn a year when it chose the run
+    serving_usd_per_year: float = 0.0  # and what serving it would cost a year
     data_budget_usd: float = 0.0  # the run's budget
     data_spend_usd: float = 0.0  # what the run's data cost: exclusive licence, purchases, premiums, in-house generation
     paid_spend_usd: float = 0.0  # the part paid to other agents (publishers, brokers, generators)
@@ -122,7 +100,7 @@ class Lab(mesa.Agent):
         return min(market.frontier_compute_flop * self.spec.compute_share, market.policy.compute_cap_flop)
 
     def choose_k(self, compute_flop: float) -> float:
-        """Overtraining factor: fixed, inference-aware (Sardana & Frankle 2024) or profit-maximising (Epoch App. F)."""
+        """Overtraining factor: fixed, the firm's (`firm.profit_optimal_k`) or Epoch App. F's fixed-market rule."""
         constants = self.model.params.constants
         if constants.override_k is not None and self.model.year >= constants.override_k_from_year:
             return constants.override_k
@@ -130,16 +108,19 @@ class Lab(mesa.Agent):
             return self.spec.k
         if self.spec.strategy == "profit":
             return scaling.profit_optimal_k(compute_flop, self.spec.demand_r, self.spec.demand_h)
-        # A model serves until the next one replaces it.
-        lifetime_years = self.spec.cadence_months / 12.0
-        expected_inference = self.model.inference_tokens_per_year * self.market_share * lifetime_years * self.model.awareness
-        return scaling.inference_optimal_k(compute_flop, expected_inference)
+        return firm.profit_optimal_k(compute_flop, self.market_view())
 
     def plan_run(self) -> RunPlan:
+        """The next run as planned with plentiful data: post-training share, then N and D for the pretraining compute."""
         compute = self.compute_budget_flop()
-        k = self.choose_k(compute)
-        params, tokens = scaling.allocate_compute(compute, k)
-        return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop)
+        share = firm.planned_post_training_share(self.model.post_training_returns)
+        k = self.choose_k(compute * (1.0 - share))
+        params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
+        return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop, share)
+
+    def market_view(self) -> firm.Market:
+        """The market as this lab sees it when it plans: demand, prices and its rivals' deployed models."""
+        return self.model.market_for(self)
 
     def gather_offers(self, plan: RunPlan) -> list[Offer]:
         """Every seller's offers for this run, in the model's order of sellers, then its own (in-house) data."""
@@ -212,6 +193,7 @@ class Lab(mesa.Agent):
         compute, within the run's budget.
         """
         constants = self.model.params.constants
+        max_epochs = self.model.params.uncertainties.max_epochs
         offers = self.gather_offers(plan)
         columns = (
             [o.tokens for o in offers],
@@ -226,7 +208,13 @@ class Lab(mesa.Agent):
         value = plan.token_value_usd
         for _ in range(VALUE_ROUNDS):
             taken, marginal = economics.choose_dataset(
-                *columns, plan.tokens, value, plan.compute_usd, constants.collapse_regime, constants.collapse_threshold
+                *columns,
+                plan.tokens,
+                value,
+                plan.compute_usd,
+                constants.collapse_regime,
+                constants.collapse_threshold,
+                max_epochs,
             )
             cash = sum(t * p for t, p in zip(taken, prices))
             if cash <= SMALL_SPEND_SHARE * plan.compute_usd:
@@ -248,7 +236,7 @@ class Lab(mesa.Agent):
             else:
                 u += tokens * offer.quality
                 r += tokens
-        data = economics.DataSet(u, r, s, s_raw, plan.tokens, constants.collapse_regime, constants.collapse_threshold)
+        data = economics.DataSet(u, r, s, s_raw, plan.tokens, constants.collapse_regime, constants.collapse_threshold, max_epochs)
         effective = data.effective_tokens()
         return Sourcing(
             offers=offers,
@@ -265,17 +253,18 @@ class Lab(mesa.Agent):
         )
 
     def train(self) -> None:
-        """Source a dataset, fall back to a data-constrained run if short, train and deploy.
-
-        The data is paid from the run's budget, so the model trains on what compute is left. An
-        exclusive licence signed for this run is paid from it too.
-        """
+        """Choose the run (`firm.choose_run`: the most profitable model the budget and the data allow), pay for
+        its data, and deploy it. An exclusive licence signed for this run is paid from its budget too."""
         market = self.model
         plan = self.plan
         licence = self.seek_exclusive_licence(plan)
-        sourcing = self.source(plan)
-        if self.spec.strategy != "fixed" and sourcing.fill < 1.0:
-            plan, sourcing = self.data_constrained(plan, sourcing)
+        view = self.market_view()
+        objective = "profit" if market.params.constants.post_training else None  # None: the plan's share, no choice
+        if self.spec.strategy == "fixed":  # the overtraining factor is a rule: no re-plan when data is short
+            run = firm.evaluate(plan, self.source(plan), view, objective)
+        else:
+            run = firm.choose_run(plan, self.source, view, objective)
+        plan, sourcing = run.plan, run.sourcing
         paid, in_house = self.pay_sellers(sourcing, licence)
         spend = licence + paid + in_house
         market.record_data_spend(licence + paid, sourcing.legal_usd)
@@ -283,48 +272,27 @@ class Lab(mesa.Agent):
         by_source = {s: 0.0 for s in Source}
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
             by_source[offer.source] += tokens
-        compute, params = plan.trained_on(spend)
+        # What the data finally cost (settlements, an exclusive licence) sets the compute left to train on.
+        run = firm.evaluate(plan, dataclass_replace(sourcing, spend_usd=spend), view, objective)
         self.deployed = TrainedModel(
             year=market.year,
-            compute_flop=compute,
-            params=params,
+            compute_flop=run.compute_flop,
+            params=run.params,
             tokens=plan.tokens,
             effective_tokens=sourcing.effective_tokens,
-            loss=float(scaling.loss(params, max(sourcing.effective_tokens, 1.0))),
-            k=plan.tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL,
+            loss=run.loss,
+            k=plan.tokens / run.params / scaling.TOKENS_PER_PARAM_OPTIMAL,
             fill=sourcing.fill,
+            post_training_share=run.post_training_share,
+            capability=run.capability,
+            revenue_usd_per_year=run.earnings.revenue_usd_per_year,
+            serving_usd_per_year=run.earnings.serving_usd_per_year,
             data_budget_usd=plan.compute_usd,
             data_spend_usd=spend,
             paid_spend_usd=licence + paid,
             legal_usd=sourcing.legal_usd,
             tokens_by_source=by_source,
         )
-
-    def data_constrained(self, plan: RunPlan, sourcing: Sourcing) -> tuple[RunPlan, Sourcing]:
-        """Short of data: the dataset size, at or below the plan's, whose run has the lowest loss.
-
-        Fewer tokens leave compute for a larger model and make each token worth more; the lab prices
-        each candidate size by sourcing it, stepping down from the plan by sqrt 2 while the loss falls.
-        """
-        best = (self.expected_loss(plan, sourcing), plan, sourcing)
-        for step in range(1, REPLAN_STEPS + 1):
-            tokens = plan.tokens * 2.0 ** (-step / 2)
-            params = scaling.params_for_tokens(plan.compute_flop, tokens)
-            candidate = RunPlan(
-                plan.compute_flop, tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL, params, tokens, plan.compute_usd
-            )
-            quote = self.source(candidate)
-            loss = self.expected_loss(candidate, quote)
-            if not loss < best[0] * (1.0 - 1e-12):  # no clear improvement (not last-bit noise): the loss turns up here
-                break
-            best = (loss, candidate, quote)
-        return best[1], best[2]
-
-    @staticmethod
-    def expected_loss(plan: RunPlan, sourcing: Sourcing) -> float:
-        """The loss of a planned run on a quoted dataset, with the compute its data leaves."""
-        _, params = plan.trained_on(sourcing.spend_usd)
-        return float(scaling.loss(params, max(sourcing.effective_tokens, 1.0)))
 
     def pay_sellers(self, sourcing: Sourcing, licence_usd: float = 0.0) -> tuple[float, float]:
         """Settle every offer taken from, with the seller that made it; returns (USD paid to others, USD in-house)."""

@@ -32,6 +32,7 @@ class DataSet:
     seen_tokens: float  # D: tokens the run trains on
     collapse_regime: str
     collapse_threshold: float
+    max_epochs: float = math.inf  # passes over the same text past this add nothing (a lab's bound on repetition)
 
     @property
     def epochs(self) -> float:
@@ -54,7 +55,8 @@ def effective_data(data: DataSet) -> float:
 
     - Human tokens count at their quality (1 = filtered web text, the data the loss law was fitted on;
       the high-quality subset more, private and user text less). A run that sees more tokens than it has
-      unique ones repeats them all alike, with Muennighoff et al. 2023's diminishing returns.
+      unique ones repeats them all alike, with Muennighoff et al. 2023's diminishing returns, up to
+      `max_epochs` passes: slots past that bound are compute spent on nothing new.
     - AI-written tokens (synthetic, rephrased, polluted web) have diminishing returns against the real
       data beside them, S' = U ln(1 + S / U): the first are worth their quality, a synthetic corpus as
       large as the real one adds ln 2 of it. Each is seen once and takes the slot of a real token, so
@@ -67,7 +69,7 @@ def effective_data(data: DataSet) -> float:
     u, r = data.real_quality_tokens, data.real_tokens
     if u <= 0.0 or r <= 0.0 or data.seen_tokens <= 0.0:
         return 0.0
-    value = u * repetition_multiplier(data.epochs) + u * float(np.log1p(data.ai_quality_tokens / u))
+    value = u * repetition_multiplier(min(data.epochs, data.max_epochs)) + u * float(np.log1p(data.ai_quality_tokens / u))
     if data.collapse_regime == "replace":
         value *= collapse_factor(data.ai_share, data.collapse_threshold)
     return value
@@ -117,6 +119,7 @@ def choose_dataset(
     budget_usd: float,
     collapse_regime: str,
     collapse_threshold: float,
+    max_epochs: float = math.inf,
 ) -> tuple[list[float], float]:
     """The tokens to take from each offer so that the run's loss is lowest for what the data costs.
 
@@ -134,7 +137,7 @@ def choose_dataset(
        the share stops at an interior optimum; under `replace` it stops at the collapse threshold.
 
     `per_real_token` > 0 bounds an offer by that many tokens per unique human token taken (rephrasing
-    rewrites real text). What the data costs stays within `budget_usd`. Returns the raw tokens taken
+    rewrites real text). Slots that would repeat real data past `max_epochs` passes are worth nothing. What the data costs stays within `budget_usd`. Returns the raw tokens taken
     from each offer, and what the run's last slot is worth in USD (the lab's price of data at the margin).
     """
     n = len(quality)
@@ -160,7 +163,8 @@ def choose_dataset(
             # The slot would otherwise repeat ordinary web text, worth exp(-(e - 1) / R*) at e epochs
             # (Muennighoff et al. 2023): take this offer only while the run would repeat its data more than
             # the e* at which that equals its worth.
-            epochs_at_par = 1.0 - REPETITION_HALF_LIFE_EPOCHS * math.log(worth)
+            # Past `max_epochs` a repetition is worth nothing, so the offer fills those slots whatever its worth.
+            epochs_at_par = min(1.0 - REPETITION_HALF_LIFE_EPOCHS * math.log(worth), max_epochs)
             x = min(x, max(seen_tokens / epochs_at_par - r, 0.0))
         if cost_usd_per_token[i] > 0.0:
             x = min(x, max(budget, 0.0) / cost_usd_per_token[i])
@@ -184,6 +188,8 @@ def choose_dataset(
             if r <= 0.0:
                 return 0.0
             epochs = (seen_tokens - s_raw) / r
+            if epochs >= max_epochs:  # a repetition past the bound is worth nothing: a spare slot is free to fill
+                return 0.0
             return u / r * math.exp(-(epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS) * token_value
         if not used:
             return 0.0
@@ -251,11 +257,15 @@ def adjust_price(
     return np.maximum(floor_usd, price_usd * np.exp(speed * excess))
 
 
-def market_shares(losses: np.ndarray, reach: np.ndarray, temperature: float) -> np.ndarray:
-    """Logit market shares: a lower loss wins users; reach scales a lab's distribution."""
-    if losses.size == 0:
-        return losses
-    utility = -(losses - losses.min()) / temperature
+def market_shares(capabilities: np.ndarray, reach: np.ndarray, temperature: float) -> np.ndarray:
+    """Logit market shares: a more capable model wins users; reach scales a lab's distribution.
+
+    `temperature` is the capability gap that moves a share by a factor e (`sim.firm`: in orders of
+    magnitude of effective compute).
+    """
+    if capabilities.size == 0:
+        return capabilities
+    utility = (capabilities - capabilities.max()) / temperature
     weights = reach * np.exp(utility)
     return weights / weights.sum()
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from agents.offers import PRIVATE_SOURCES, Source
+from sim import scaling
 from sim.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
@@ -112,6 +113,33 @@ MONTHLY_SERIES: dict[str, Series] = {
         "Frontier loss", "nats/token", "loss of the frontier lab's deployed model (Besiroglu et al. 2024 law)"
     ),
     "best_loss": Series("Best loss", "nats per token", "lowest loss among deployed models"),
+    "frontier_capability": Series(
+        "Frontier capability",
+        "log10 FLOP",
+        "capability of the frontier lab's deployed model: effective compute, pretraining and post-training (sim/firm.py)",
+    ),
+    "best_capability": Series("Best capability", "log10 FLOP", "highest capability among deployed models"),
+    "capability_shortfall": Series(
+        "Frontier's loss to scarcity",
+        "orders of magnitude",
+        "capability the frontier's next run loses to data scarcity, against unlimited free web text (the data wall's measure)",
+    ),
+    "frontier_pretraining_share": Series(
+        "Frontier's pretraining share of compute",
+        "share",
+        "share of the frontier lab's deployed model's training compute spent on pretraining (the rest: post-training and RL)",
+    ),
+    "frontier_epochs": Series(
+        "Frontier's epochs", "passes", "passes the frontier lab's deployed model made over its unique human text"
+    ),
+    "frontier_revenue_usd": Series(
+        "Frontier revenue", "USD/year", "the frontier lab's revenue: its market share of the AI model market's revenue"
+    ),
+    "frontier_serving_usd": Series(
+        "Frontier serving cost", "USD/year", "what serving its deployed model costs the frontier lab (2 N FLOP a token)"
+    ),
+    "labs_revenue_usd": Series("Labs' revenue", "USD/year", "revenue of all labs: the AI model market"),
+    "labs_serving_usd": Series("Labs' serving cost", "USD/year", "what serving every lab's deployed model costs"),
     "privacy_incidents": Series("Privacy incidents", "per month", "privacy incidents this month"),
     "privacy_incidents_total": Series("Privacy incidents so far", "incidents", "privacy incidents so far"),
     "privacy_fines_usd_total": Series("Privacy fines so far", "USD", "fines paid by brokers so far"),
@@ -165,6 +193,16 @@ def monthly(
     prices = np.concatenate([b.price_usd for b in brokers]) if brokers else np.zeros(1)
     frontier = model.frontier.deployed
     frontier_total = sum(frontier.tokens_by_source.values())
+    revenue = {lab.unique_id: lab.market_share * model.ai_revenue_usd_per_year for lab in model.lab_list}
+    served = model.inference_tokens_per_year * model.awareness
+    serving = {
+        lab.unique_id: lab.market_share
+        * served
+        * scaling.INFERENCE_FLOP_PER_PARAM_TOKEN
+        * lab.deployed.params
+        * model.usd_per_flop
+        for lab in model.lab_list
+    }
     return {
         "year": model.year,
         "accessible_effective_stock_tokens": frontier_stock_tokens,
@@ -197,6 +235,15 @@ def monthly(
         "frontier_k": frontier.k,
         "frontier_loss": frontier.loss,
         "best_loss": min(lab.deployed.loss for lab in model.lab_list),
+        "frontier_capability": frontier.capability,
+        "best_capability": max(lab.deployed.capability for lab in model.lab_list),
+        "capability_shortfall": model.capability_shortfall,
+        "frontier_pretraining_share": 1.0 - frontier.post_training_share,
+        "frontier_epochs": model.frontier.last_sourcing.data.epochs,
+        "frontier_revenue_usd": revenue[model.frontier.unique_id],
+        "frontier_serving_usd": serving[model.frontier.unique_id],
+        "labs_revenue_usd": sum(revenue.values()),
+        "labs_serving_usd": sum(serving.values()),
         "privacy_incidents": model.incidents_month,
         "privacy_incidents_total": model.incidents_total,
         "privacy_fines_usd_total": float(sum(b.fines_usd for b in brokers)),

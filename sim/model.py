@@ -12,7 +12,7 @@ from agents.offers import Source
 from agents.publisher import TIERS
 from agents.regulator import Policy
 from agents.web import NOBODY, Web
-from sim import economics, metrics, scaling
+from sim import economics, firm, metrics, scaling
 from sim.params import MarketParams
 
 # AI products became visible, and AI text started to fill the web, as deployed models passed
@@ -28,6 +28,12 @@ REFERENCE_SCRAPING_SHARE = 0.6
 # but ~28% of head tokens restricted, so the head holds roughly 5/28 ~ 18-25% of the tokens.
 HEAD_TOKEN_SHARE = 0.2
 OPEN_LAB_REACH = 0.7  # open-weight models reach fewer paying users than closed products
+# Reinforcement learning on reasoning paid once base models were strong enough: o1 (Sep 2024) and its
+# successors on ~1e26-FLOP-class bases. Readiness is a logistic in the best deployed model's capability
+# (log10 FLOP of effective compute), like AI's arrival; tuned so that pretraining holds >= 90% of frontier
+# training compute in 2023 and <= 70% in 2026 (Epoch 2025; docs/calibration.md §10).
+REASONING_MIDPOINT_LOG10_FLOP = 25.8
+REASONING_STEEPNESS = 4.0
 
 
 class DataMarketModel(mesa.Model):
@@ -64,6 +70,8 @@ class DataMarketModel(mesa.Model):
         self._advance_clock()
         self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
         self.rephrasing_capability = 0.0
+        self.post_training_returns = firm.POST_TRAINING_BASE_RETURNS if self.params.constants.post_training else 0.0
+        self.capability_shortfall = 0.0
 
         self.web = Web(self)
         self.regulator = Regulator(self)
@@ -145,7 +153,12 @@ class DataMarketModel(mesa.Model):
         self.inference_tokens_per_year = economics.saturating_growth(
             u.inference_tokens_per_year_2024, u.inference_growth_per_year, u.inference_tokens_per_year_max, years
         )
-        self.user_text_tokens_per_year = u.user_text_tokens_per_year_2024 * u.user_text_growth_per_year**years
+        self.user_text_tokens_per_year = economics.saturating_growth(
+            u.user_text_tokens_per_year_2024, u.user_text_growth_per_year, u.user_text_tokens_per_year_max, years
+        )
+        self.ai_revenue_usd_per_year = economics.saturating_growth(
+            u.ai_revenue_usd_2024, u.ai_revenue_growth_per_year, u.ai_revenue_usd_max, years
+        )
         self.incidents_month = 0
         if self.steps_done > 0:
             self.private_text_tokens *= 1.0 + self.private_growth_per_month
@@ -159,6 +172,11 @@ class DataMarketModel(mesa.Model):
         # Rephrasing at scale needs a capable model, available to anyone once the best one is GPT-4 class.
         best_log_flop = max(np.log10(lab.deployed.compute_flop) for lab in self.lab_list)
         self.rephrasing_capability = economics.logistic(best_log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
+        # Post-training returns: instruction tuning always, reasoning RL once the best base model is strong enough.
+        if self.params.constants.post_training:
+            best = max(lab.deployed.capability for lab in self.lab_list)
+            readiness = economics.logistic(best, REASONING_MIDPOINT_LOG10_FLOP, REASONING_STEEPNESS)
+            self.post_training_returns = firm.POST_TRAINING_BASE_RETURNS + u.reasoning_returns * readiness
         # Half of AI writing goes through closed APIs; the other half grows as open weights near the
         # frontier, since anyone can then run a good model (docs/model.md, stage 2).
         open_losses = [lab.deployed.loss for lab in self.lab_list if lab.kind == "open"]
@@ -198,14 +216,36 @@ class DataMarketModel(mesa.Model):
         """Share of private text its holders may lawfully license under the privacy regime in force."""
         return economics.consented_share(self.params.uncertainties.max_consented_share, self.policy.privacy_strictness)
 
+    @staticmethod
+    def reach(lab) -> float:
+        return 1.0 if lab.kind == "closed" else OPEN_LAB_REACH
+
     def _update_market_shares(self) -> None:
+        """Shares of the model market follow capability (a logit); each lab earns its share of the market's revenue."""
         deployed = [lab for lab in self.lab_list if lab.deployed is not None]
-        losses = np.array([lab.deployed.loss for lab in deployed])
-        reach = np.array([1.0 if lab.kind == "closed" else OPEN_LAB_REACH for lab in deployed])
-        shares = economics.market_shares(losses, reach, self.params.constants.market_temperature)
+        capabilities = np.array([lab.deployed.capability for lab in deployed])
+        reach = np.array([self.reach(lab) for lab in deployed])
+        shares = economics.market_shares(capabilities, reach, self.params.constants.market_temperature)
         for lab, share in zip(deployed, shares):
             lab.market_share = float(share)
         self.hhi = economics.herfindahl_index(shares)
+
+    def market_for(self, lab) -> firm.Market:
+        """The market as `lab` sees it when it plans a run: demand, the price of a FLOP, its rivals' models."""
+        temperature = self.params.constants.market_temperature
+        rivals = [other for other in self.lab_list if other is not lab and other.deployed is not None]
+        return firm.Market(
+            revenue_usd_per_year=self.ai_revenue_usd_per_year,
+            served_tokens_per_year=self.inference_tokens_per_year * self.awareness,
+            usd_per_flop=self.usd_per_flop,
+            rivals_weight=firm.rivals_weight(
+                [other.deployed.capability for other in rivals], [self.reach(other) for other in rivals], temperature
+            ),
+            reach=self.reach(lab),
+            temperature_oom=temperature,
+            life_years=lab.spec.cadence_months / 12.0,
+            post_training_returns=self.post_training_returns,
+        )
 
     # --- bookkeeping the agents call -------------------------------------------------------
 
@@ -275,11 +315,23 @@ class DataMarketModel(mesa.Model):
         hq_stock = self.web.high_quality_tokens(self.frontier.unique_id) * gain
         if self.high_quality_exhaustion_year is None and self.frontier.plan.tokens > hq_stock:
             self.high_quality_exhaustion_year = self.year
-        frontier_fill = self.frontier.source(self.frontier.plan).fill
-        if self.data_wall_year is None and frontier_fill < self.params.constants.data_wall_fill:
-            self.data_wall_year = self.year
+        frontier_fill = self._measure_scarcity()
         self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], hq_stock, frontier_fill)
         self.paid_spend_usd_month = self.legal_usd_month = 0.0
+
+    def _measure_scarcity(self) -> float:
+        """How short of data the frontier is; returns the share of its plan's desired data it can fill.
+
+        The data wall is the first month that share falls below `data_wall_fill`. Beside it, the capability
+        the frontier's most capable run loses to scarcity (`firm.scarcity_oom`) is measured every month:
+        the measure the data wall is meant to move to (docs/model.md, "The data wall").
+        """
+        lab = self.frontier
+        quote = lab.source(lab.plan)
+        self.capability_shortfall = firm.scarcity_oom(lab.plan, lab.source, self.market_for(lab), quote)
+        if self.data_wall_year is None and quote.fill < self.params.constants.data_wall_fill:
+            self.data_wall_year = self.year
+        return quote.fill
 
     @property
     def frontier_exhaustion_year(self) -> float | None:
@@ -311,6 +363,8 @@ class DataMarketModel(mesa.Model):
                 problems.append(
                     f"{lab.name}: spent {run.data_spend_usd:.3g} USD on data, over its budget {run.data_budget_usd:.3g}"
                 )
+            if run.serving_usd_per_year > run.revenue_usd_per_year * (1 + 1e-9):
+                problems.append(f"{lab.name}: deployed a model that costs more to serve than it earns")
             best_quality = max((o.quality for o in sourcing.offers), default=1.0)
             if lab.own_user_tokens < 0 or lab.deployed.effective_tokens > lab.deployed.tokens * best_quality * (1 + 1e-9):
                 problems.append(f"{lab.name}: effective tokens exceed tokens seen, or negative user data")

@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.model import DataMarketModel
 
-Kind = Literal["date", "share", "tokens", "flop", "count", "usd", "usd_per_token", "loss", "index"]
+Kind = Literal["date", "share", "tokens", "flop", "count", "usd", "usd_per_token", "loss", "index", "capability"]
 # How each kind is written; dates as decimal years (2027.42 is late May 2027).
 _FORMATS: dict[str, str] = {
     "date": "{:.2f}",
@@ -29,8 +29,15 @@ _FORMATS: dict[str, str] = {
     "usd_per_token": "{:.2e}",
     "loss": "{:.3f}",
     "index": "{:.0f}",
+    "capability": "{:.2f}",
 }
-_DIFFERENCES: dict[str, str] = {"date": "{:+.2f}", "count": "{:+.1f}", "loss": "{:+.4f}", "index": "{:+.0f}"}
+_DIFFERENCES: dict[str, str] = {
+    "date": "{:+.2f}",
+    "count": "{:+.1f}",
+    "loss": "{:+.4f}",
+    "index": "{:+.0f}",
+    "capability": "{:+.3f}",
+}
 
 
 @dataclass(frozen=True)
@@ -224,13 +231,83 @@ OUTCOMES: dict[str, Outcome] = {
             "loss",
             "mean over 2035 of the frontier lab's deployed model's loss (Besiroglu et al. 2024 law)",
         ),
+        *(
+            _yearly(
+                "hhi",
+                year,
+                f"Market concentration (HHI), {year}",
+                "0-10,000",
+                "index",
+                f"mean over {year} of the Herfindahl-Hirschman index of the labs' market shares",
+            )
+            for year in (2025, 2035)
+        ),
+        # --- the labs as firms (sim/firm.py) ---------------------------------------------------------------
+        *(
+            _yearly(
+                "frontier_capability",
+                year,
+                f"Frontier capability, {year}",
+                "log10 FLOP",
+                "capability",
+                f"mean over {year} of the frontier lab's deployed model's capability: effective compute of "
+                "pretraining and post-training",
+            )
+            for year in (2030, 2035)
+        ),
+        *(
+            _yearly(
+                "frontier_pretraining_share",
+                year,
+                f"Frontier pretraining share of compute, {year}",
+                "%",
+                "share",
+                f"mean over {year} of the share of the frontier lab's training compute spent on pretraining",
+            )
+            for year in (2023, 2026, 2030)
+        ),
         _yearly(
-            "hhi",
+            "frontier_revenue_usd",
+            2024,
+            "Frontier lab revenue, 2024",
+            "USD per year",
+            "usd",
+            "the frontier lab's revenue in 2024: its market share of the AI model market",
+        ),
+        *(
+            _yearly(
+                "labs_revenue_usd",
+                year,
+                f"All labs' revenue, {year}",
+                "USD per year",
+                "usd",
+                f"the AI model market's revenue in {year}, shared by the labs",
+            )
+            for year in (2025, 2030)
+        ),
+        _yearly(
+            "labs_serving_usd",
+            2030,
+            "All labs' serving cost, 2030",
+            "USD per year",
+            "usd",
+            "what serving every lab's deployed model cost in 2030 (2 N FLOP a token)",
+        ),
+        _yearly(
+            "frontier_epochs",
             2035,
-            "Market concentration (HHI), 2035",
-            "0-10,000",
-            "index",
-            "mean over 2035 of the Herfindahl-Hirschman index of the labs' market shares",
+            "Frontier epochs, 2035",
+            "passes",
+            "count",
+            "mean over 2035 of the passes the frontier lab's deployed model made over its unique human text",
+        ),
+        _yearly(
+            "capability_shortfall",
+            2035,
+            "Capability lost to scarcity, 2035",
+            "orders of magnitude",
+            "capability",
+            "mean over 2035 of the capability the frontier's most capable run loses to data scarcity (sim/firm.py)",
         ),
     )
 }

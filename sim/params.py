@@ -71,6 +71,12 @@ class Uncertainties(_Strict):
     inference_tokens_per_year_max: float = Field(1e18, ge=1.0, le=1e22, description="Ceiling on tokens served a year")
     user_text_tokens_per_year_2024: float = Field(1e14, ge=0.0, le=1e18, description="Text users write into chat products a year")
     user_text_growth_per_year: float = Field(1.5, ge=1.0, le=10.0)
+    user_text_tokens_per_year_max: float = Field(
+        1e15,
+        ge=1.0,
+        le=1e20,
+        description="Ceiling on text users write into chat products a year: ~6x all instant messaging (165T/yr; Villalobos App. C)",
+    )
     synthetic_quality: float = Field(
         0.6,
         ge=0.0,
@@ -114,6 +120,22 @@ class Uncertainties(_Strict):
     )
     incidents_per_trillion_tokens: float = Field(
         0.3, ge=0.0, le=100.0, description="Privacy incidents per 1e12 private tokens handled"
+    )
+    ai_revenue_usd_2024: float = Field(
+        6e9,
+        ge=0.0,
+        le=1e14,
+        description="Yearly revenue of the AI model market as 2024 opens; labs share it (tuned: OpenAI ~$3.7B in 2024)",
+    )
+    ai_revenue_growth_per_year: float = Field(
+        2.5, ge=1.0, le=10.0, description="Growth of that revenue a year while small (OpenAI ~3.5x in 2025)"
+    )
+    ai_revenue_usd_max: float = Field(2e12, ge=1.0, le=1e15, description="Ceiling on the AI model market's revenue a year")
+    reasoning_returns: float = Field(
+        0.35,
+        ge=0.0,
+        le=2.0,
+        description="Returns to post-training once reasoning RL works: a in log CEG = a ln(1 + r / 0.01) (tuned)",
     )
 
 
@@ -284,7 +306,12 @@ class Constants(_Strict):
     collapse_threshold: float = Field(0.5, ge=0.0, lt=1.0)
     data_wall_fill: float = Field(0.9, gt=0.0, le=1.0, description="Data wall: share of desired data a lab can fill")
     usd_per_flop_2024: float = Field(3e-18, gt=0.0, le=1e-12)
-    market_temperature: float = Field(0.05, gt=0.0, le=10.0, description="Loss gap that moves market shares")
+    market_temperature: float = Field(
+        0.5,
+        gt=0.0,
+        le=10.0,
+        description="Capability gap (orders of magnitude of effective compute) that moves shares by e (tuned: HHI 2024-25)",
+    )
     price_adjustment_speed: float = Field(0.15, ge=0.0, le=2.0)
     # Mechanism switches: the Epoch replication turns the market feedbacks off.
     opt_out_response: bool = True
@@ -292,6 +319,7 @@ class Constants(_Strict):
     ai_pollution: bool = True
     private_sourcing: bool = True
     synthetic_sourcing: bool = True
+    post_training: bool = True  # labs may move training compute into post-training and RL
     # Force every lab to a fixed overtraining factor from a year on (Epoch's "5x from 2025").
     override_k: float | None = Field(None, ge=0.05, le=10_000.0)
     override_k_from_year: float = Field(ALWAYS, description="Year override_k takes effect (2000 to 2100; omit for throughout)")

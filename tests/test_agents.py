@@ -137,17 +137,18 @@ def test_fixed_k_labs_plan_20k_tokens_per_parameter():
     lab = next(lab for lab in model.labs if lab.spec.strategy == "fixed")
     plan = lab.plan_run()
     assert plan.tokens / plan.params == pytest.approx(20 * lab.spec.k)
-    assert 6 * plan.params * plan.tokens == pytest.approx(lab.compute_budget_flop())
+    assert 6 * plan.params * plan.tokens == pytest.approx(lab.compute_budget_flop() * (1 - plan.post_training_share))
 
 
-def test_adaptive_labs_overtrain_more_when_they_expect_more_users():
-    model = DataMarketModel(rng=7)
-    lab = next(lab for lab in model.labs if lab.spec.strategy == "adaptive")
-    model.awareness = 1.0  # AI products in use: labs expect inference
-    lab.market_share = 0.01
-    small = lab.plan_run().k
-    lab.market_share = 0.9
-    assert lab.plan_run().k > small
+def test_adaptive_labs_overtrain_more_when_serving_their_users_costs_more():
+    # The firm weighs what a larger model earns against what it costs to serve: more tokens served per
+    # dollar of revenue make a smaller, longer-trained model pay.
+    ks = []
+    for served in (2e14, 2e15, 2e16):
+        model = DataMarketModel(rng=7, start="2026-01", inference_tokens_per_year_2024=served)
+        lab = next(lab for lab in model.labs if lab.spec.strategy == "adaptive")
+        ks.append(lab.plan_run().k)
+    assert ks[0] < ks[1] < ks[2]
 
 
 def test_labs_short_of_data_buy_it_and_adaptive_ones_train_a_bigger_model_on_less():

@@ -127,7 +127,7 @@ def peakdata_help(command: str) -> str:
 
 def test_run_json_prints_the_summary_for_scripts(tmp_path):
     scenario = tmp_path / "short.toml"
-    scenario.write_text(f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\n[constants]\nend = "2024-12"\n')
+    scenario.write_text(f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\n[constants]\nend = "2025-12"\n')
     result = subprocess.run(
         [sys.executable, "-m", "sim.cli", "run", str(scenario), "--json", "--out", str(tmp_path / "out")],
         capture_output=True,

@@ -88,7 +88,7 @@ def test_the_page_explains_itself_and_shows_every_chart_and_setting(page):
     text = page_text(page)
     for words in ("What you are looking at", "Public exhaustion", "The data wall", "Things to try", "How", "Log scale"):
         assert words in text, words
-    assert set(chart_widgets(page)) == {"wall", "mix", "volume", "price", "commons", "network"}
+    assert set(chart_widgets(page)) == {"wall", "mix", "volume", "price", "commons", "split", "capability", "network"}
     for label in ("Scenario or policy", "Compare with (dashed, same seed)", "Opt-out regime", "Overtraining, every lab"):
         assert len(page.find(v.Select, label=label).widgets) == 1, label
     for control in CONTROLS.values():

@@ -376,10 +376,15 @@ HOW_TO_READ = {
     "A broker's price falls to what labs will pay, down to the cost of compliance.",
     "commons": "Publishers close their sites to AI crawlers as scraping grows, the largest first (Longpre et al. "
     "measured 20-33% of the largest sites by April 2024). AI-written text also fills the web.",
+    "firms": "Each lab chooses its next model for the profit it will make: revenue from its share of the AI "
+    "market, which follows capability, less the cost of serving it (a larger model costs more per token). "
+    "From 2024 labs move compute into post-training and reinforcement learning, more so when pretraining "
+    "text is short. Capability keeps growing with compute even when the loss barely moves.",
     "network": "Each dot is a seller or a lab; a line is data bought, thicker for more tokens. Labs buy from "
     "publishers (licences), brokers and generators, and pool data in the alliance.",
-    "leaderboard": "Each lab's current model: size, tokens seen, how far it overtrains (k), its loss "
-    "(lower is better) and where its tokens came from.",
+    "leaderboard": "Each lab's current model, most capable first: size, tokens seen, how far it overtrains (k), "
+    "its pretraining loss, its capability (log10 FLOP of effective compute), the share of its training compute "
+    "spent on post-training, its market share and where its tokens came from.",
 }
 
 
@@ -440,11 +445,12 @@ def _mix_bar(tokens_by_source: dict[Source, float]) -> str:
 def Leaderboard(model: MarketView, version: int) -> None:
     rows = []
     with model.lock:
-        for lab in sorted(model.labs, key=lambda lab: lab.deployed.loss):
+        for lab in sorted(model.labs, key=lambda lab: -lab.deployed.capability):
             m = lab.deployed
             rows.append(
                 f"<tr><td>{lab.name}</td><td>{_compact(m.params)}</td><td>{_compact(m.tokens)}</td>"
-                f"<td>{m.k:.1f}</td><td>{m.loss:.3f}</td><td>{lab.market_share:.0%}</td><td>{_mix_bar(m.tokens_by_source)}</td></tr>"
+                f"<td>{m.k:.1f}</td><td>{m.loss:.3f}</td><td>{m.capability:.1f}</td><td>{m.post_training_share:.0%}</td>"
+                f"<td>{lab.market_share:.0%}</td><td>{_mix_bar(m.tokens_by_source)}</td></tr>"
             )
     legend = " ".join(
         f"<span style='white-space:nowrap'><span style='color:{SOURCE_COLOURS[s]}'>■</span>&nbsp;{charts.MIX_LABELS[s]}</span>"
@@ -456,7 +462,9 @@ def Leaderboard(model: MarketView, version: int) -> None:
             "<div style='overflow-x:auto'><table class='peakdata-leaderboard' style='font-size:13px;border-collapse:separate;"
             "border-spacing:8px 3px;width:100%'>"
             "<tr style='text-align:left'><th>lab</th><th>parameters</th><th>tokens</th><th>k</th>"
-            "<th>loss</th><th>market share</th><th style='width:30%'>tokens from</th></tr>" + "".join(rows) + "</table></div>"
+            "<th>loss</th><th>capability</th><th>post-training</th><th>market share</th><th style='width:30%'>tokens from</th></tr>"
+            + "".join(rows)
+            + "</table></div>"
             f"<div style='font-size:12px;margin-top:4px'>{legend}</div>"
         ),
     )
@@ -485,6 +493,8 @@ LIVE_CHARTS: dict[str, tuple[Callable[..., dict], Callable[[MarketView, int], di
     "volume": (charts.private_volume, lambda model, start: charts.private_volume_data(_series(model), start)),
     "price": (charts.private_price, lambda model, start: charts.private_price_data(_series(model), start)),
     "commons": (charts.commons, lambda model, start: charts.commons_data(_series(model), start)),
+    "split": (charts.compute_split, lambda model, start: charts.compute_split_data(_series(model), start)),
+    "capability": (charts.capability, lambda model, start: charts.capability_data(_series(model), start)),
     "network": (charts.network, lambda model, start: _network_rows(model)),
 }
 
@@ -512,6 +522,7 @@ def Charts(model: MarketView, version: int) -> None:
         ("The token mix", "mix", ("mix",)),
         ("The private-data market", "private", ("volume", "price")),
         ("The commons", "commons", ("commons",)),
+        ("The labs as firms", "firms", ("split", "capability")),
         ("The market network", "network", ("network",)),
     )
     with solara.ColumnsResponsive(12, large=6):

@@ -375,6 +375,38 @@ def commons_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list]:
     return {"series": _rows(runs, COMMONS, start=start), "notes": _waiting(runs)}
 
 
+COMPUTE_SPLIT = {"frontier_pretraining_share": "Pretraining share of the frontier's training compute"}
+CAPABILITY = {"frontier_capability": "Frontier lab's model", "best_capability": "Best model on the market"}
+
+
+def compute_split(span: tuple[float, float], runs: Sequence[str]) -> Spec:
+    y = {"title": "share of training compute", "axis": {"format": ".0%"}, "scale": {"domain": [0, 1]}}
+    return _base(
+        "The labs as firms: where the compute goes",
+        "The rest goes to post-training and reinforcement learning, which need no new pretraining text.",
+        [_lines(span, runs, COMPUTE_SPLIT.values(), ("#4C72B0",), y), _note()],
+        height=200,
+    )
+
+
+def capability(span: tuple[float, float], runs: Sequence[str]) -> Spec:
+    y = {"title": "log10 FLOP of effective compute", "axis": {"format": ".0f"}}
+    return _base(
+        "The labs as firms: capability",
+        "Effective compute: what a compute-optimal run on unlimited text would need, times post-training's gain.",
+        [_lines(span, runs, CAPABILITY.values(), ("#C44E52", "#8C8C8C"), y, floor=(22.0, 24.0)), _note()],
+        height=200,
+    )
+
+
+def compute_split_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list]:
+    return {"series": _rows(runs, COMPUTE_SPLIT, start=start), "notes": _waiting(runs)}
+
+
+def capability_data(runs: Mapping[str, Series], start: int = 0) -> dict[str, list]:
+    return {"series": _rows(runs, CAPABILITY, start=start), "notes": _waiting(runs)}
+
+
 # --- the market network ---------------------------------------------------------------------------------
 
 

@@ -127,6 +127,13 @@ SIGNS = (
     ),
     Sign("user_text_growth_per_year", 1.2, 2.0, "0 0 + + - - ?", "as more chat logs"),
     Sign(
+        "user_text_tokens_per_year_max",
+        3e14,
+        3e15,
+        "0 0 ? + - ? ?",
+        "a higher ceiling on chat logs: more of them once it binds (from about 2029), in place of synthetic data",
+    ),
+    Sign(
         "synthetic_quality",
         0.3,
         0.9,
@@ -179,6 +186,36 @@ SIGNS = (
         3.0,
         "0 0 0 ? ? ? ?",
         "safeguards after incidents raise brokers' floors, far below what labs pay",
+    ),
+    Sign(
+        "ai_revenue_usd_2024",
+        3e9,
+        1.2e10,
+        "+ ? + ? ? ? -",
+        "a richer market makes capability worth more against serving it: labs train larger models on fewer tokens"
+        " (less overtraining), so they want less data and reach a lower loss",
+    ),
+    Sign(
+        "ai_revenue_growth_per_year",
+        2.0,
+        3.5,
+        "? ? ? ? ? ? -",
+        "as a richer market from 2024 on (a poorer one before: revenue is back-cast from 2024)",
+    ),
+    Sign(
+        "ai_revenue_usd_max",
+        5e11,
+        1e13,
+        "? 0 ? ? ? ? -",
+        "a higher ceiling on revenue: as a richer market once it binds (from about 2029)",
+    ),
+    Sign(
+        "reasoning_returns",
+        0.2,
+        0.5,
+        "+ + + ? ? - +",
+        "post-training pays more: labs move compute out of pretraining, so their runs want less data (later"
+        " dates), value each pretraining token less (less bought) and reach a higher pretraining loss",
     ),
     # --- levers --------------------------------------------------------------------------------------
     Sign(

@@ -1,0 +1,383 @@
+"""The firm: how a lab chooses its next training run (docs/model.md, "A lab is a firm").
+
+**Objective.** A lab maximises the expected profit of its next model over the model's deployment life
+(until its next model replaces it):
+
+    profit = revenue - serving cost - data cost,   with the run's budget (training compute + data) fixed
+
+- *Revenue* is the lab's share of the AI model market's revenue (`Market.revenue_usd_per_year`, which
+  grows as AI is adopted). Shares follow *capability*, by a logit with the rivals' deployed models.
+- *Serving* a token costs 2 N FLOP (Villalobos et al. 2024 App. F, Eq. 7), so the lab's share of the
+  market's tokens times 2 N times the price of a FLOP: a larger model wins share and costs more to serve.
+- *Data* is paid from the run's budget (`RunPlan.trained_on`), so what it costs is compute the run loses.
+- The budget itself is the lab's share of the frontier compute trend (`Lab.compute_budget_flop`).
+
+**Capability** is measured in *effective compute*: the FLOP a compute-optimal run (D = 20 N) on
+unlimited filtered web text would need to reach the same pretraining loss, multiplied by the
+*compute-equivalent gain* of post-training (Davidson et al. 2023, "AI capabilities can be significantly
+improved without expensive retraining"). It is reported as log10 FLOP, and it keeps growing with compute
+long after the loss has flattened near its floor, which is what lets a frontier lead keep its worth.
+
+**The choices**, made together for each run:
+1. model size N and tokens seen D: the plan's overtraining factor (`profit_optimal_k`), and, when the
+   plan's data cannot be had, smaller datasets on larger models, each weighed by profit
+   (`choose_run`), so a lab never trains a model that costs more to serve than it earns when a
+   smaller one would pay;
+2. the tokens taken from each source (`Lab.source`, `economics.choose_dataset`), each valued by the
+   effective-data law at what a token is worth in compute, with repetition up to `max_epochs`;
+3. the share of training compute for post-training and RL (`best_post_training`), which needs no new
+   pretraining tokens and has its own diminishing returns: log CEG = a ln(1 + r / r0), r the ratio of
+   post-training to pretraining compute. Its returns `a` rise once base models are capable enough for
+   reinforcement learning on reasoning (`post_training_returns`), and its share rises by choice when
+   pretraining compute buys less capability because data is short.
+
+**Constraints.** C = 6 N D for pretraining; pretraining + post-training compute + data cost = the budget;
+each offer's tokens; repetition worth nothing past `max_epochs` epochs.
+
+Relatives: inference-aware overtraining (Sardana & Frankle 2024) is the cheapest model of a given loss,
+a narrower question than this one, in which the loss is priced by the share it wins; Epoch's App. F
+(`scaling.profit_optimal_k`, the `profit` labs) prices it by its own demand law. `fixed` labs (the Epoch
+replication) keep their k and do not re-plan; with the `post_training` switch off, no lab post-trains.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from sim import economics, scaling
+
+if TYPE_CHECKING:
+    from agents.lab import Sourcing
+
+# --- capability ------------------------------------------------------------------------------------
+
+_REDUCIBLE_AT_OPTIMUM_B = scaling.LOSS_B * scaling.TOKENS_PER_PARAM_OPTIMAL**-scaling.LOSS_BETA
+
+
+def effective_compute_flop(loss: float) -> float:
+    """The compute of a compute-optimal run (D = 20 N) on unlimited web text that reaches `loss`.
+
+    Solves A N^-alpha + B (20 N)^-beta = loss - E for N by Newton's method in log N (the left side is
+    convex and falling in log N, so it converges from any start), then C = 6 N D = 120 N^2.
+    """
+    target = loss - scaling.LOSS_E
+    if target <= 0.0:
+        return math.inf
+    alpha, beta, a, b = scaling.LOSS_ALPHA, scaling.LOSS_BETA, scaling.LOSS_A, _REDUCIBLE_AT_OPTIMUM_B
+    # Start where the slower-falling data term alone would reach the target: at or left of the root.
+    log_n = min(math.log(a / target) / alpha, math.log(b / target) / beta)
+    for _ in range(50):
+        pa, pb = a * math.exp(-alpha * log_n), b * math.exp(-beta * log_n)
+        step = (pa + pb - target) / (alpha * pa + beta * pb)
+        log_n += step
+        if abs(step) < 1e-12:
+            break
+    params = math.exp(log_n)
+    return scaling.FLOP_PER_PARAM_TOKEN * scaling.TOKENS_PER_PARAM_OPTIMAL * params * params
+
+
+# Post-training has diminishing returns in its compute relative to pretraining's: log CEG = a ln(1 + r / r0).
+# r0: the ratio at which returns start to fall; RLHF on GPT-3 (InstructGPT) took under 2% of its
+# pretraining compute (Ouyang et al. 2022), so the first percent is worth most.
+POST_TRAINING_RATIO_SCALE = 0.01
+# Instruction tuning and RLHF before reasoning RL: about 1% of training compute (pretraining >= 90%
+# through 2024: Epoch, "How far can reasoning models scale?", 2025; docs/calibration.md §10).
+POST_TRAINING_BASE_RETURNS = 0.02
+MAX_POST_TRAINING_SHARE = 0.95
+
+
+def post_training_gain_oom(share: float, returns: float) -> float:
+    """Compute-equivalent gain of putting `share` of training compute into post-training, in log10 FLOP."""
+    if share <= 0.0:
+        return 0.0
+    ratio = share / (1.0 - share)
+    return returns * math.log1p(ratio / POST_TRAINING_RATIO_SCALE) / math.log(10.0)
+
+
+def planned_post_training_share(returns: float) -> float:
+    """The post-training share a lab plans for when data is plentiful.
+
+    At a fixed overtraining factor, effective compute is proportional to pretraining compute, so the
+    first-order condition of log(1 - s) C + a ln(1 + r / r0) gives s = (a - r0) / (1 - r0).
+    """
+    share = (returns - POST_TRAINING_RATIO_SCALE) / (1.0 - POST_TRAINING_RATIO_SCALE)
+    return min(max(share, 0.0), MAX_POST_TRAINING_SHARE)
+
+
+def capability_oom(compute_flop: float, tokens: float, effective_tokens: float, share: float, returns: float) -> float:
+    """Capability, log10 FLOP of effective compute, of a run of `compute_flop` with `share` post-training."""
+    params = max(scaling.params_for_tokens(compute_flop * (1.0 - share), tokens), 1.0)
+    loss = float(scaling.loss(params, max(effective_tokens, 1.0)))
+    return math.log10(effective_compute_flop(loss)) + post_training_gain_oom(share, returns)
+
+
+_GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+def _golden_max(value: Callable[[float], float], lo: float, hi: float, tolerance: float = 1e-4) -> float:
+    """The argument in [lo, hi] where a unimodal `value` is highest, rounded to a thousandth.
+
+    Rounded, so that no decision rests on the last bits of a float; the lower end is checked too, since
+    the best there is often none (no post-training, no overtraining).
+    """
+    bottom = lo
+    x1, x2 = hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo)
+    f1, f2 = value(x1), value(x2)
+    while hi - lo > tolerance:
+        if f1 < f2:
+            lo, x1, f1 = x1, x2, f2
+            x2 = lo + _GOLDEN * (hi - lo)
+            f2 = value(x2)
+        else:
+            hi, x2, f2 = x2, x1, f1
+            x1 = hi - _GOLDEN * (hi - lo)
+            f1 = value(x1)
+    inside = round(0.5 * (lo + hi), 3)
+    return max((bottom, inside), key=value)
+
+
+def best_post_training(compute_flop: float, tokens: float, effective_tokens: float, returns: float) -> tuple[float, float]:
+    """The post-training share of `compute_flop` that maximises capability on this dataset, and that capability.
+
+    Capability is concave in the share (falling returns on both sides): a golden-section search finds it.
+    """
+
+    def cap(share: float) -> float:
+        return capability_oom(compute_flop, tokens, effective_tokens, share, returns)
+
+    share = _golden_max(cap, 0.0, MAX_POST_TRAINING_SHARE)
+    return share, cap(share)
+
+
+# --- the market as a firm sees it ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Market:
+    """What a lab knows of its market when it plans a model: demand, prices, and its rivals' models."""
+
+    revenue_usd_per_year: float  # the whole AI model market's revenue this year
+    served_tokens_per_year: float  # tokens the whole market serves a year
+    usd_per_flop: float
+    rivals_weight: float  # sum over the rivals' deployed models of reach * exp(capability / temperature)
+    reach: float  # the lab's own reach (open-weight models reach fewer paying users)
+    temperature_oom: float  # capability gap, in orders of magnitude of effective compute, that moves shares by e
+    life_years: float  # how long the model serves: until the lab's next one
+    post_training_returns: float  # `a` in log CEG = a ln(1 + r / r0), this year
+
+
+def market_share(capability: float, market: Market) -> float:
+    """The share a model of this capability would win against the rivals' deployed models (a logit)."""
+    # Shares depend on differences only: measure from the rivals' level so the exponent stays small.
+    own = market.reach
+    if market.rivals_weight <= 0.0:
+        return 1.0
+    level = market.temperature_oom * math.log(market.rivals_weight)
+    own *= math.exp((capability - level) / market.temperature_oom)
+    return own / (own + 1.0)
+
+
+def rivals_weight(capabilities: list[float], reaches: list[float], temperature_oom: float) -> float:
+    """The denominator of the logit that the rivals' models make: sum of reach * exp(capability / temperature)."""
+    if not capabilities:
+        return 0.0
+    top = max(capabilities)
+    return math.exp(top / temperature_oom) * sum(r * math.exp((c - top) / temperature_oom) for c, r in zip(capabilities, reaches))
+
+
+@dataclass(frozen=True)
+class Earnings:
+    """A model's expected yearly revenue and serving cost over its life."""
+
+    share: float
+    revenue_usd_per_year: float
+    serving_usd_per_year: float
+
+    @property
+    def profit_usd_per_year(self) -> float:
+        return self.revenue_usd_per_year - self.serving_usd_per_year
+
+
+def earnings(capability: float, params: float, market: Market) -> Earnings:
+    """What a model of this capability and size would earn and cost to serve, a year."""
+    share = market_share(capability, market)
+    served = share * market.served_tokens_per_year
+    serving = served * scaling.INFERENCE_FLOP_PER_PARAM_TOKEN * params * market.usd_per_flop
+    return Earnings(share, share * market.revenue_usd_per_year, serving)
+
+
+def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 1000.0) -> float:
+    """The overtraining factor k whose model earns the most over its life, with plentiful web text.
+
+    A smaller, longer-trained model (larger k) is cheaper to serve but less capable, so it wins a smaller
+    share. With the planned post-training share, profit is unimodal in log k: a golden-section search on
+    [1, max_k], rounded to a thousandth of a decade. Sardana & Frankle 2024 (`scaling.inference_optimal_k`)
+    answer a narrower question, the cheapest model of a given loss; here the loss is priced too, by the
+    share it wins. Epoch's App. F labs (`strategy = "profit"`) keep their demand law instead.
+    """
+    share = planned_post_training_share(market.post_training_returns)
+    gain = post_training_gain_oom(share, market.post_training_returns)
+
+    def profit(log_k: float) -> float:
+        params, tokens = scaling.allocate_compute(pretraining_flop, 10.0**log_k)
+        capability = math.log10(effective_compute_flop(float(scaling.loss(params, tokens)))) + gain
+        return earnings(capability, params, market).profit_usd_per_year
+
+    return 10.0 ** _golden_max(profit, 0.0, math.log10(max_k), tolerance=1e-3)
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """The run a lab means to do next: its budget, the post-training share it expects, parameters and tokens."""
+
+    compute_flop: float  # training compute: pretraining and post-training
+    k: float
+    params: float
+    tokens: float  # tokens seen in pretraining, D in C_pre = 6 N D
+    compute_usd: float  # what the run's budget buys in compute; data is paid from it
+    post_training_share: float = 0.0  # the share of training compute it expects to put into post-training
+
+    @property
+    def pretraining_flop(self) -> float:
+        return self.compute_flop * (1.0 - self.post_training_share)
+
+    @functools.cached_property
+    def target_loss(self) -> float:
+        return float(scaling.loss(self.params, self.tokens))
+
+    @functools.cached_property
+    def token_value_usd(self) -> float:
+        """What one more effective token is worth to this run's pretraining, in compute (`economics.token_value_usd`)."""
+        return economics.token_value_usd(self.compute_usd * (1.0 - self.post_training_share), self.params, self.tokens)
+
+    def trained_on(self, data_spend_usd: float) -> float:
+        """The training compute left once the data is paid from the run's budget."""
+        share_left = max(0.0, 1.0 - data_spend_usd / self.compute_usd) if self.compute_usd > 0 else 1.0
+        return self.compute_flop * share_left
+
+    def with_tokens(self, tokens: float) -> RunPlan:
+        """The same budget on a dataset of `tokens`: the model is as large as the pretraining compute allows."""
+        params = scaling.params_for_tokens(self.pretraining_flop, tokens)
+        k = tokens / params / scaling.TOKENS_PER_PARAM_OPTIMAL
+        return RunPlan(self.compute_flop, k, params, tokens, self.compute_usd, self.post_training_share)
+
+
+@dataclass(frozen=True)
+class Run:
+    """The run a lab chose: its plan, its data, and the model it gives."""
+
+    plan: RunPlan
+    sourcing: Sourcing
+    compute_flop: float  # training compute left after the data is paid
+    post_training_share: float
+    params: float
+    loss: float  # pretraining loss
+    capability: float  # log10 FLOP of effective compute
+    earnings: Earnings
+
+
+Objective = Literal["profit", "capability"]
+
+
+def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, objective: Objective | None = "profit") -> Run:
+    """The model a plan gives on a quoted dataset, with the post-training share that serves `objective` best.
+
+    For profit, a larger post-training share also means a smaller model for the same tokens, which is
+    cheaper to serve. With no objective (post-training switched off) the plan's share is kept.
+    """
+    compute = plan.trained_on(sourcing.spend_usd)
+    tokens, effective = plan.tokens, max(sourcing.effective_tokens, 1.0)
+    returns = market.post_training_returns
+
+    def model(share: float) -> tuple[float, float, Earnings]:
+        params = max(scaling.params_for_tokens(compute * (1.0 - share), tokens), 1.0)
+        capability = capability_oom(compute, tokens, effective, share, returns)
+        return params, capability, earnings(capability, params, market)
+
+    if objective is None:
+        share = plan.post_training_share
+    elif objective == "capability":
+        share = _golden_max(lambda x: model(x)[1], 0.0, MAX_POST_TRAINING_SHARE)
+    else:
+        share = _golden_max(lambda x: model(x)[2].profit_usd_per_year, 0.0, MAX_POST_TRAINING_SHARE)
+    params, capability, earned = model(share)
+    loss = float(scaling.loss(params, effective))
+    return Run(plan, sourcing, compute, share, params, loss, capability, earned)
+
+
+REPLAN_STEPS = 8  # a lab short of data weighs datasets down to 1/16 of its plan at most
+
+
+def choose_run(
+    plan: RunPlan,
+    quote: Callable[[RunPlan], Sourcing],
+    market: Market,
+    objective: Objective | None = "profit",
+    first: Sourcing | None = None,
+) -> Run:
+    """The best run for `objective`: the plan, or, when its data is short, a smaller dataset.
+
+    A lab short of data compares smaller datasets (down by sqrt 2 a step, to 1/16 of the plan). Each
+    repeats its data less, and its compute goes to a larger model or to post-training, whichever earns
+    more: the lab weighs what each model would earn against what it would cost to serve. For the most
+    capable run (the data wall's measure) every candidate is weighed, short of data or not, since an
+    overtrained plan is less capable than a larger model on fewer tokens.
+    """
+    first = first or quote(plan)
+    best = evaluate(plan, first, market, objective)
+    if first.fill >= 1.0 and objective != "capability":
+        return best
+
+    def score(run: Run) -> float:
+        return run.capability if objective == "capability" else run.earnings.profit_usd_per_year
+
+    for step in range(1, REPLAN_STEPS + 1):
+        candidate = plan.with_tokens(plan.tokens * 2.0 ** (-step / 2))
+        run = evaluate(candidate, quote(candidate), market, objective)
+        if score(run) > score(best) + 1e-9 * abs(score(best)):  # a clear improvement, not last-bit noise
+            best = run
+    return best
+
+
+def _unrepeated_effective_tokens(data: economics.DataSet) -> float:
+    """The effective tokens of a dataset whose repeated slots were filled with more of the same human text."""
+    if data.real_tokens <= 0.0:
+        return data.seen_tokens
+    r = max(data.seen_tokens - data.ai_tokens, data.real_tokens)
+    u = data.real_quality_tokens / data.real_tokens * r
+    return economics.effective_data(
+        economics.DataSet(
+            u, r, data.ai_quality_tokens, data.ai_tokens, data.seen_tokens, data.collapse_regime, data.collapse_threshold
+        )
+    )
+
+
+def scarcity_oom(plan: RunPlan, quote: Callable[[RunPlan], Sourcing], market: Market, first: Sourcing) -> float:
+    """How much capability the lab loses because data is short: the data wall's measure.
+
+    For the plan and each smaller dataset `choose_run` weighs, the most capable model on the data the lab
+    can get (any repetition up to `max_epochs`, any post-training share) is compared with the same run
+    had it as much human text of the same quality as its slots need, each token seen once, beside the
+    same AI-written data, for the same spend. The gap between the best of each, in orders of magnitude
+    of effective compute, is zero while data is plentiful and grows as repetition and fill give less.
+    Quality does not enter the gap: a run on better text is not "short" of data.
+    """
+    if first.fill >= 1.0 and first.data.epochs <= 1.0:
+        return 0.0
+    returns = market.post_training_returns
+    best_actual = best_unlimited = -math.inf
+    for step in range(REPLAN_STEPS + 1):
+        candidate = plan if step == 0 else plan.with_tokens(plan.tokens * 2.0 ** (-step / 2))
+        sourcing = first if step == 0 else quote(candidate)
+        compute = candidate.trained_on(sourcing.spend_usd)
+        actual = best_post_training(compute, candidate.tokens, sourcing.effective_tokens, returns)[1]
+        unlimited = best_post_training(compute, candidate.tokens, _unrepeated_effective_tokens(sourcing.data), returns)[1]
+        best_actual, best_unlimited = max(best_actual, actual), max(best_unlimited, unlimited)
+    return max(best_unlimited - best_actual, 0.0)

@@ -1,0 +1,126 @@
+"""The firm's decision (sim/firm.py): capability, post-training, model size by profit, and what follows in a run."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import DataMarketModel, economics, firm, scaling
+from sim.metrics import timeseries
+
+
+def _market(**changes) -> firm.Market:
+    values = dict(
+        revenue_usd_per_year=5e10,
+        served_tokens_per_year=1e15,
+        usd_per_flop=2e-18,
+        rivals_weight=firm.rivals_weight([26.5, 26.0], [1.0, 0.7], 0.5),
+        reach=1.0,
+        temperature_oom=0.5,
+        life_years=1.0,
+        post_training_returns=0.3,
+    )
+    return firm.Market(**{**values, **changes})
+
+
+@pytest.mark.parametrize("compute", [1e22, 1e25, 1e28, 1e31])
+def test_a_compute_optimal_run_is_worth_its_own_compute(compute):
+    params, tokens = scaling.allocate_compute(compute, 1.0)
+    assert firm.effective_compute_flop(float(scaling.loss(params, tokens))) == pytest.approx(compute, rel=1e-9)
+
+
+def test_an_overtrained_or_data_starved_model_is_worth_less_compute_than_it_used():
+    compute = 1e26
+    overtrained = scaling.allocate_compute(compute, 30.0)
+    assert firm.effective_compute_flop(float(scaling.loss(*overtrained))) < 0.9 * compute
+    params, tokens = scaling.allocate_compute(compute, 1.0)
+    starved = firm.effective_compute_flop(float(scaling.loss(params, tokens / 4)))  # a quarter of the data's worth
+    assert starved < 0.5 * compute
+
+
+def test_capability_keeps_growing_with_compute_after_the_loss_has_flattened():
+    losses, capabilities = [], []
+    for compute in (1e30, 1e31):
+        params, tokens = scaling.allocate_compute(compute, 1.0)
+        losses.append(float(scaling.loss(params, tokens)))
+        capabilities.append(firm.capability_oom(compute, tokens, tokens, 0.0, 0.0))
+    assert losses[0] - losses[1] < 0.01  # nats: the loss is near its floor
+    assert capabilities[1] - capabilities[0] == pytest.approx(1.0, abs=1e-6)  # a decade of compute is a decade of capability
+
+
+def test_post_training_pays_more_as_its_returns_rise_and_not_at_all_below_its_scale():
+    assert firm.planned_post_training_share(firm.POST_TRAINING_RATIO_SCALE / 2) == 0.0
+    shares = [firm.planned_post_training_share(a) for a in (0.05, 0.2, 0.4)]
+    assert shares == sorted(shares) and shares[0] > 0.0
+    assert firm.post_training_gain_oom(0.3, 0.4) > firm.post_training_gain_oom(0.3, 0.2) > 0.0
+
+
+def test_a_lab_short_of_pretraining_data_moves_compute_into_post_training():
+    compute = 1e28
+    _, tokens = scaling.allocate_compute(compute, 1.0)
+    plentiful, _ = firm.best_post_training(compute, tokens, tokens, 0.3)
+    short, _ = firm.best_post_training(compute, tokens, tokens / 8, 0.3)
+    assert 0.0 < plentiful < short < firm.MAX_POST_TRAINING_SHARE
+
+
+def test_the_best_post_training_share_is_the_best_on_a_fine_grid():
+    compute, returns = 3e27, 0.35
+    _, tokens = scaling.allocate_compute(compute, 2.0)
+    _, best = firm.best_post_training(compute, tokens, tokens / 3, returns)
+    grid = np.linspace(0.0, firm.MAX_POST_TRAINING_SHARE, 2001)
+    on_grid = max(firm.capability_oom(compute, tokens, tokens / 3, s, returns) for s in grid)
+    assert best == pytest.approx(on_grid, abs=1e-6)
+
+
+def test_a_more_capable_model_wins_a_larger_share_against_the_same_rivals():
+    market = _market()
+    shares = [firm.market_share(c, market) for c in (25.5, 26.0, 26.5, 27.0)]
+    assert shares == sorted(shares) and 0.0 < shares[0] < shares[-1] < 1.0
+    # Shares depend on capability gaps only: everyone a decade ahead leaves shares as they were.
+    shifted = _market(rivals_weight=firm.rivals_weight([27.5, 27.0], [1.0, 0.7], 0.5))
+    assert firm.market_share(27.0, shifted) == pytest.approx(firm.market_share(26.0, market), rel=1e-9)
+
+
+def test_a_lab_overtrains_more_when_serving_costs_more_and_less_when_the_market_pays_more():
+    compute = 5e26
+    base = firm.profit_optimal_k(compute, _market())
+    assert firm.profit_optimal_k(compute, _market(served_tokens_per_year=1e16)) > base
+    assert firm.profit_optimal_k(compute, _market(revenue_usd_per_year=5e11)) < base
+    # With nothing served there is nothing to save by overtraining: the compute-optimal model (k = 1).
+    assert firm.profit_optimal_k(compute, _market(served_tokens_per_year=0.0)) == pytest.approx(1.0, rel=0.01)
+
+
+def test_repetition_past_max_epochs_adds_nothing():
+    data = dict(real_quality_tokens=1e13, real_tokens=1e13, ai_quality_tokens=0.0, ai_tokens=0.0, collapse_regime="accumulate")
+    at_bound = economics.DataSet(seen_tokens=4e13, collapse_threshold=0.5, max_epochs=4.0, **data)
+    past = economics.DataSet(seen_tokens=8e13, collapse_threshold=0.5, max_epochs=4.0, **data)
+    unbounded = economics.DataSet(seen_tokens=8e13, collapse_threshold=0.5, **data)
+    assert past.effective_tokens() == pytest.approx(at_bound.effective_tokens())
+    assert unbounded.effective_tokens() > past.effective_tokens()
+
+
+def test_in_a_run_labs_move_compute_to_post_training_and_never_deploy_a_model_they_cannot_serve_at_a_profit(baseline_run):
+    series = timeseries(baseline_run).set_index("year")
+
+    def mean(column: str, year: int) -> float:
+        return float(series.loc[(series.index >= year) & (series.index < year + 1), column].mean())
+
+    assert mean("frontier_pretraining_share", 2023) > 0.9
+    assert mean("frontier_pretraining_share", 2026) < mean("frontier_pretraining_share", 2023)
+    assert mean("frontier_pretraining_share", 2035) < mean("frontier_pretraining_share", 2026)  # text is short by then
+    # Capability keeps growing with compute, while the loss has all but stopped.
+    assert mean("frontier_capability", 2040) - mean("frontier_capability", 2030) > 0.5
+    assert mean("frontier_loss", 2030) - mean("frontier_loss", 2040) < 0.05
+    for lab in baseline_run.lab_list:
+        assert lab.deployed.serving_usd_per_year <= lab.deployed.revenue_usd_per_year
+    assert math.isfinite(mean("labs_revenue_usd", 2030)) and mean("labs_serving_usd", 2030) < mean("labs_revenue_usd", 2030)
+
+
+@pytest.mark.slow
+def test_the_data_wall_comes_later_when_labs_may_repeat_text_more():
+    # max_epochs bounds the repetition a lab chooses, so allowing more moves the wall (the issue's target is
+    # >= 0.3 years; measured ~0.25 on these seeds, reported as a miss in docs/validation.md's notes).
+    for seed in range(3):
+        walls = [DataMarketModel(rng=seed, end="2034-12", max_epochs=e).run().data_wall_year for e in (4.0, 16.0)]
+        assert walls[0] is not None, "no data wall by 2035 at 4 epochs"
+        assert (walls[1] or 2035.0) > walls[0], walls
