@@ -69,7 +69,15 @@ SIGNS = (
         " spend gains from more licensable text and loses from less scarcity",
     ),
     Sign("usable_share", 0.1, 0.25, "+ + + - - ? -", "as a larger stock"),
-    Sign("max_epochs", 3.0, 6.0, "+ + 0 0 0 0 0", "only the stock a lab will repeat, by Epoch's definition of exhaustion, grows"),
+    Sign(
+        "max_epochs",
+        3.0,
+        6.0,
+        "+ + + + - - -",
+        "the stock a lab will repeat grows (Epoch's exhaustion), and so does the repetition a lab may choose: its"
+        " plan fills longer (the wall later), with repeated human text (private among it) in place of synthetic"
+        " and bought data, and a little lower loss",
+    ),
     Sign("public_growth_per_year", 0.04, 0.12, "+ + + - - ? -", "a stock that grows faster: as a larger stock"),
     Sign(
         "frontier_compute_flop_2024",
@@ -98,9 +106,9 @@ SIGNS = (
         "flop_price_halving_years",
         2.0,
         3.5,
-        "0 ? + ? ? + +",
-        "compute grows as fast but costs more, so a token is worth more dollars; the cap binds sooner, so less"
-        " compute later, and the data wall, which comes after it binds, later",
+        "- ? - ? ? ? +",
+        "compute grows as fast but costs more, and so does serving: labs overtrain more (smaller models are cheaper"
+        " to serve), so they want more data sooner; the cap binds sooner, so less compute later",
     ),
     Sign(
         "inference_tokens_per_year_2024",
@@ -141,35 +149,52 @@ SIGNS = (
         "generated (textbook-style) text, at most as good as web text, is worth less than rephrased text, so labs"
         " do not use it (Kang et al. 2025: textbook-style data alone degrades)",
     ),
-    Sign("rephrased_value", 1.1, 1.8, "? ? + ? + ? -", "better rephrasing: more of it, a fuller dataset, a lower loss"),
+    Sign(
+        "rephrased_value",
+        1.1,
+        1.8,
+        "? ? + ? + ? ?",
+        "better rephrasing: more of it, a fuller dataset; the pretraining loss is one part of capability, which the"
+        " labs weigh against serving and post-training, so it can move either way",
+    ),
     Sign(
         "high_quality_value",
         1.5,
         3.0,
-        "? ? + ? ? + -",
-        "the high-quality subset is worth more: licences on it are worth more, the loss falls",
+        "? ? ? ? ? + ?",
+        "the high-quality subset is worth more: licences on it are worth more; it is small, so the wall and the"
+        " loss, which the labs weigh against serving and post-training, barely move",
     ),
     Sign(
         "copyright_risk_usd_per_token",
         0.0,
         2e-5,
-        "0 ? - ? ? + ?",
-        "crawling copyrighted text costs: labs license the best of it and drop the rest",
+        "0 ? 0 ? ? + ?",
+        "crawling copyrighted text costs: labs license the best of it and drop the rest; the wall comes from the"
+        " frontier's whole plan, which licensed text fills either way",
     ),
     Sign(
         "ai_text_share_max",
         0.3,
         0.7,
-        "+ + 0 0 0 0 0",
-        "more AI text on the web counts (at its value) in the stock; labs seldom take it",
+        "+ + 0 - - 0 0",
+        "more AI text on the web counts (at its value) in the stock; labs take it with the web text, in place of"
+        " some of their own synthetic and private data",
     ),
-    Sign("pollution_value", 0.25, 0.75, "+ + 0 0 0 0 0", "AI-written web text counts for more in the stock; labs seldom take it"),
+    Sign(
+        "pollution_value",
+        0.25,
+        0.75,
+        "+ + 0 - 0 0 0",
+        "AI-written web text counts for more in the stock; labs take a little more of it, in place of private data",
+    ),
     Sign(
         "private_text_tokens",
         1.3e15,
         5.2e15,
-        "0 0 + + - + ?",
-        "more licensable private text: more of it bought, in place of synthetic data; datasets fill longer",
+        "0 0 + + - ? ?",
+        "more licensable private text: more of it bought, in place of synthetic data; datasets fill longer; spend"
+        " gains the brokers' sales and loses the licences they replace, at brokers' prices that fall with supply",
     ),
     Sign("private_growth_per_year", 0.05, 0.2, "0 0 + + - + ?", "as more private text"),
     Sign("max_consented_share", 0.025, 0.1, "0 0 + + - + ?", "as more private text"),
@@ -177,8 +202,9 @@ SIGNS = (
         "opt_out_hazard_per_month",
         0.0065,
         0.026,
-        "- - - + + + +",
-        "more domains restrict crawlers: less free text, more licensed, private and synthetic data, a higher loss",
+        "- - 0 + + + +",
+        "more domains restrict crawlers: less free text, more licensed, private and synthetic data, a higher loss;"
+        " restricted text can still be licensed, so the frontier's plan fills as long as before",
     ),
     Sign(
         "incidents_per_trillion_tokens",
@@ -230,7 +256,7 @@ SIGNS = (
         "opt_out_regime",
         "none",
         "robots",
-        "- - - ? + + +",
+        "- - 0 ? + + +",
         "robots.txt binds: as more opt-outs; private text is bounded by consent and mostly taken either way",
     ),
     Sign(
@@ -247,8 +273,9 @@ SIGNS = (
         "synthetic_labelling",
         False,
         True,
-        "- - 0 0 0 0 0",
-        "labelled AI text leaves the stock a crawler counts; labs seldom take it anyway",
+        "- - 0 + + 0 0",
+        "labelled AI text leaves the stock a crawler counts and the labs' datasets: they make up for it with their"
+        " own synthetic text and a little private text",
     ),
     Sign(
         "alliance_antitrust",
@@ -261,8 +288,9 @@ SIGNS = (
         "compute_cap_flop",
         1e28,
         float("inf"),
-        "0 0 - + + + -",
-        "lifting a cap of 1e28 FLOP, which binds after public text runs out: larger runs then",
+        "- 0 - + + + -",
+        "lifting a cap of 1e28 FLOP, which binds from about 2028, as public text runs out: larger runs, which want"
+        " more data sooner",
     ),
     Sign(
         "tighten_privacy_after_incidents", False, True, "0 0 ? ? ? ? ?", "incidents raise strictness: a little less private data"
