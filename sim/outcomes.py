@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.model import DataMarketModel
 
-Kind = Literal["date", "share", "tokens", "flop", "count", "usd", "usd_per_token", "loss", "index", "capability"]
+Kind = Literal["date", "share", "tokens", "flop", "count", "usd", "usd_per_token", "loss", "index", "capability", "epochs"]
 # How each kind is written; dates as decimal years (2027.42 is late May 2027).
 _FORMATS: dict[str, str] = {
     "date": "{:.2f}",
@@ -30,6 +30,7 @@ _FORMATS: dict[str, str] = {
     "loss": "{:.3f}",
     "index": "{:.0f}",
     "capability": "{:.2f}",
+    "epochs": "{:.1f}",
 }
 _DIFFERENCES: dict[str, str] = {
     "date": "{:+.2f}",
@@ -298,7 +299,7 @@ OUTCOMES: dict[str, Outcome] = {
             2035,
             "Frontier epochs, 2035",
             "passes",
-            "count",
+            "epochs",
             "mean over 2035 of the passes the frontier lab's deployed model made over its unique human text",
         ),
         _yearly(

@@ -113,7 +113,7 @@ class Uncertainties(_Strict):
     )
     max_consented_share: float = Field(0.05, ge=0.0, le=1.0, description="Share of private text licensable with no privacy law")
     opt_out_hazard_per_month: float = Field(
-        0.014,
+        0.017,
         ge=0.0,
         le=1.0,
         description="Monthly opt-out hazard of a fully sensitive domain the size of the smallest head domain",

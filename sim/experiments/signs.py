@@ -200,8 +200,8 @@ SIGNS = (
     Sign("max_consented_share", 0.025, 0.1, "0 0 + + - + ?", "as more private text"),
     Sign(
         "opt_out_hazard_per_month",
-        0.0065,
-        0.026,
+        0.0085,
+        0.034,
         "- - 0 + + + +",
         "more domains restrict crawlers: less free text, more licensed, private and synthetic data, a higher loss;"
         " restricted text can still be licensed, so the frontier's plan fills as long as before",

@@ -514,7 +514,7 @@ def _write_report(path: Path, checks, backtest, ladder, size: Size, notes: dict[
         if section == "backtest":
             lines += _backtest_lines(backtest)
     lines += [
-        "## 7. What the market changes",
+        "## 8. What the market changes",
         "",
         f"Paired runs ({size.paired} common seeds) at the baseline's point values, from Epoch's world to the baseline",
         "market, switching one mechanism on at a time. *Change* is the paired mean difference from the step above,",
@@ -606,7 +606,7 @@ _NOTES = {
     "consent": [
         "The opted-out share in the baseline: tokens restricted by robots.txt and not licensed exclusively; the",
         "head is the largest domains, together holding 20% of the tokens. **Tuned** to the April 2024 figures:",
-        "`opt_out_hazard_per_month` = 0.014, the hazard's growth with domain size (`SIZE_HAZARD_EXPONENT` = 1.4,",
+        "`opt_out_hazard_per_month` = 0.017 (0.014 before the labs became firms, which changed how much they scrape), the hazard's growth with domain size (`SIZE_HAZARD_EXPONENT` = 1.4,",
         "agents/web.py) and `publisher_size_tail` = 2.0 with 1,000 domains, so that the head is several domains.",
     ],
     "market": [
