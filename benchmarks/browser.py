@@ -43,11 +43,13 @@ RECORD_CLICKS = """() => {
 
 
 def wait_for_charts(page, version: int, timeout_ms: int = 120_000) -> None:
-    """Until every chart has drawn the model's month `version`."""
+    """Until every chart of the page (`viz.app.LIVE_CHARTS`) has drawn the model's month `version`."""
+    from viz.app import LIVE_CHARTS
+
     page.wait_for_function(
-        "v => { const c = [...document.querySelectorAll('.peakdata-chart')];"
-        " return c.length == 6 && c.every(e => e.dataset.version == String(v)); }",
-        arg=version,
+        "([v, n]) => { const c = [...document.querySelectorAll('.peakdata-chart')];"
+        " return c.length == n && c.every(e => e.dataset.version == String(v)); }",
+        arg=[version, len(LIVE_CHARTS)],
         timeout=timeout_ms,
     )
 
