@@ -201,9 +201,14 @@ class Earnings:
     def profit_usd_per_year(self) -> float:
         return self.revenue_usd_per_year - self.serving_usd_per_year
 
+    def as_offered(self) -> Earnings:
+        """What the model earns and costs once deployed: a model that would cost more to serve than it earns
+        is not offered (it earns and costs nothing), so no lab serves at a loss."""
+        return self if self.profit_usd_per_year >= 0.0 else Earnings(self.share, 0.0, 0.0)
+
 
 def earnings(capability: float, params: float, market: Market) -> Earnings:
-    """What a model of this capability and size would earn and cost to serve, a year."""
+    """What a model of this capability and size would earn and cost to serve a year, if it were offered."""
     share = market_share(capability, market)
     served = share * market.served_tokens_per_year
     serving = served * scaling.INFERENCE_FLOP_PER_PARAM_TOKEN * params * market.usd_per_flop

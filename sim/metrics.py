@@ -122,7 +122,8 @@ MONTHLY_SERIES: dict[str, Series] = {
     "capability_shortfall": Series(
         "Frontier's loss to scarcity",
         "orders of magnitude",
-        "capability the frontier's next run loses to data scarcity, against unlimited free web text (the data wall's measure)",
+        "capability the frontier's most capable run loses to data scarcity, against unrepeated text of the same quality;"
+        " measured in the months the frontier trains (sim/firm.py: scarcity_oom)",
     ),
     "frontier_pretraining_share": Series(
         "Frontier's pretraining share of compute",

@@ -323,12 +323,14 @@ class DataMarketModel(mesa.Model):
         """How short of data the frontier is; returns the share of its plan's desired data it can fill.
 
         The data wall is the first month that share falls below `data_wall_fill`. Beside it, the capability
-        the frontier's most capable run loses to scarcity (`firm.scarcity_oom`) is measured every month:
-        the measure the data wall is meant to move to (docs/model.md, "The data wall").
+        the frontier's most capable run loses to scarcity (`firm.scarcity_oom`) is measured in the months the
+        frontier trains (it weighs nine datasets, so not every month): the measure the data wall is meant to
+        move to (docs/model.md, "Outputs").
         """
         lab = self.frontier
         quote = lab.source(lab.plan)
-        self.capability_shortfall = firm.scarcity_oom(lab.plan, lab.source, self.market_for(lab), quote)
+        if lab.deployed.year == self.year or self.steps_done == 0:  # measured when the frontier trains: a year's decision
+            self.capability_shortfall = firm.scarcity_oom(lab.plan, lab.source, self.market_for(lab), quote)
         if self.data_wall_year is None and quote.fill < self.params.constants.data_wall_fill:
             self.data_wall_year = self.year
         return quote.fill
