@@ -259,11 +259,11 @@ class Lab(mesa.Agent):
         plan = self.plan
         licence = self.seek_exclusive_licence(plan)
         view = self.market_view()
-        objective = "profit" if market.params.constants.post_training else None  # None: the plan's share, no choice
+        choose_share = market.params.constants.post_training  # off: the plan's share (none), no choice
         if self.spec.strategy == "fixed":  # the overtraining factor is a rule: no re-plan when data is short
-            run = firm.evaluate(plan, self.source(plan), view, objective)
+            run = firm.evaluate(plan, self.source(plan), view, choose_share)
         else:
-            run = firm.choose_run(plan, self.source, view, objective)
+            run = firm.choose_run(plan, self.source, view, choose_share)
         plan, sourcing = run.plan, run.sourcing
         paid, in_house = self.pay_sellers(sourcing, licence)
         spend = licence + paid + in_house
@@ -273,7 +273,7 @@ class Lab(mesa.Agent):
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
             by_source[offer.source] += tokens
         # What the data finally cost (settlements, an exclusive licence) sets the compute left to train on.
-        run = firm.evaluate(plan, dataclass_replace(sourcing, spend_usd=spend), view, objective)
+        run = firm.evaluate(plan, dataclass_replace(sourcing, spend_usd=spend), view, choose_share)
         self.deployed = TrainedModel(
             year=market.year,
             compute_flop=run.compute_flop,

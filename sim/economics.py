@@ -149,7 +149,9 @@ def choose_dataset(
     min_gain = NEGLIGIBLE_SHARE * token_value
     # 1. Human data, best net value first (sorted() is stable: ties keep the sellers' order).
     human = [i for i in range(n) if not ai_generated[i] and available_tokens[i] > 0.0 and quality[i] > 0.0 and net[i] > min_gain]
-    human.sort(key=lambda i: -net[i])
+    # Net values that differ only in their last bits are a tie (a licence bargained over the margin is worth
+    # exactly what a free web token is), settled by the sellers' order, on every CPU alike.
+    human.sort(key=lambda i: -round(net[i] / token_value, 9))
     room = seen_tokens
     budget = budget_usd
     u = r = 0.0
@@ -159,7 +161,9 @@ def choose_dataset(
             break
         x = min(available_tokens[i], room)
         worth = net[i] / token_value  # its value seen once, net of its cost, in effective tokens
-        if worth < 1.0 and r > 0.0:
+        # Below par by more than rounding: a licence bargained over the margin can sit exactly at par (worth 1),
+        # and which side it falls on must not depend on the last bits.
+        if worth < 1.0 - NEGLIGIBLE_SHARE and r > 0.0:
             # The slot would otherwise repeat ordinary web text, worth exp(-(e - 1) / R*) at e epochs
             # (Muennighoff et al. 2023): take this offer only while the run would repeat its data more than
             # the e* at which that equals its worth.
@@ -188,7 +192,9 @@ def choose_dataset(
             if r <= 0.0:
                 return 0.0
             epochs = (seen_tokens - s_raw) / r
-            if epochs >= max_epochs:  # a repetition past the bound is worth nothing: a spare slot is free to fill
+            # A repetition past the bound is worth nothing: a spare slot is free to fill. Step 1 stops human data
+            # exactly at the bound, so "at the bound" must not depend on the last bits of the division.
+            if epochs >= max_epochs * (1.0 - NEGLIGIBLE_SHARE):
                 return 0.0
             return u / r * math.exp(-(epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS) * token_value
         if not used:

@@ -46,7 +46,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sim import economics, scaling
 
@@ -118,17 +118,23 @@ def capability_oom(compute_flop: float, tokens: float, effective_tokens: float, 
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 
-def _golden_max(value: Callable[[float], float], lo: float, hi: float, tolerance: float = 1e-4) -> float:
+# Two values closer than this share of the objective's scale are a tie: floats differ in their last bits
+# from one CPU to the next, and a choice must not follow that noise (economics.NEGLIGIBLE_SHARE).
+TIE_SHARE = 1e-9
+
+
+def _golden_max(value: Callable[[float], float], lo: float, hi: float, scale: float, tolerance: float = 1e-4) -> float:
     """The argument in [lo, hi] where a unimodal `value` is highest, rounded to a thousandth.
 
-    Rounded, so that no decision rests on the last bits of a float; the lower end is checked too, since
-    the best there is often none (no post-training, no overtraining).
+    Values within `TIE_SHARE` of `scale` are ties, settled toward `lo`, and the result is rounded, so
+    that no decision rests on the last bits of a float. The lower end is checked too, since the best
+    there is often none (no post-training, no overtraining).
     """
-    bottom = lo
+    bottom, tie = lo, TIE_SHARE * abs(scale)
     x1, x2 = hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo)
     f1, f2 = value(x1), value(x2)
     while hi - lo > tolerance:
-        if f1 < f2:
+        if f2 - f1 > tie:
             lo, x1, f1 = x1, x2, f2
             x2 = lo + _GOLDEN * (hi - lo)
             f2 = value(x2)
@@ -137,7 +143,7 @@ def _golden_max(value: Callable[[float], float], lo: float, hi: float, tolerance
             x1 = hi - _GOLDEN * (hi - lo)
             f1 = value(x1)
     inside = round(0.5 * (lo + hi), 3)
-    return max((bottom, inside), key=value)
+    return inside if value(inside) - value(bottom) > tie else bottom
 
 
 def best_post_training(compute_flop: float, tokens: float, effective_tokens: float, returns: float) -> tuple[float, float]:
@@ -149,7 +155,7 @@ def best_post_training(compute_flop: float, tokens: float, effective_tokens: flo
     def cap(share: float) -> float:
         return capability_oom(compute_flop, tokens, effective_tokens, share, returns)
 
-    share = _golden_max(cap, 0.0, MAX_POST_TRAINING_SHARE)
+    share = _golden_max(cap, 0.0, MAX_POST_TRAINING_SHARE, scale=1.0)  # capability: tens of orders of magnitude
     return share, cap(share)
 
 
@@ -232,7 +238,7 @@ def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 100
         capability = math.log10(effective_compute_flop(float(scaling.loss(params, tokens)))) + gain
         return earnings(capability, params, market).profit_usd_per_year
 
-    return 10.0 ** _golden_max(profit, 0.0, math.log10(max_k), tolerance=1e-3)
+    return 10.0 ** _golden_max(profit, 0.0, math.log10(max_k), scale=market.revenue_usd_per_year, tolerance=1e-3)
 
 
 # --- the run -----------------------------------------------------------------------------------------
@@ -288,14 +294,11 @@ class Run:
     earnings: Earnings
 
 
-Objective = Literal["profit", "capability"]
+def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, choose_share: bool = True) -> Run:
+    """The model a plan gives on a quoted dataset, with the post-training share that earns the most.
 
-
-def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, objective: Objective | None = "profit") -> Run:
-    """The model a plan gives on a quoted dataset, with the post-training share that serves `objective` best.
-
-    For profit, a larger post-training share also means a smaller model for the same tokens, which is
-    cheaper to serve. With no objective (post-training switched off) the plan's share is kept.
+    A larger post-training share also means a smaller model for the same tokens, which is cheaper to
+    serve. With `choose_share` off (post-training switched off), the plan's share is kept.
     """
     compute = plan.trained_on(sourcing.spend_usd)
     tokens, effective = plan.tokens, max(sourcing.effective_tokens, 1.0)
@@ -306,12 +309,11 @@ def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, objective: Objec
         capability = capability_oom(compute, tokens, effective, share, returns)
         return params, capability, earnings(capability, params, market)
 
-    if objective is None:
-        share = plan.post_training_share
-    elif objective == "capability":
-        share = _golden_max(lambda x: model(x)[1], 0.0, MAX_POST_TRAINING_SHARE)
-    else:
-        share = _golden_max(lambda x: model(x)[2].profit_usd_per_year, 0.0, MAX_POST_TRAINING_SHARE)
+    share = plan.post_training_share
+    if choose_share:
+        share = _golden_max(
+            lambda x: model(x)[2].profit_usd_per_year, 0.0, MAX_POST_TRAINING_SHARE, scale=market.revenue_usd_per_year
+        )
     params, capability, earned = model(share)
     loss = float(scaling.loss(params, effective))
     return Run(plan, sourcing, compute, share, params, loss, capability, earned)
@@ -324,29 +326,24 @@ def choose_run(
     plan: RunPlan,
     quote: Callable[[RunPlan], Sourcing],
     market: Market,
-    objective: Objective | None = "profit",
+    choose_share: bool = True,
     first: Sourcing | None = None,
 ) -> Run:
-    """The best run for `objective`: the plan, or, when its data is short, a smaller dataset.
+    """The most profitable run: the plan, or, when its data is short, a smaller dataset.
 
     A lab short of data compares smaller datasets (down by sqrt 2 a step, to 1/16 of the plan). Each
     repeats its data less, and its compute goes to a larger model or to post-training, whichever earns
-    more: the lab weighs what each model would earn against what it would cost to serve. For the most
-    capable run (the data wall's measure) every candidate is weighed, short of data or not, since an
-    overtrained plan is less capable than a larger model on fewer tokens.
+    more: the lab weighs what each model would earn against what it would cost to serve.
     """
     first = first or quote(plan)
-    best = evaluate(plan, first, market, objective)
-    if first.fill >= 1.0 and objective != "capability":
+    best = evaluate(plan, first, market, choose_share)
+    if first.fill >= 1.0:
         return best
-
-    def score(run: Run) -> float:
-        return run.capability if objective == "capability" else run.earnings.profit_usd_per_year
-
+    tie = TIE_SHARE * (market.revenue_usd_per_year + abs(best.earnings.profit_usd_per_year))
     for step in range(1, REPLAN_STEPS + 1):
         candidate = plan.with_tokens(plan.tokens * 2.0 ** (-step / 2))
-        run = evaluate(candidate, quote(candidate), market, objective)
-        if score(run) > score(best) + 1e-9 * abs(score(best)):  # a clear improvement, not last-bit noise
+        run = evaluate(candidate, quote(candidate), market, choose_share)
+        if run.earnings.profit_usd_per_year > best.earnings.profit_usd_per_year + tie:  # clearly better, not noise
             best = run
     return best
 
