@@ -108,7 +108,7 @@ class Lab(mesa.Agent):
             return self.spec.k
         if self.spec.strategy == "profit":
             return scaling.profit_optimal_k(compute_flop, self.spec.demand_r, self.spec.demand_h)
-        return firm.profit_optimal_k(compute_flop, self.market_view())
+        return firm.profit_optimal_k(compute_flop, self.model.market_for(self))
 
     def plan_run(self) -> RunPlan:
         """The next run as planned with plentiful data: post-training share, then N and D for the pretraining compute."""
@@ -117,10 +117,6 @@ class Lab(mesa.Agent):
         k = self.choose_k(compute * (1.0 - share))
         params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
         return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop, share)
-
-    def market_view(self) -> firm.Market:
-        """The market as this lab sees it when it plans: demand, prices and its rivals' deployed models."""
-        return self.model.market_for(self)
 
     def gather_offers(self, plan: RunPlan) -> list[Offer]:
         """Every seller's offers for this run, in the model's order of sellers, then its own (in-house) data."""
@@ -258,7 +254,7 @@ class Lab(mesa.Agent):
         market = self.model
         plan = self.plan
         licence = self.seek_exclusive_licence(plan)
-        view = self.market_view()
+        view = market.market_for(self)
         choose_share = market.params.constants.post_training  # off: the plan's share (none), no choice
         if self.spec.strategy == "fixed":  # the overtraining factor is a rule: no re-plan when data is short
             run = firm.evaluate(plan, self.source(plan), view, choose_share)

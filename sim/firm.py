@@ -108,11 +108,20 @@ def planned_post_training_share(returns: float) -> float:
     return min(max(share, 0.0), MAX_POST_TRAINING_SHARE)
 
 
+def pretrained_params(compute_flop: float, tokens: float, share: float) -> float:
+    """Parameters the pretraining part of a run's compute buys for `tokens` (C_pre = 6 N D)."""
+    return max(scaling.params_for_tokens(compute_flop * (1.0 - share), tokens), 1.0)
+
+
+def _capability(params: float, effective_tokens: float, gain_oom: float) -> float:
+    loss = float(scaling.loss(params, max(effective_tokens, 1.0)))
+    return math.log10(effective_compute_flop(loss)) + gain_oom
+
+
 def capability_oom(compute_flop: float, tokens: float, effective_tokens: float, share: float, returns: float) -> float:
     """Capability, log10 FLOP of effective compute, of a run of `compute_flop` with `share` post-training."""
-    params = max(scaling.params_for_tokens(compute_flop * (1.0 - share), tokens), 1.0)
-    loss = float(scaling.loss(params, max(effective_tokens, 1.0)))
-    return math.log10(effective_compute_flop(loss)) + post_training_gain_oom(share, returns)
+    params = pretrained_params(compute_flop, tokens, share)
+    return _capability(params, effective_tokens, post_training_gain_oom(share, returns))
 
 
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
@@ -169,30 +178,30 @@ class Market:
     revenue_usd_per_year: float  # the whole AI model market's revenue this year
     served_tokens_per_year: float  # tokens the whole market serves a year
     usd_per_flop: float
-    rivals_weight: float  # sum over the rivals' deployed models of reach * exp(capability / temperature)
+    rivals_log_weight: float  # log of the sum over the rivals' deployed models of reach * exp(capability / temperature)
     reach: float  # the lab's own reach (open-weight models reach fewer paying users)
     temperature_oom: float  # capability gap, in orders of magnitude of effective compute, that moves shares by e
-    life_years: float  # how long the model serves: until the lab's next one
     post_training_returns: float  # `a` in log CEG = a ln(1 + r / r0), this year
 
 
 def market_share(capability: float, market: Market) -> float:
-    """The share a model of this capability would win against the rivals' deployed models (a logit)."""
-    # Shares depend on differences only: measure from the rivals' level so the exponent stays small.
-    own = market.reach
-    if market.rivals_weight <= 0.0:
+    """The share a model of this capability would win against the rivals' deployed models.
+
+    The logit of `economics.market_shares`, for one model against rivals held fixed, in log space so that
+    a sharp market (a small temperature) cannot overflow.
+    """
+    if market.rivals_log_weight == -math.inf:
         return 1.0
-    level = market.temperature_oom * math.log(market.rivals_weight)
-    own *= math.exp((capability - level) / market.temperature_oom)
-    return own / (own + 1.0)
+    gap = market.rivals_log_weight - math.log(market.reach) - capability / market.temperature_oom
+    return 1.0 / (1.0 + math.exp(gap)) if gap < 700.0 else 0.0
 
 
-def rivals_weight(capabilities: list[float], reaches: list[float], temperature_oom: float) -> float:
-    """The denominator of the logit that the rivals' models make: sum of reach * exp(capability / temperature)."""
+def rivals_log_weight(capabilities: list[float], reaches: list[float], temperature_oom: float) -> float:
+    """The log of the rivals' part of the logit's denominator: log sum of reach * exp(capability / temperature)."""
     if not capabilities:
-        return 0.0
+        return -math.inf
     top = max(capabilities)
-    return math.exp(top / temperature_oom) * sum(r * math.exp((c - top) / temperature_oom) for c, r in zip(capabilities, reaches))
+    return top / temperature_oom + math.log(sum(r * math.exp((c - top) / temperature_oom) for c, r in zip(capabilities, reaches)))
 
 
 @dataclass(frozen=True)
@@ -235,8 +244,7 @@ def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 100
 
     def profit(log_k: float) -> float:
         params, tokens = scaling.allocate_compute(pretraining_flop, 10.0**log_k)
-        capability = math.log10(effective_compute_flop(float(scaling.loss(params, tokens)))) + gain
-        return earnings(capability, params, market).profit_usd_per_year
+        return earnings(_capability(params, tokens, gain), params, market).profit_usd_per_year
 
     return 10.0 ** _golden_max(profit, 0.0, math.log10(max_k), scale=market.revenue_usd_per_year, tolerance=1e-3)
 
@@ -305,8 +313,8 @@ def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, choose_share: bo
     returns = market.post_training_returns
 
     def model(share: float) -> tuple[float, float, Earnings]:
-        params = max(scaling.params_for_tokens(compute * (1.0 - share), tokens), 1.0)
-        capability = capability_oom(compute, tokens, effective, share, returns)
+        params = pretrained_params(compute, tokens, share)
+        capability = _capability(params, effective, post_training_gain_oom(share, returns))
         return params, capability, earnings(capability, params, market)
 
     share = plan.post_training_share
@@ -327,7 +335,6 @@ def choose_run(
     quote: Callable[[RunPlan], Sourcing],
     market: Market,
     choose_share: bool = True,
-    first: Sourcing | None = None,
 ) -> Run:
     """The most profitable run: the plan, or, when its data is short, a smaller dataset.
 
@@ -335,7 +342,7 @@ def choose_run(
     repeats its data less, and its compute goes to a larger model or to post-training, whichever earns
     more: the lab weighs what each model would earn against what it would cost to serve.
     """
-    first = first or quote(plan)
+    first = quote(plan)
     best = evaluate(plan, first, market, choose_share)
     if first.fill >= 1.0:
         return best

@@ -238,12 +238,11 @@ class DataMarketModel(mesa.Model):
             revenue_usd_per_year=self.ai_revenue_usd_per_year,
             served_tokens_per_year=self.inference_tokens_per_year * self.awareness,
             usd_per_flop=self.usd_per_flop,
-            rivals_weight=firm.rivals_weight(
+            rivals_log_weight=firm.rivals_log_weight(
                 [other.deployed.capability for other in rivals], [self.reach(other) for other in rivals], temperature
             ),
             reach=self.reach(lab),
             temperature_oom=temperature,
-            life_years=lab.spec.cadence_months / 12.0,
             post_training_returns=self.post_training_returns,
         )
 

@@ -14,10 +14,9 @@ def _market(**changes) -> firm.Market:
         revenue_usd_per_year=5e10,
         served_tokens_per_year=1e15,
         usd_per_flop=2e-18,
-        rivals_weight=firm.rivals_weight([26.5, 26.0], [1.0, 0.7], 0.5),
+        rivals_log_weight=firm.rivals_log_weight([26.5, 26.0], [1.0, 0.7], 0.5),
         reach=1.0,
         temperature_oom=0.5,
-        life_years=1.0,
         post_training_returns=0.3,
     )
     return firm.Market(**{**values, **changes})
@@ -77,8 +76,16 @@ def test_a_more_capable_model_wins_a_larger_share_against_the_same_rivals():
     shares = [firm.market_share(c, market) for c in (25.5, 26.0, 26.5, 27.0)]
     assert shares == sorted(shares) and 0.0 < shares[0] < shares[-1] < 1.0
     # Shares depend on capability gaps only: everyone a decade ahead leaves shares as they were.
-    shifted = _market(rivals_weight=firm.rivals_weight([27.5, 27.0], [1.0, 0.7], 0.5))
+    shifted = _market(rivals_log_weight=firm.rivals_log_weight([27.5, 27.0], [1.0, 0.7], 0.5))
     assert firm.market_share(27.0, shifted) == pytest.approx(firm.market_share(26.0, market), rel=1e-9)
+
+
+def test_a_sharp_market_gives_the_leader_everything_without_overflowing():
+    # A temperature of a thousandth of a decade: exp(capability / temperature) alone would overflow a float.
+    sharp = _market(temperature_oom=1e-3, rivals_log_weight=firm.rivals_log_weight([26.5, 26.0], [1.0, 0.7], 1e-3))
+    assert firm.market_share(27.0, sharp) == 1.0 and firm.market_share(26.0, sharp) < 1e-100
+    model = DataMarketModel(rng=0, end="2025-12", market_temperature=1e-3).run()
+    assert max(lab.market_share for lab in model.lab_list) > 0.99
 
 
 def test_a_lab_overtrains_more_when_serving_costs_more_and_less_when_the_market_pays_more():
