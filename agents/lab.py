@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from dataclasses import replace as dataclass_replace
 
@@ -38,6 +39,14 @@ class Sourcing:
     token_value_usd: float  # what an effective token was worth to the run (`RunPlan.token_value_usd`)
     marginal_usd: float  # what the last slot of the run was worth: the price of data at the margin
     repeated_tokens: float  # slots filled by repeating real data: what more unique data would replace
+    human_offers: list[Offer] = field(default_factory=list)  # the human offers taken, in `data`'s order
+
+    def mean_epochs(self, include: Callable[[Offer], bool]) -> float:
+        """Passes over the human text of the offers `include` picks, weighed by their unique tokens (0 if none)."""
+        epochs, _ = self.data.passes
+        picked = np.array([include(offer) for offer in self.human_offers], dtype=bool)
+        tokens = self.data.real_counts[picked] if picked.size else picked
+        return float(epochs[picked] @ tokens / tokens.sum()) if picked.any() else 0.0
 
 
 @dataclass
@@ -220,7 +229,9 @@ class Lab(mesa.Agent):
             if abs(revalued - value) <= 1e-3 * value:
                 break
             value = 0.5 * (value + revalued)
-        u = r = s = s_raw = spend = legal = 0.0
+        s = s_raw = spend = legal = 0.0
+        human: list[Offer] = []
+        human_tokens: list[float] = []
         for offer, tokens in zip(offers, taken):
             if tokens <= 0.0:
                 continue
@@ -230,9 +241,18 @@ class Lab(mesa.Agent):
                 s += tokens * offer.quality
                 s_raw += tokens
             else:
-                u += tokens * offer.quality
-                r += tokens
-        data = economics.DataSet(u, r, s, s_raw, plan.tokens, constants.collapse_regime, constants.collapse_threshold, max_epochs)
+                human.append(offer)
+                human_tokens.append(tokens)
+        data = economics.DataSet(
+            np.array([o.quality for o in human]),
+            np.array(human_tokens),
+            s,
+            s_raw,
+            plan.tokens,
+            constants.collapse_regime,
+            constants.collapse_threshold,
+            max_epochs,
+        )
         effective = data.effective_tokens()
         return Sourcing(
             offers=offers,
@@ -245,7 +265,8 @@ class Lab(mesa.Agent):
             budget_usd=plan.compute_usd,
             token_value_usd=value,
             marginal_usd=marginal,
-            repeated_tokens=max(plan.tokens - s_raw - r, 0.0),
+            repeated_tokens=max(plan.tokens - s_raw - data.real_tokens, 0.0),
+            human_offers=human,
         )
 
     def train(self) -> None:

@@ -5,6 +5,7 @@ Agents decide; these functions compute. None of them touches a model, so each ca
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -21,12 +22,16 @@ ArrayOrFloat = np.ndarray | float
 NEGLIGIBLE_SHARE = 1e-9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DataSet:
-    """What a lab's tokens are worth under the effective-data law: its inputs and the law's value."""
+    """What a lab's tokens are worth under the effective-data law: its inputs and the law's value.
 
-    real_quality_tokens: float  # U: unique human tokens, each at its quality
-    real_tokens: float  # R: unique human tokens, raw
+    Human text is held per source (`real_quality`, `real_counts`: one element per offer taken), since a lab
+    repeats each source as often as another pass over it is worth (`repetition_epochs`).
+    """
+
+    real_quality: np.ndarray  # each human source's quality (1 = filtered web text)
+    real_counts: np.ndarray  # each human source's unique tokens, raw
     ai_quality_tokens: float  # S: AI-written tokens (synthetic, rephrased, polluted web), at their quality
     ai_tokens: float  # raw AI-written tokens, each seen once
     seen_tokens: float  # D: tokens the run trains on
@@ -34,10 +39,36 @@ class DataSet:
     collapse_threshold: float
     max_epochs: float = math.inf  # passes over the same text past this add nothing (a lab's bound on repetition)
 
+    @classmethod
+    def pooled(cls, real_quality_tokens: float, real_tokens: float, *rest, **kwargs) -> DataSet:
+        """A dataset whose human text is one source of `real_quality_tokens / real_tokens` quality."""
+        quality = real_quality_tokens / real_tokens if real_tokens > 0.0 else 0.0
+        return cls(np.array([quality]), np.array([real_tokens]), *rest, **kwargs)
+
+    @functools.cached_property
+    def real_quality_tokens(self) -> float:
+        """U: unique human tokens, each at its quality."""
+        return float(self.real_quality @ self.real_counts)
+
+    @functools.cached_property
+    def real_tokens(self) -> float:
+        """R: unique human tokens, raw."""
+        return float(self.real_counts.sum())
+
+    @property
+    def human_slots(self) -> float:
+        """The run's slots AI text leaves to human text: unique tokens and their repetitions."""
+        return max(self.seen_tokens - self.ai_tokens, 0.0)
+
     @property
     def epochs(self) -> float:
-        """Passes over the unique human data: the slots AI text leaves, over the unique tokens."""
-        return max(self.seen_tokens - self.ai_tokens, 0.0) / self.real_tokens if self.real_tokens > 0.0 else 0.0
+        """Passes over the unique human data, on average: the slots AI text leaves, over the unique tokens."""
+        return self.human_slots / self.real_tokens if self.real_tokens > 0.0 else 0.0
+
+    @functools.cached_property
+    def passes(self) -> tuple[np.ndarray, float]:
+        """Each human source's epochs, and what another pass is worth at the margin (`repetition_epochs`)."""
+        return repetition_epochs(self.real_quality, self.real_counts, self.human_slots, self.max_epochs)
 
     @property
     def ai_share(self) -> float:
@@ -55,7 +86,8 @@ def effective_data(data: DataSet) -> float:
 
     - Human tokens count at their quality (1 = filtered web text, the data the loss law was fitted on;
       the high-quality subset more, private and user text less). A run that sees more tokens than it has
-      unique ones repeats them all alike, with Muennighoff et al. 2023's diminishing returns, up to
+      unique ones repeats each source with Muennighoff et al. 2023's diminishing returns, as often as
+      another pass over it is worth (`repetition_epochs`: better text is repeated more), up to
       `max_epochs` passes: slots past that bound are compute spent on nothing new.
     - AI-written tokens (synthetic, rephrased, polluted web) have diminishing returns against the real
       data beside them, S' = U ln(1 + S / U): the first are worth their quality, a synthetic corpus as
@@ -66,20 +98,22 @@ def effective_data(data: DataSet) -> float:
 
     Purchases (`choose_dataset`) and valuation use this one law.
     """
-    u, r = data.real_quality_tokens, data.real_tokens
-    if u <= 0.0 or r <= 0.0 or data.seen_tokens <= 0.0:
+    u = data.real_quality_tokens
+    if u <= 0.0 or data.real_tokens <= 0.0 or data.seen_tokens <= 0.0:
         return 0.0
-    value = u * repetition_multiplier(min(data.epochs, data.max_epochs)) + u * float(np.log1p(data.ai_quality_tokens / u))
+    epochs, _ = data.passes
+    repeated = float((data.real_quality * data.real_counts) @ repetition_multiplier(epochs))
+    value = repeated + u * float(np.log1p(data.ai_quality_tokens / u))
     if data.collapse_regime == "replace":
         value *= collapse_factor(data.ai_share, data.collapse_threshold)
     return value
 
 
-def repetition_multiplier(epochs: float) -> float:
+def repetition_multiplier(epochs: ArrayOrFloat) -> ArrayOrFloat:
     """Effective tokens per unique token seen `epochs` times (below one pass, only what is seen counts)."""
-    if epochs <= 1.0:
-        return epochs
-    return 1.0 + REPETITION_HALF_LIFE_EPOCHS * -math.expm1(-(epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS)
+    e = np.asarray(epochs, dtype=float)
+    value = np.where(e <= 1.0, e, 1.0 + REPETITION_HALF_LIFE_EPOCHS * -np.expm1(-(e - 1.0) / REPETITION_HALF_LIFE_EPOCHS))
+    return value if value.ndim else float(value)
 
 
 def collapse_factor(ai_share: float, threshold: float) -> float:
@@ -87,6 +121,54 @@ def collapse_factor(ai_share: float, threshold: float) -> float:
     if ai_share <= threshold:
         return 1.0
     return max(0.0, 1.0 - (ai_share - threshold) / (1.0 - threshold)) ** 2
+
+
+def passes_at_level(quality: np.ndarray, level: float, max_epochs: float = math.inf) -> np.ndarray:
+    """The epochs of each source at which another pass over it is worth `level` effective tokens.
+
+    The k-th pass over text of quality q is worth q exp(-(k - 1) / R*) (Muennighoff et al. 2023), so a source
+    is repeated until that falls to the level: e = 1 + R* ln(q / level), between 1 and `max_epochs`.
+    """
+    return _passes(np.log(quality), math.log(level), max_epochs)
+
+
+def _passes(log_quality: np.ndarray, log_level: ArrayOrFloat, max_epochs: float) -> np.ndarray:
+    return np.clip(1.0 + REPETITION_HALF_LIFE_EPOCHS * (log_quality - log_level), 1.0, max_epochs)
+
+
+def repetition_epochs(
+    quality: np.ndarray, tokens: np.ndarray, slots: float, max_epochs: float = math.inf
+) -> tuple[np.ndarray, float]:
+    """How often a run repeats each of its human sources, and what another pass is then worth.
+
+    A run with more slots than unique human tokens fills them with repetitions where they are worth most:
+    every source is repeated until another pass over it is worth the same `level` (`passes_at_level`), and
+    the passes add up to the slots. Better text is repeated more: a pass over text of twice the quality is
+    worth another R* ln 2 = 10.7 epochs. The sum of passes is piecewise linear in log level, so the level is
+    found exactly, between the kinks. Past `max_epochs` passes of everything, the spare slots are worth
+    nothing (level 0). Below one pass, every source is seen in the same part.
+    """
+    unique = float(tokens.sum())
+    if unique <= 0.0:
+        return np.zeros_like(tokens), 0.0
+    if slots <= unique:
+        share = slots / unique
+        return np.full_like(tokens, share), float(quality @ tokens) / unique
+    # Step 1 of `choose_dataset` stops human data exactly at the bound: "at the bound" must not rest on last bits.
+    if slots >= max_epochs * unique * (1.0 - NEGLIGIBLE_SHARE):
+        return np.full_like(tokens, max_epochs), 0.0
+    log_q = np.log(quality)
+    kinks = log_q if math.isinf(max_epochs) else np.concatenate([log_q, log_q - (max_epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS])
+    kinks = np.unique(kinks)  # sorted: the total passes fall as the level rises
+    total = _passes(log_q[None, :], kinks[:, None], max_epochs) @ tokens
+    above = int(np.searchsorted(-total, -slots, side="right"))  # kinks below this one give at least the slots
+    if above == 0:  # below the lowest kink every source still gains R* passes per unit of log level
+        log_level = kinks[0] - (slots - total[0]) / (REPETITION_HALF_LIFE_EPOCHS * unique)
+    else:
+        lo, hi = above - 1, min(above, kinks.size - 1)
+        span = total[lo] - total[hi]
+        log_level = kinks[lo] + (total[lo] - slots) / span * (kinks[hi] - kinks[lo]) if span > 0.0 else kinks[lo]
+    return _passes(log_q, log_level, max_epochs), math.exp(log_level)
 
 
 def token_value_usd(compute_usd: float, params: float, tokens: float) -> float:
@@ -127,18 +209,19 @@ def choose_dataset(
     effective token (`token_value_usd`), net of its cost (price plus expected legal cost); no source is
     first by rule, and a free token is taken only because it is worth more than nothing.
 
-    1. Human offers, best net value per token first, while the run has slots left: a lab uses unique
-       data before it repeats any (repetition is not yet a choice), except data worth less, net of its
-       cost, than another pass over ordinary web text would be at the epochs the run would need
-       (Muennighoff's decay: chat logs at quality 0.4 only past ~15 epochs).
+    1. Human offers, best net value per token first, while the run has slots left: an offer is taken while a
+       token of it, seen once, is worth more, net of its cost, than the pass over the data already taken that
+       its slot would otherwise hold (`passes_at_level`: better text is repeated more, and repetition is
+       worth ever less, after Muennighoff et al. 2023; chat logs at quality 0.4 only past ~15 epochs).
     2. AI-written offers, a slice of the run at a time, while the best of them adds more than the slot it
        takes: a repetition of the real data while slots are spare, else the worst real token taken
        (which is given back). Their marginal value, q / (1 + S / U), falls as their share grows, so
        the share stops at an interior optimum; under `replace` it stops at the collapse threshold.
 
     `per_real_token` > 0 bounds an offer by that many tokens per unique human token taken (rephrasing
-    rewrites real text). Slots that would repeat real data past `max_epochs` passes are worth nothing. What the data costs stays within `budget_usd`. Returns the raw tokens taken
-    from each offer, and what the run's last slot is worth in USD (the lab's price of data at the margin).
+    rewrites real text). Repetitions past `max_epochs` passes are worth nothing. What the data costs stays
+    within `budget_usd`. Returns the raw tokens taken from each offer, and what the run's last slot is worth
+    in USD (the lab's price of data at the margin).
     """
     n = len(quality)
     taken = [0.0] * n
@@ -160,16 +243,12 @@ def choose_dataset(
         if room <= negligible:
             break
         x = min(available_tokens[i], room)
-        worth = net[i] / token_value  # its value seen once, net of its cost, in effective tokens
-        # Below par by more than rounding: a licence bargained over the margin can sit exactly at par (worth 1),
-        # and which side it falls on must not depend on the last bits.
-        if worth < 1.0 - NEGLIGIBLE_SHARE and r > 0.0:
-            # The slot would otherwise repeat ordinary web text, worth exp(-(e - 1) / R*) at e epochs
-            # (Muennighoff et al. 2023): take this offer only while the run would repeat its data more than
-            # the e* at which that equals its worth.
-            # Past `max_epochs` a repetition is worth nothing, so the offer fills those slots whatever its worth.
-            epochs_at_par = min(1.0 - REPETITION_HALF_LIFE_EPOCHS * math.log(worth), max_epochs)
-            x = min(x, max(seen_tokens / epochs_at_par - r, 0.0))
+        if used:
+            # Its slot would otherwise hold a pass over the data already taken: take it only while that pass,
+            # where the passes are worth most, is worth less than a token of it seen once.
+            worth = net[i] / token_value  # its value seen once, net of its cost, in effective tokens
+            passes = passes_at_level(np.array([quality[j] for j in used]), worth, max_epochs)
+            x = min(x, max(seen_tokens - float(passes @ np.array([taken[j] for j in used])), 0.0))
         if cost_usd_per_token[i] > 0.0:
             x = min(x, max(budget, 0.0) / cost_usd_per_token[i])
             budget -= x * cost_usd_per_token[i]
@@ -191,12 +270,8 @@ def choose_dataset(
         if room > negligible:
             if r <= 0.0:
                 return 0.0
-            epochs = (seen_tokens - s_raw) / r
-            # A repetition past the bound is worth nothing: a spare slot is free to fill. Step 1 stops human data
-            # exactly at the bound, so "at the bound" must not depend on the last bits of the division.
-            if epochs >= max_epochs * (1.0 - NEGLIGIBLE_SHARE):
-                return 0.0
-            return u / r * math.exp(-(epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS) * token_value
+            qualities, tokens = np.array([quality[j] for j in used]), np.array([taken[j] for j in used])
+            return repetition_epochs(qualities, tokens, seen_tokens - s_raw, max_epochs)[1] * token_value
         if not used:
             return 0.0
         worst, ratio = used[-1], s / u

@@ -355,38 +355,30 @@ def choose_run(
     return best
 
 
-def _unrepeated_effective_tokens(data: economics.DataSet) -> float:
-    """The effective tokens of a dataset whose repeated slots were filled with more of the same human text."""
-    if data.real_tokens <= 0.0:
-        return data.seen_tokens
-    r = max(data.seen_tokens - data.ai_tokens, data.real_tokens)
-    u = data.real_quality_tokens / data.real_tokens * r
-    return economics.effective_data(
-        economics.DataSet(
-            u, r, data.ai_quality_tokens, data.ai_tokens, data.seen_tokens, data.collapse_regime, data.collapse_threshold
-        )
-    )
-
-
-def scarcity_oom(plan: RunPlan, quote: Callable[[RunPlan], Sourcing], market: Market, first: Sourcing) -> float:
+def scarcity_oom(plan: RunPlan, quote: Callable[[RunPlan], Sourcing], market: Market, first: Sourcing | None = None) -> float:
     """How much capability the lab loses because data is short: the data wall's measure.
 
-    For the plan and each smaller dataset `choose_run` weighs, the most capable model on the data the lab
-    can get (any repetition up to `max_epochs`, any post-training share) is compared with the same run
-    had it as much human text of the same quality as its slots need, each token seen once, beside the
-    same AI-written data, for the same spend. The gap between the best of each, in orders of magnitude
-    of effective compute, is zero while data is plentiful and grows as repetition and fill give less.
-    Quality does not enter the gap: a run on better text is not "short" of data.
+    The plan is the model the lab means to serve: its size is what its market and the price of serving
+    allow (`profit_optimal_k`). Its capability on unlimited filtered web text (free to crawl, each token
+    seen once) is the reference. Against it stands the most capable model of the same size the lab can
+    train on the data it can get: from every source it is offered, any repetition up to `max_epochs`,
+    its data paid from the budget, and fewer tokens with the compute they free moved to post-training
+    (down to 1/16 of the plan's tokens, as `choose_run` weighs them). The reference is searched alike, on
+    unlimited web text, so that the gap is the data's alone. The gap, in orders of magnitude of
+    effective compute, is zero while the lab has enough text as good as the web (better text more than
+    makes up for less of it) and grows as repetition, poorer sources and post-training stand in for text.
+    `first` is the plan's quote, when the caller has it.
     """
-    if first.fill >= 1.0 and first.data.epochs <= 1.0:
-        return 0.0
     returns = market.post_training_returns
-    best_actual = best_unlimited = -math.inf
+    unlimited = achievable = -math.inf
     for step in range(REPLAN_STEPS + 1):
-        candidate = plan if step == 0 else plan.with_tokens(plan.tokens * 2.0 ** (-step / 2))
-        sourcing = first if step == 0 else quote(candidate)
+        scale = 2.0 ** (-step / 2)
+        share = 1.0 - (1.0 - plan.post_training_share) * scale  # the same model size on fewer tokens
+        if share > MAX_POST_TRAINING_SHARE:
+            break
+        candidate = RunPlan(plan.compute_flop, plan.k * scale, plan.params, plan.tokens * scale, plan.compute_usd, share)
+        sourcing = first if step == 0 and first is not None else quote(candidate)
         compute = candidate.trained_on(sourcing.spend_usd)
-        actual = best_post_training(compute, candidate.tokens, sourcing.effective_tokens, returns)[1]
-        unlimited = best_post_training(compute, candidate.tokens, _unrepeated_effective_tokens(sourcing.data), returns)[1]
-        best_actual, best_unlimited = max(best_actual, actual), max(best_unlimited, unlimited)
-    return max(best_unlimited - best_actual, 0.0)
+        achievable = max(achievable, capability_oom(compute, candidate.tokens, sourcing.effective_tokens, share, returns))
+        unlimited = max(unlimited, capability_oom(plan.compute_flop, candidate.tokens, candidate.tokens, share, returns))
+    return max(unlimited - achievable, 0.0)

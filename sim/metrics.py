@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,12 +11,21 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from agents.offers import PRIVATE_SOURCES, Source
+from agents.offers import PRIVATE_SOURCES, Offer, Source
 from sim import scaling
 from sim.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
     from sim.model import DataMarketModel
+
+_PUBLIC_TEXT = (Source.PUBLIC, Source.LICENSED)
+# The human text whose epochs are reported apart: public and licensed text above the web's quality (its
+# high-quality subset), the rest of it, and private text.
+EPOCH_GROUPS: dict[str, Callable[[Offer], bool]] = {
+    "high_quality": lambda offer: offer.source in _PUBLIC_TEXT and offer.quality > 1.0,
+    "web": lambda offer: offer.source in _PUBLIC_TEXT and offer.quality <= 1.0,
+    "private": lambda offer: offer.source in PRIVATE_SOURCES,
+}
 
 
 @dataclass(frozen=True)
@@ -122,8 +132,8 @@ MONTHLY_SERIES: dict[str, Series] = {
     "capability_shortfall": Series(
         "Frontier's loss to scarcity",
         "orders of magnitude",
-        "capability the frontier's most capable run loses to data scarcity, against unrepeated text of the same quality;"
-        " measured in the months the frontier trains (sim/firm.py: scarcity_oom)",
+        "capability the frontier's planned model loses to data scarcity, against unlimited web text: the data wall's"
+        " measure, taken in the months the frontier trains (sim/firm.py: scarcity_oom)",
     ),
     "frontier_pretraining_share": Series(
         "Frontier's pretraining share of compute",
@@ -133,6 +143,16 @@ MONTHLY_SERIES: dict[str, Series] = {
     "frontier_epochs": Series(
         "Frontier's epochs", "passes", "passes the frontier lab's deployed model made over its unique human text"
     ),
+    **{
+        f"frontier_epochs_{group}": Series(
+            f"Frontier's epochs, {label}", "passes", f"passes the frontier lab's deployed model made over {what}, on average"
+        )
+        for group, label, what in (
+            ("high_quality", "high-quality text", "the high-quality subset of public and licensed text"),
+            ("web", "other web text", "the rest of public and licensed text"),
+            ("private", "private text", "private text (its users', the alliance's, brokers')"),
+        )
+    },
     "frontier_revenue_usd": Series(
         "Frontier revenue", "USD/year", "the frontier lab's revenue: its market share of the AI model market's revenue"
     ),
@@ -241,6 +261,7 @@ def monthly(
         "capability_shortfall": model.capability_shortfall,
         "frontier_pretraining_share": 1.0 - frontier.post_training_share,
         "frontier_epochs": model.frontier.last_sourcing.data.epochs,
+        **{f"frontier_epochs_{group}": model.frontier.last_sourcing.mean_epochs(pick) for group, pick in EPOCH_GROUPS.items()},
         "frontier_revenue_usd": revenue[model.frontier.unique_id],
         "frontier_serving_usd": serving[model.frontier.unique_id],
         "labs_revenue_usd": sum(revenue.values()),

@@ -72,6 +72,7 @@ class DataMarketModel(mesa.Model):
         self.rephrasing_capability = 0.0
         self.post_training_returns = firm.POST_TRAINING_BASE_RETURNS if self.params.constants.post_training else 0.0
         self.capability_shortfall = 0.0
+        self.shortfall_measured_year: float | None = None
 
         self.web = Web(self)
         self.regulator = Regulator(self)
@@ -319,19 +320,24 @@ class DataMarketModel(mesa.Model):
         self.paid_spend_usd_month = self.legal_usd_month = 0.0
 
     def _measure_scarcity(self) -> float:
-        """How short of data the frontier is; returns the share of its plan's desired data it can fill.
+        """How short of data the frontier is: the data wall; returns the share of its plan's desired data it can fill.
 
-        The data wall is the first month that share falls below `data_wall_fill`. Beside it, the capability
-        the frontier's most capable run loses to scarcity (`firm.scarcity_oom`) is measured in the months the
-        frontier trains (it weighs nine datasets, so not every month): the measure the data wall is meant to
-        move to (docs/model.md, "Outputs").
+        The capability the frontier's most capable run loses to scarcity (`firm.scarcity_oom`) is measured in the
+        months it trains (a year's decision, and the measure weighs nine datasets). The data wall is when that
+        loss reaches `data_wall_margin_oom`, dated between the two measurements around the crossing, as the loss
+        grew linearly between them (so the date moves continuously with every input, not by months).
         """
         lab = self.frontier
         quote = lab.source(lab.plan)
-        if lab.deployed.year == self.year or self.steps_done == 0:  # measured when the frontier trains: a year's decision
-            self.capability_shortfall = firm.scarcity_oom(lab.plan, lab.source, self.market_for(lab), quote)
-        if self.data_wall_year is None and quote.fill < self.params.constants.data_wall_fill:
-            self.data_wall_year = self.year
+        if lab.deployed.year == self.year or self.steps_done == 0:
+            shortfall = firm.scarcity_oom(lab.plan, lab.source, self.market_for(lab), quote)
+            margin = self.params.constants.data_wall_margin_oom
+            if self.data_wall_year is None and shortfall >= margin:
+                before, since = self.capability_shortfall, self.shortfall_measured_year
+                self.data_wall_year = (
+                    self.year if since is None else since + (margin - before) / (shortfall - before) * (self.year - since)
+                )
+            self.capability_shortfall, self.shortfall_measured_year = shortfall, self.year
         return quote.fill
 
     @property

@@ -302,13 +302,24 @@ OUTCOMES: dict[str, Outcome] = {
             "epochs",
             "mean over 2035 of the passes the frontier lab's deployed model made over its unique human text",
         ),
+        *(
+            _yearly(
+                f"frontier_epochs_{group}",
+                2035,
+                f"Frontier epochs over {label}, 2035",
+                "passes",
+                "epochs",
+                f"mean over 2035 of the passes the frontier lab's deployed model made over {label}",
+            )
+            for group, label in (("high_quality", "high-quality text"), ("web", "other web text"))
+        ),
         _yearly(
             "capability_shortfall",
             2035,
             "Capability lost to scarcity, 2035",
             "orders of magnitude",
             "capability",
-            "mean over 2035 of the capability the frontier's most capable run loses to data scarcity (sim/firm.py)",
+            "mean over 2035 of the capability the frontier's planned model loses to data scarcity (sim/firm.py)",
         ),
     )
 }

@@ -304,7 +304,9 @@ class Constants(_Strict):
     publisher_size_tail: float = Field(2.0, ge=0.5, le=5.0, description="Pareto tail index of publisher sizes")
     collapse_regime: CollapseRegime = "accumulate"
     collapse_threshold: float = Field(0.5, ge=0.0, lt=1.0)
-    data_wall_fill: float = Field(0.9, gt=0.0, le=1.0, description="Data wall: share of desired data a lab can fill")
+    data_wall_margin_oom: float = Field(
+        0.05, gt=0.0, le=3.0, description="Data wall: capability lost to scarcity, in orders of magnitude of effective compute"
+    )
     usd_per_flop_2024: float = Field(3e-18, gt=0.0, le=1e-12)
     market_temperature: float = Field(
         0.5,

