@@ -27,6 +27,9 @@ HEADLINE = (
     "paid_data_spend_usd_2030",
     "largest_deal_usd_2024",
     "frontier_loss_2035",
+    "frontier_epochs_high_quality_2035",
+    "frontier_epochs_web_2035",
+    "hhi_2025",
     "hhi_2035",
 )
 FRONTIER = (
@@ -35,11 +38,15 @@ FRONTIER = (
     "frontier_tokens",
     "frontier_compute_flop",
     "frontier_epochs",
+    "frontier_epochs_high_quality",
+    "frontier_epochs_web",
+    "frontier_epochs_private",
     "frontier_pretraining_share",
     "frontier_capability",
     "frontier_revenue_usd",
     "frontier_serving_usd",
     "frontier_loss",
+    "capability_shortfall",
 )
 
 
@@ -54,7 +61,7 @@ def main(seeds: int) -> None:
         print(label)
         for year in (2024, 2026, 2030, 2035, 2040):
             means = {c: np.median([f[(f.year >= year) & (f.year < year + 1)][c].mean() for f in frames]) for c in FRONTIER}
-            print(year, " ".join(f"{c.removeprefix('frontier_')}={v:.3g}" for c, v in means.items()))
+            print(year, " ".join(f"{c.removeprefix('frontier_').removeprefix('epochs_')}={v:.3g}" for c, v in means.items()))
 
 
 if __name__ == "__main__":

@@ -373,12 +373,14 @@ def scarcity_oom(plan: RunPlan, quote: Callable[[RunPlan], Sourcing], market: Ma
     unlimited = achievable = -math.inf
     for step in range(REPLAN_STEPS + 1):
         scale = 2.0 ** (-step / 2)
-        share = 1.0 - (1.0 - plan.post_training_share) * scale  # the same model size on fewer tokens
-        if share > MAX_POST_TRAINING_SHARE:
-            break
-        candidate = RunPlan(plan.compute_flop, plan.k * scale, plan.params, plan.tokens * scale, plan.compute_usd, share)
+        # The same model size on fewer tokens: the compute they free goes to post-training, and what post-training
+        # cannot take is left unspent (a smaller run, not a larger model).
+        share = min(1.0 - (1.0 - plan.post_training_share) * scale, MAX_POST_TRAINING_SHARE)
+        tokens = plan.tokens * scale
+        run_flop = min(plan.compute_flop, scaling.FLOP_PER_PARAM_TOKEN * plan.params * tokens / (1.0 - share))
+        candidate = RunPlan(run_flop, plan.k * scale, plan.params, tokens, plan.compute_usd * run_flop / plan.compute_flop, share)
         sourcing = first if step == 0 and first is not None else quote(candidate)
-        compute = candidate.trained_on(sourcing.spend_usd)
-        achievable = max(achievable, capability_oom(compute, candidate.tokens, sourcing.effective_tokens, share, returns))
-        unlimited = max(unlimited, capability_oom(plan.compute_flop, candidate.tokens, candidate.tokens, share, returns))
+        compute = min(run_flop, plan.trained_on(sourcing.spend_usd))
+        achievable = max(achievable, capability_oom(compute, tokens, sourcing.effective_tokens, share, returns))
+        unlimited = max(unlimited, capability_oom(run_flop, tokens, tokens, share, returns))
     return max(unlimited - achievable, 0.0)

@@ -122,7 +122,7 @@ OUTCOMES: dict[str, Outcome] = {
             "Data wall, frontier lab",
             "year",
             "date",
-            "first month the frontier lab can fill less than the data-wall share of its desired dataset from all sources",
+            "first month the frontier's best achievable capability falls data_wall_margin_oom short of what unlimited data would give",
             lambda model, series: _date(model.data_wall_year),
             censored_by="data_wall_censored",
         ),

@@ -20,7 +20,7 @@ from sim.levers import lever_table
 
 out = {{}}
 for dividend in (0.0, 1e-6, 3e-6):
-    params = MarketParams().with_overrides(data_dividend_usd_per_token=dividend, end="2029-12")
+    params = MarketParams().with_overrides(data_dividend_usd_per_token=dividend, end="2031-12")
     model = example.CooperativeMarket(params, rng=1)
     problems = []
     while model.running:
@@ -49,8 +49,8 @@ def test_the_cooperative_sells_through_the_seller_protocol_and_the_dividend_move
     assert runs[0]["sold"] > 0 and runs[0]["buyers"], "labs buy from a seller they were never told about"
     # Expected direction: a higher dividend raises the cooperative's price and lowers what labs buy from it.
     assert runs[0]["price"] < runs[1]["price"] < runs[2]["price"]
-    # (at a low price a lab may take the whole pool, so the first step may leave sales unchanged)
-    assert runs[0]["sold"] >= runs[1]["sold"] > runs[2]["sold"]
+    # (to 2031: until then a lab short of text may take the whole pool at either dividend)
+    assert runs[0]["sold"] > runs[1]["sold"] > runs[2]["sold"]
     assert "data_dividend_usd_per_token" in out["refused"] and ">= 0" in out["refused"]
     assert out["in_table"]
 

@@ -345,8 +345,9 @@ consent; labs can pay for licences or have AI rephrase text. Nothing here follow
 data runs out: it comes from what each lab decides to buy, rephrase or go without.
 
 - **Public exhaustion** is the month the leading lab wants more text than the public web it may use still holds.
-- **The data wall** comes later: the month it can no longer fill its dataset from *any* source (public,
-  licensed, private or synthetic), and has to train on less than it wants.
+- **The data wall** comes later: the month scarcity starts to cost the leading lab capability. The best
+  model it can train from *every* source (public, licensed, private or synthetic, repeated as it pays)
+  falls short of what unlimited text would give, by about a month of compute growth.
 
 Press **Step** for one month, **▶** to play, **Reset** to start again with the settings below.
 """

@@ -83,16 +83,19 @@ SIGNS = (
         "frontier_compute_flop_2024",
         2e25,
         8e25,
-        "- - - ? + + ?",
+        "- - ? ? + + ?",
         "larger runs want more data sooner and value each token more; private text is bounded by consent, so its"
-        " share of larger datasets can fall; by 2035 the spend cap sets compute either way",
+        " share of larger datasets can fall; by 2035 the spend cap sets compute either way. The data wall comes"
+        " after the cap binds (about 2031), when compute no longer depends on where it started: what is left is"
+        " what the earlier, larger runs left behind (consent, rephrasing skill, licences), which pulls either way",
     ),
     Sign(
         "compute_growth_per_year",
         3.5,
         5.5,
-        "- ? - ? + + ?",
-        "as larger runs, and sooner; growth is anchored at 2024, so a crossing near 2024 can move either way",
+        "- ? ? ? + + ?",
+        "as larger runs, and sooner; growth is anchored at 2024, so a crossing near 2024 can move either way; the"
+        " wall comes once the spend cap binds, whichever the growth",
     ),
     Sign(
         "training_spend_cap_usd",
@@ -106,9 +109,11 @@ SIGNS = (
         "flop_price_halving_years",
         2.0,
         3.5,
-        "- ? - ? ? ? +",
+        "- ? + ? ? ? +",
         "compute grows as fast but costs more, and so does serving: labs overtrain more (smaller models are cheaper"
-        " to serve), so they want more data sooner; the cap binds sooner, so less compute later",
+        " to serve), so they want more data sooner; the cap binds sooner, so less compute later. The data wall"
+        " comes after the cap binds, when compute grows only as FLOPs get cheaper: slower, so smaller runs want"
+        " less data, and the wall comes later",
     ),
     Sign(
         "inference_tokens_per_year_2024",
@@ -129,11 +134,13 @@ SIGNS = (
         "user_text_tokens_per_year_2024",
         5e13,
         2e14,
-        "0 0 + + - - ?",
+        "0 0 - + - - ?",
         "more chat logs: closed labs fill their datasets with them once public text is short, in place of"
-        " synthetic and bought data",
+        " synthetic and bought data. By the data wall (after 2033) chat logs are at their ceiling either way, and"
+        " more of them earlier meant more privacy incidents, which raised brokers' safeguards and floors: the"
+        " private text the frontier buys costs more, so the wall comes sooner (with incidents off, no effect)",
     ),
-    Sign("user_text_growth_per_year", 1.2, 2.0, "0 0 + + - - ?", "as more chat logs"),
+    Sign("user_text_growth_per_year", 1.2, 2.0, "0 0 - + - - ?", "as more chat logs"),
     Sign(
         "user_text_tokens_per_year_max",
         3e14,
@@ -185,8 +192,10 @@ SIGNS = (
         "pollution_value",
         0.25,
         0.75,
-        "+ + 0 - 0 0 0",
-        "AI-written web text counts for more in the stock; labs take a little more of it, in place of private data",
+        "+ + + - ? 0 0",
+        "AI-written web text counts for more in the stock; labs take a little more of it, in place of private data,"
+        " so the wall comes a little later; it is AI-written, so it shares the effective-data law's diminishing"
+        " returns with synthetic text, which can move the synthetic share either way, by little",
     ),
     Sign(
         "private_text_tokens",
@@ -196,7 +205,13 @@ SIGNS = (
         "more licensable private text: more of it bought, in place of synthetic data; datasets fill longer; spend"
         " gains the brokers' sales and loses the licences they replace, at brokers' prices that fall with supply",
     ),
-    Sign("private_growth_per_year", 0.05, 0.2, "0 0 + + - + ?", "as more private text"),
+    Sign(
+        "private_growth_per_year",
+        0.05,
+        0.2,
+        "0 0 + + - ? ?",
+        "as more private text; by 2030 more of it also means less licensed text needed, so spend can move either way",
+    ),
     Sign("max_consented_share", 0.025, 0.1, "0 0 + + - + ?", "as more private text"),
     Sign(
         "opt_out_hazard_per_month",
@@ -210,8 +225,9 @@ SIGNS = (
         "incidents_per_trillion_tokens",
         0.0,
         3.0,
-        "0 0 0 ? ? ? ?",
-        "safeguards after incidents raise brokers' floors, far below what labs pay",
+        "0 0 - ? ? ? ?",
+        "safeguards after incidents raise brokers' floors, far below what labs pay through 2030; by the data wall"
+        " (after 2033) bought private text is part of what the frontier needs, and dearer, so the wall comes sooner",
     ),
     Sign(
         "ai_revenue_usd_2024",
