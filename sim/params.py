@@ -84,7 +84,7 @@ class Uncertainties(_Strict):
         description="Value of a generated (textbook-style) token from a frontier-class generator, against web text",
     )
     rephrased_value: float = Field(
-        1.4,
+        2.6,
         ge=0.0,
         le=5.0,
         description="Value of a rephrased web token against the original; Kang et al. 2025, Nemotron-CC (tuned)",

@@ -158,8 +158,8 @@ SIGNS = (
     ),
     Sign(
         "rephrased_value",
-        1.1,
-        1.8,
+        2.0,
+        3.2,
         "? ? + ? + ? ?",
         "better rephrasing: more of it, a fuller dataset; the pretraining loss is one part of capability, which the"
         " labs weigh against serving and post-training, so it can move either way",

@@ -612,7 +612,7 @@ _NOTES = {
     "market": [
         "The baseline market, at its point values. A lab buys data when it lowers the loss more per dollar than",
         "compute would (docs/model.md); licences are bargained over what the text is worth to the lab. **Tuned:**",
-        "`rephrased_value` = 1.4 to the 2025 synthetic share. Not tuned: the paid spend and the deal sizes.",
+        "`rephrased_value` = 2.6 to the 2025 synthetic share. Not tuned: the paid spend and the deal sizes.",
     ],
     "firms": [
         "Each lab chooses its run for the profit of the model over its life (sim/firm.py): revenue is its share of",
