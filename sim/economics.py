@@ -161,9 +161,14 @@ def repetition_epochs(
     kinks = log_q if math.isinf(max_epochs) else np.concatenate([log_q, log_q - (max_epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS])
     kinks = np.unique(kinks)  # sorted: the total passes fall as the level rises
     total = _passes(log_q[None, :], kinks[:, None], max_epochs) @ tokens
-    above = int(np.searchsorted(-total, -slots, side="right"))  # kinks below this one give at least the slots
+    # Slots that fill the passes at a kink to within last bits are at the kink (step 1 of `choose_dataset` stops
+    # there by construction). Where a bound holds the total flat between kinks, the level is the highest of them:
+    # the last pass taken, which is what a slot given up loses, on every CPU alike.
+    above = int(np.searchsorted(-total, -slots * (1.0 - NEGLIGIBLE_SHARE), side="right"))  # kinks giving the slots
     if above == 0:  # below the lowest kink every source still gains R* passes per unit of log level
         log_level = kinks[0] - (slots - total[0]) / (REPETITION_HALF_LIFE_EPOCHS * unique)
+    elif total[above - 1] <= slots * (1.0 + NEGLIGIBLE_SHARE):
+        log_level = kinks[above - 1]
     else:
         lo, hi = above - 1, min(above, kinks.size - 1)
         span = total[lo] - total[hi]

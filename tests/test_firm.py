@@ -125,9 +125,9 @@ def test_in_a_run_labs_move_compute_to_post_training_and_never_deploy_a_model_th
 
 @pytest.mark.slow
 def test_the_data_wall_comes_later_when_labs_may_repeat_text_more():
-    # max_epochs bounds the repetition a lab chooses, so allowing more moves the wall (the target is
-    # >= 0.3 years; measured ~0.25 on these seeds, reported as a miss in docs/validation.md's notes).
+    # max_epochs bounds the repetition a lab chooses, so allowing more moves the wall: the target is
+    # >= 0.3 years. At 16 epochs there is no wall by the end of 2040 on these seeds, so that date is censored.
     for seed in range(3):
-        walls = [DataMarketModel(rng=seed, end="2034-12", max_epochs=e).run().data_wall_year for e in (4.0, 16.0)]
-        assert walls[0] is not None, "no data wall by 2035 at 4 epochs"
-        assert (walls[1] or 2035.0) > walls[0], walls
+        walls = [DataMarketModel(rng=seed, end="2040-12", max_epochs=e).run().data_wall_year for e in (4.0, 16.0)]
+        assert walls[0] is not None, "no data wall by 2041 at 4 epochs"
+        assert (walls[1] or 2041.0) >= walls[0] + 0.3, walls

@@ -43,11 +43,17 @@ def test_compare_reports_paired_effects_computed_from_the_runs_with_intervals_th
     assert row["effect"] == pytest.approx(diff.mean()) and row["pairs"] == 16
     assert row["ci_low"] <= row["effect"] <= row["ci_high"] and row["ci_high"] < 0  # stricter privacy, less private data
 
-    def width(effects: pd.DataFrame) -> float:
+    def relative_width(effects: pd.DataFrame, folder: str) -> float:
+        """The interval's width over the spread of the per-seed differences it was computed from."""
         r = effects.set_index("outcome").loc["private_share_2030"]
-        return r["ci_high"] - r["ci_low"]
+        runs = [
+            SweepResults.load(tmp_path / folder / name).runs.set_index("seed")["private_share_2030"]
+            for name in ("short_baseline", "short_gdpr_consent_for_training")
+        ]
+        return (r["ci_high"] - r["ci_low"]) / (runs[1] - runs[0]).std()
 
-    assert width(large) < width(small)
+    # At a given spread, four times the pairs give an interval about half as wide (1 / sqrt(n)).
+    assert relative_width(large, "large") < 0.75 * relative_width(small, "small")
     report = (tmp_path / "large" / "compare.md").read_text()
     assert (
         OUTCOMES["private_share_2030"].format_difference(row["effect"]) in report
@@ -140,7 +146,7 @@ def test_the_ema_export_carries_categorical_levers_into_prim_cart_and_feature_sc
         'max_epochs = { dist = "uniform", low = 2.0, high = 8.0 }\n'
     )
     policies = [short(tmp_path, ROOT / "scenarios" / "baseline.toml"), short(tmp_path, POLICIES / "opt_in_crawling.toml")]
-    robustness(policies, uncertainties, tmp_path, outcome="data_wall_year", samples=10, workers=2, progress=False)
+    robustness(policies, uncertainties, tmp_path, outcome="public_exhaustion_year", samples=10, workers=2, progress=False)
     experiments, outcomes = to_ema([tmp_path / "short_baseline", tmp_path / "short_opt_in_crawling"])
     assert experiments["opt_out_regime"].dtype == "category"
     assert set(experiments["opt_out_regime"]) == {"robots", "opt_in"}
@@ -148,11 +154,11 @@ def test_the_ema_export_carries_categorical_levers_into_prim_cart_and_feature_sc
     from ema_workbench.analysis import cart, feature_scoring, prim
 
     x = experiments[["usable_share", "max_epochs", "opt_out_regime"]]
-    early = outcomes["data_wall_year"] <= np.median(outcomes["data_wall_year"])
+    early = outcomes["public_exhaustion_year"] <= np.median(outcomes["public_exhaustion_year"])
     box = prim.Prim(x, early, mass_min=0.1).find_box()
     assert 0 < box.coverage <= 1 and isinstance(box.box_lims[-1].loc[0, "opt_out_regime"], set)
     tree = cart.CART(x, early, mass_min=0.1)
     tree.build_tree()
     assert len(tree.boxes) >= 1 and tree.stats
-    scores = feature_scoring.get_feature_scores_all(x, {"data_wall_year": outcomes["data_wall_year"]})
+    scores = feature_scoring.get_feature_scores_all(x, {"public_exhaustion_year": outcomes["public_exhaustion_year"]})
     assert set(scores.index) == {"usable_share", "max_epochs", "opt_out_regime"} and scores.notna().all().all()
