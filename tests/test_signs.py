@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sim import DataMarketModel
 from sim.experiments.signs import SIGN_OUTCOMES, SIGNS, measure, sign_table
 from sim.levers import LEVERS
 from sim.params import Uncertainties
@@ -44,8 +45,6 @@ def test_each_factor_moves_the_outcomes_the_way_the_table_says():
 def test_more_private_text_growth_delays_the_wall_once_privacy_incidents_are_off():
     # The table's `?` for private_growth_per_year on the data wall rests on two channels: more private text
     # delays the wall, and the incidents its use brings hasten it. Without incidents, only the first is left.
-    from sim import DataMarketModel
-
     for seed in range(3):
         low, high = (
             DataMarketModel(rng=seed, end="2035-12", private_growth_per_year=g, incidents_per_trillion_tokens=0.0)
