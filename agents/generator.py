@@ -35,7 +35,7 @@ def synthetic_quality(base_quality: float, generator_loss: float, target_loss: f
 
 
 class SyntheticGenerator(mesa.Agent):
-    """Generates training text with the best open-weight model, or a licensed closed one.
+    """Generates training text and post-training tasks with the best open-weight model, or a licensed closed one.
 
     Cost per token is 2 N FLOP at the going FLOP price. The value of a synthetic token to a buyer
     falls as the generator trails the model the buyer means to train.
@@ -83,6 +83,11 @@ class SyntheticGenerator(mesa.Agent):
             return []
         quality = self.quality_for(plan.target_loss)
         return [Offer(self, Source.SYNTHETIC, "synthetic", UNLIMITED_TOKENS, quality, self.usd_per_token, ai_generated=True)]
+
+    def sell_tasks(self, buyer: mesa.Agent, tokens: float, usd: float) -> None:
+        """Sell post-training tasks (prompts, answers to verify, graded responses) generated for the buyer's run."""
+        self.sold_tokens += tokens
+        self.model.record_deal(self, buyer, tokens, usd)
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
         self.sold_tokens += tokens

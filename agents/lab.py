@@ -62,12 +62,13 @@ class TrainedModel:
     k: float
     fill: float
     post_training_share: float = 0.0  # share of the training compute spent on post-training and RL
+    post_training_data: firm.PostTrainingData = firm.NO_POST_TRAINING_DATA  # the tasks post-training read
     capability: float = 0.0  # log10 FLOP of effective compute (`sim.firm`)
     revenue_usd_per_year: float = 0.0  # what the lab expected it to earn a year when it chose the run
     serving_usd_per_year: float = 0.0  # and what serving it would cost a year
     data_budget_usd: float = 0.0  # the run's budget
-    data_spend_usd: float = 0.0  # what the run's data cost: exclusive licence, purchases, premiums, in-house generation
-    paid_spend_usd: float = 0.0  # the part paid to other agents (publishers, brokers, generators)
+    data_spend_usd: float = 0.0  # what the run's data cost: licences, purchases, premiums, generation, annotation
+    paid_spend_usd: float = 0.0  # the part paid to other agents (publishers, brokers, generators), not to annotators
     legal_usd: float = 0.0  # expected legal cost borne
     tokens_by_source: dict[Source, float] = field(default_factory=dict)
 
@@ -108,7 +109,7 @@ class Lab(mesa.Agent):
         market = self.model
         return min(market.frontier_compute_flop * self.spec.compute_share, market.policy.compute_cap_flop)
 
-    def choose_k(self, compute_flop: float) -> float:
+    def choose_k(self, compute_flop: float, market: firm.Market) -> float:
         """Overtraining factor: fixed, the firm's (`firm.profit_optimal_k`) or Epoch App. F's fixed-market rule."""
         constants = self.model.params.constants
         if constants.override_k is not None and self.model.year >= constants.override_k_from_year:
@@ -117,13 +118,14 @@ class Lab(mesa.Agent):
             return self.spec.k
         if self.spec.strategy == "profit":
             return scaling.profit_optimal_k(compute_flop, self.spec.demand_r, self.spec.demand_h)
-        return firm.profit_optimal_k(compute_flop, self.model.market_for(self))
+        return firm.profit_optimal_k(compute_flop, market)
 
     def plan_run(self) -> RunPlan:
         """The next run as planned with plentiful data: post-training share, then N and D for the pretraining compute."""
         compute = self.compute_budget_flop()
-        share = firm.planned_post_training_share(self.model.post_training_returns)
-        k = self.choose_k(compute * (1.0 - share))
+        market = self.model.market_for(self)
+        share = firm.planned_post_training_share(market.planning_returns)
+        k = self.choose_k(compute * (1.0 - share), market)
         params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
         return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop, share)
 
@@ -185,6 +187,37 @@ class Lab(mesa.Agent):
         usable = social * self.spec.platform_share * economics.user_consent_share(strictness) * PLATFORM_POST_QUALITY
         cost = economics.compliance_usd_per_token(strictness) / PLATFORM_POST_QUALITY
         return [Offer(self, Source.OWN_USER, "posts", usable, 1.0, cost)]
+
+    def post_training_tasks(self, plan: RunPlan) -> tuple[firm.Tasks, mesa.Agent | None]:
+        """The tasks on offer for the run's post-training, and who generates them (None: no model can yet).
+
+        People write and grade tasks at the annotation price. A model generates them at its serving cost: the
+        lab's own deployed model, or a generator's (`SyntheticGenerator`), whichever is worth more to this run
+        (`generator.synthetic_quality`: a model that trails the one being trained poses easier tasks), the
+        cheaper on a tie.
+        """
+        market = self.model
+        u = market.params.uncertainties
+        candidates: list[tuple[float, float, mesa.Agent]] = []
+        if market.params.constants.synthetic_sourcing:
+            if self.deployed is not None:
+                quality = generator.synthetic_quality(u.synthetic_quality, self.deployed.loss, plan.target_loss)
+                candidates.append((quality, generator.inference_usd_per_token(self.deployed.params, market.usd_per_flop), self))
+            candidates.extend(
+                (g.quality_for(plan.target_loss), g.usd_per_token, g) for g in market.generator_list if g.source_lab
+            )
+        if not candidates:
+            return firm.Tasks(0.0, 0.0, u.annotation_usd_per_token), None
+        quality, usd, maker = max(candidates, key=lambda c: (round(c[0], 9), -c[1]))  # last-bit ties go to the cheaper
+        return firm.Tasks(quality, usd, u.annotation_usd_per_token), maker
+
+    def pay_for_tasks(self, tasks: firm.PostTrainingData, maker: mesa.Agent | None) -> float:
+        """Pay people for the annotated tasks and the generator for the rest; returns the USD paid to a generator."""
+        self.model.record_annotation_spend(tasks.annotation_usd)
+        if maker is None or maker is self or tasks.generated_usd <= 0.0:
+            return 0.0  # none generated, or generated in-house at serving cost
+        maker.sell_tasks(self, tasks.tokens * (1.0 - tasks.annotated_share), tasks.generated_usd)
+        return tasks.generated_usd
 
     def settle(self, buyer: Lab, offer: Offer, tokens: float, checkout: Checkout) -> float:
         """Its own data costs the compute or compliance work on it; no deal with itself."""
@@ -275,7 +308,8 @@ class Lab(mesa.Agent):
         market = self.model
         plan = self.plan
         licence = self.seek_exclusive_licence(plan)
-        view = market.market_for(self)
+        tasks, maker = self.post_training_tasks(plan)
+        view = dataclass_replace(market.market_for(self), tasks=tasks)
         choose_share = market.params.constants.post_training  # off: the plan's share (none), no choice
         if self.spec.strategy == "fixed":  # the overtraining factor is a rule: no re-plan when data is short
             run = firm.evaluate(plan, self.source(plan), view, choose_share)
@@ -284,13 +318,14 @@ class Lab(mesa.Agent):
         plan, sourcing = run.plan, run.sourcing
         paid, in_house = self.pay_sellers(sourcing, licence)
         spend = licence + paid + in_house
-        market.record_data_spend(licence + paid, sourcing.legal_usd)
         self.last_sourcing = sourcing
         by_source = {s: 0.0 for s in Source}
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
             by_source[offer.source] += tokens
         # What the data finally cost (settlements, an exclusive licence) sets the compute left to train on.
         run = firm.evaluate(plan, dataclass_replace(sourcing, spend_usd=spend), view, choose_share)
+        tasks_paid = self.pay_for_tasks(run.post_training_data, maker)
+        market.record_data_spend(licence + paid + tasks_paid, sourcing.legal_usd)
         self.deployed = TrainedModel(
             year=market.year,
             compute_flop=run.compute_flop,
@@ -301,12 +336,13 @@ class Lab(mesa.Agent):
             k=plan.tokens / run.params / scaling.TOKENS_PER_PARAM_OPTIMAL,
             fill=sourcing.fill,
             post_training_share=run.post_training_share,
+            post_training_data=run.post_training_data,
             capability=run.capability,
             revenue_usd_per_year=run.earnings.as_offered().revenue_usd_per_year,
             serving_usd_per_year=run.earnings.as_offered().serving_usd_per_year,
             data_budget_usd=plan.compute_usd,
-            data_spend_usd=spend,
-            paid_spend_usd=licence + paid,
+            data_spend_usd=spend + run.post_training_data.spend_usd,
+            paid_spend_usd=licence + paid + tasks_paid,
             legal_usd=sourcing.legal_usd,
             tokens_by_source=by_source,
         )

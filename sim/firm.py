@@ -108,6 +108,107 @@ def planned_post_training_share(returns: float) -> float:
     return min(max(share, 0.0), MAX_POST_TRAINING_SHARE)
 
 
+# --- post-training data --------------------------------------------------------------------------------
+# Post-training runs on tasks: prompts with verifiable answers, graded responses, demonstrations. It needs no new
+# pretraining text, but it needs tasks, and a task is rolled out and read many times: RL samples many responses a
+# prompt over many steps (DeepSeek-R1: 16 samples a prompt, thousands of steps over ~1e5-1e6 prompts), so a task token
+# carries about this many tokens of post-training compute (docs/calibration.md, "Post-training data").
+ROLLOUT_TOKENS_PER_TASK_TOKEN = 1000.0
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """The task data a lab can get for post-training: tasks a model generates, and tasks people write and grade.
+
+    A generated task is worth `generated_quality` of a human one (a generator that trails the model being trained
+    poses easier tasks and grades worse: `agents.generator.synthetic_quality`); people cost
+    `annotation_usd_per_token`, the generator its serving cost.
+    """
+
+    generated_quality: float  # 0-1, a generated task's worth against a human one
+    generated_usd_per_token: float
+    annotation_usd_per_token: float
+
+
+# Tasks as good as people's and free: post-training on compute alone (the plan's expectation before a first run).
+FREE_TASKS = Tasks(1.0, 0.0, 0.0)
+
+
+def task_tokens(post_training_flop: float, params: float) -> float:
+    """Task tokens that `post_training_flop` of post-training on a model of `params` reads (each rolled out many times)."""
+    return post_training_flop / (scaling.FLOP_PER_PARAM_TOKEN * params * ROLLOUT_TOKENS_PER_TASK_TOKEN)
+
+
+def task_quality(annotated_share: float, generated_quality: float) -> float:
+    """Worth of a task mix against all-human tasks: people write first the tasks models do worst (1 - (1-g)(1-a)^2).
+
+    The first human tasks close most of the gap, the last little: annotation has diminishing returns, and a
+    generator as good as people (g = 1) leaves them nothing to add.
+    """
+    return 1.0 - (1.0 - generated_quality) * (1.0 - annotated_share) ** 2
+
+
+@dataclass(frozen=True)
+class PostTrainingData:
+    """The tasks a run's post-training reads: how many, the annotated share, their worth, and what they cost."""
+
+    tokens: float
+    annotated_share: float
+    quality: float  # `task_quality`: multiplies post-training's compute-equivalent gain
+    annotation_usd: float  # paid to people (annotation vendors): data spend outside the model's agents
+    generated_usd: float  # paid for generation: to a generator, or the lab's own serving
+
+    @property
+    def spend_usd(self) -> float:
+        return self.annotation_usd + self.generated_usd
+
+
+NO_POST_TRAINING_DATA = PostTrainingData(0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def annotated_share(gain_oom: float, tokens: float, budget_usd: float, tasks: Tasks) -> float:
+    """The share of tasks written by people that makes the run most capable for its budget.
+
+    Capability is `gain_oom` x `task_quality` from post-training, plus log10 of the compute left once the tasks are
+    paid (effective compute is taken as proportional to compute here). The first-order condition,
+    K (1 - a)(m - a c) = c with K = 2 ln10 gain (1 - g), m the budget share left after generated tasks and c the extra
+    budget share of annotating them all, is a quadratic whose smaller root is the best share; it is 0 when even the
+    first human task costs more capability than it adds, and 1 when people cost less than generation.
+    """
+    if tokens <= 0.0 or budget_usd <= 0.0 or gain_oom <= 0.0 or tasks.generated_quality >= 1.0:
+        return 0.0
+    k = 2.0 * math.log(10.0) * gain_oom * (1.0 - tasks.generated_quality)
+    m = 1.0 - tokens * tasks.generated_usd_per_token / budget_usd
+    c = tokens * (tasks.annotation_usd_per_token - tasks.generated_usd_per_token) / budget_usd
+    if c <= 0.0:
+        return 1.0
+    if k * m <= c:
+        return 0.0
+    root = math.sqrt(k * k * (m - c) ** 2 + 4.0 * k * c * c)
+    return min(2.0 * (k * m - c) / (k * (m + c) + root), 1.0)
+
+
+def post_training_data(
+    post_training_flop: float, params: float, budget_usd: float, gain_oom: float, tasks: Tasks
+) -> PostTrainingData:
+    """The tasks `post_training_flop` on a model of `params` reads, with the annotated share chosen (`annotated_share`).
+
+    `gain_oom` is post-training's compute-equivalent gain with all-human tasks; `budget_usd` what the run's
+    compute is worth, from which the tasks are paid.
+    """
+    tokens = task_tokens(post_training_flop, params)
+    if tokens <= 0.0:
+        return NO_POST_TRAINING_DATA
+    share = annotated_share(gain_oom, tokens, budget_usd, tasks)
+    return PostTrainingData(
+        tokens,
+        share,
+        task_quality(share, tasks.generated_quality),
+        tokens * share * tasks.annotation_usd_per_token,
+        tokens * (1.0 - share) * tasks.generated_usd_per_token,
+    )
+
+
 def pretrained_params(compute_flop: float, tokens: float, share: float) -> float:
     """Parameters the pretraining part of a run's compute buys for `tokens` (C_pre = 6 N D)."""
     return max(scaling.params_for_tokens(compute_flop * (1.0 - share), tokens), 1.0)
@@ -181,7 +282,14 @@ class Market:
     rivals_log_weight: float  # log of the sum over the rivals' deployed models of reach * exp(capability / temperature)
     reach: float  # the lab's own reach (open-weight models reach fewer paying users)
     temperature_oom: float  # capability gap, in orders of magnitude of effective compute, that moves shares by e
-    post_training_returns: float  # `a` in log CEG = a ln(1 + r / r0), this year
+    post_training_returns: float  # `a` in log CEG = a ln(1 + r / r0) with all-human tasks, this year
+    tasks: Tasks = FREE_TASKS  # the task data on offer for post-training, once the lab knows its run's target
+    expected_task_quality: float = 1.0  # what the lab's tasks were worth in its last run: the plan expects as much
+
+    @property
+    def planning_returns(self) -> float:
+        """Post-training's returns as the lab plans a run: at the worth of the tasks it expects."""
+        return self.post_training_returns * self.expected_task_quality
 
 
 def market_share(capability: float, market: Market) -> float:
@@ -239,8 +347,8 @@ def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 100
     answer a narrower question, the cheapest model of a given loss; here the loss is priced too, by the
     share it wins. Epoch's App. F labs (`strategy = "profit"`) keep their demand law instead.
     """
-    share = planned_post_training_share(market.post_training_returns)
-    gain = post_training_gain_oom(share, market.post_training_returns)
+    share = planned_post_training_share(market.planning_returns)
+    gain = post_training_gain_oom(share, market.planning_returns)
 
     def profit(log_k: float) -> float:
         params, tokens = scaling.allocate_compute(pretraining_flop, 10.0**log_k)
@@ -296,6 +404,7 @@ class Run:
     sourcing: Sourcing
     compute_flop: float  # training compute left after the data is paid
     post_training_share: float
+    post_training_data: PostTrainingData
     params: float
     loss: float  # pretraining loss
     capability: float  # log10 FLOP of effective compute
@@ -306,25 +415,31 @@ def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, choose_share: bo
     """The model a plan gives on a quoted dataset, with the post-training share that earns the most.
 
     A larger post-training share also means a smaller model for the same tokens, which is cheaper to
-    serve. With `choose_share` off (post-training switched off), the plan's share is kept.
+    serve, and more tasks to read, generated or paid for (`post_training_data`), whose worth scales
+    post-training's gain. With `choose_share` off (post-training switched off), the plan's share is kept.
     """
-    compute = plan.trained_on(sourcing.spend_usd)
+    data_left = plan.trained_on(sourcing.spend_usd)
     tokens, effective = plan.tokens, max(sourcing.effective_tokens, 1.0)
-    returns = market.post_training_returns
+    returns, usd_per_flop = market.post_training_returns, market.usd_per_flop
 
-    def model(share: float) -> tuple[float, float, Earnings]:
+    def model(share: float) -> tuple[float, float, float, PostTrainingData, Earnings]:
+        gain = post_training_gain_oom(share, returns)
+        tasks = post_training_data(
+            data_left * share, pretrained_params(data_left, tokens, share), data_left * usd_per_flop, gain, market.tasks
+        )
+        compute = max(data_left - tasks.spend_usd / usd_per_flop, 0.0)  # the tasks are paid from the run's budget too
         params = pretrained_params(compute, tokens, share)
-        capability = _capability(params, effective, post_training_gain_oom(share, returns))
-        return params, capability, earnings(capability, params, market)
+        capability = _capability(params, effective, gain * tasks.quality)
+        return compute, params, capability, tasks, earnings(capability, params, market)
 
     share = plan.post_training_share
     if choose_share:
         share = _golden_max(
-            lambda x: model(x)[2].profit_usd_per_year, 0.0, MAX_POST_TRAINING_SHARE, scale=market.revenue_usd_per_year
+            lambda x: model(x)[4].profit_usd_per_year, 0.0, MAX_POST_TRAINING_SHARE, scale=market.revenue_usd_per_year
         )
-    params, capability, earned = model(share)
+    compute, params, capability, tasks, earned = model(share)
     loss = float(scaling.loss(params, effective))
-    return Run(plan, sourcing, compute, share, params, loss, capability, earned)
+    return Run(plan, sourcing, compute, share, tasks, params, loss, capability, earned)
 
 
 REPLAN_STEPS = 8  # a lab short of data weighs datasets down to 1/16 of its plan at most
@@ -367,9 +482,10 @@ def scarcity_oom(plan: RunPlan, quote: Callable[[RunPlan], Sourcing], market: Ma
     unlimited web text, so that the gap is the data's alone. The gap, in orders of magnitude of
     effective compute, is zero while the lab has enough text as good as the web (better text more than
     makes up for less of it) and grows as repetition, poorer sources and post-training stand in for text.
-    `first` is the plan's quote, when the caller has it.
+    Post-training's returns are the plan's (`Market.planning_returns`: at the worth of the lab's last tasks), on
+    both sides alike. `first` is the plan's quote, when the caller has it.
     """
-    returns = market.post_training_returns
+    returns = market.planning_returns
     unlimited = achievable = -math.inf
     for step in range(REPLAN_STEPS + 1):
         scale = 2.0 ** (-step / 2)

@@ -140,6 +140,19 @@ MONTHLY_SERIES: dict[str, Series] = {
         "share",
         "share of the frontier lab's deployed model's training compute spent on pretraining (the rest: post-training and RL)",
     ),
+    "frontier_annotated_share": Series(
+        "Frontier's annotated share of tasks",
+        "share",
+        "share of the frontier lab's post-training tasks written or graded by paid people (the rest generated)",
+    ),
+    "frontier_task_quality": Series(
+        "Frontier's task quality",
+        "0-1",
+        "worth of the frontier lab's post-training tasks against all-human ones: scales post-training's gain",
+    ),
+    "annotation_spend_usd": Series(
+        "Annotation spend", "USD/month", "what labs paid people to write and grade post-training tasks this month"
+    ),
     "frontier_epochs": Series(
         "Frontier's epochs", "passes", "passes the frontier lab's deployed model made over its unique human text"
     ),
@@ -260,6 +273,9 @@ def monthly(
         "best_capability": max(lab.deployed.capability for lab in model.lab_list),
         "capability_shortfall": model.capability_shortfall,
         "frontier_pretraining_share": 1.0 - frontier.post_training_share,
+        "frontier_annotated_share": frontier.post_training_data.annotated_share,
+        "frontier_task_quality": frontier.post_training_data.quality,
+        "annotation_spend_usd": model.annotation_usd_month,
         "frontier_epochs": model.frontier.last_sourcing.data.epochs,
         **{f"frontier_epochs_{group}": model.frontier.last_sourcing.mean_epochs(pick) for group, pick in EPOCH_GROUPS.items()},
         "frontier_revenue_usd": revenue[model.frontier.unique_id],

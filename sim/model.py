@@ -66,7 +66,7 @@ class DataMarketModel(mesa.Model):
         self.private_text_tokens = self.params.uncertainties.private_text_tokens  # grows each month
         self.incidents_total = 0
         # What labs paid others for data, and the legal risk they bore, since the last month was measured.
-        self.paid_spend_usd_month = self.legal_usd_month = 0.0
+        self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = 0.0
         self.largest_deal_usd: dict[int, float] = {}  # calendar year -> the largest single licence of that year
         self._advance_clock()
         self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
@@ -246,6 +246,7 @@ class DataMarketModel(mesa.Model):
             reach=self.reach(lab),
             temperature_oom=temperature,
             post_training_returns=self.post_training_returns,
+            expected_task_quality=lab.deployed.post_training_data.quality if lab.deployed is not None else 1.0,
         )
 
     # --- bookkeeping the agents call -------------------------------------------------------
@@ -288,6 +289,10 @@ class DataMarketModel(mesa.Model):
         self.paid_spend_usd_month += paid_usd
         self.legal_usd_month += legal_usd
 
+    def record_annotation_spend(self, usd: float) -> None:
+        """A lab paid people (annotation vendors, experts) to write and grade its post-training tasks."""
+        self.annotation_usd_month += usd
+
     def record_incidents(self, count: int) -> None:
         self.incidents_total += count
         self.incidents_month += count
@@ -318,7 +323,7 @@ class DataMarketModel(mesa.Model):
             self.high_quality_exhaustion_year = self.year
         frontier_fill = self._measure_scarcity()
         self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], hq_stock, frontier_fill)
-        self.paid_spend_usd_month = self.legal_usd_month = 0.0
+        self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = 0.0
 
     def _measure_scarcity(self) -> float:
         """How short of data the frontier is: the data wall; returns the share of its plan's desired data it can fill.

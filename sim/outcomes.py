@@ -267,6 +267,17 @@ OUTCOMES: dict[str, Outcome] = {
             )
             for year in (2023, 2026, 2030)
         ),
+        *(
+            Outcome(
+                f"annotation_spend_usd_{year}",
+                f"Annotation spend, {year}",
+                "USD per year",
+                "usd",
+                f"what all labs paid people to write and grade the post-training tasks of the runs they trained in {year}",
+                lambda model, series, year=year: annual_sum(series, "annotation_spend_usd", year),
+            )
+            for year in (2025, 2030)
+        ),
         _yearly(
             "frontier_revenue_usd",
             2024,

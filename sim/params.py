@@ -132,10 +132,16 @@ class Uncertainties(_Strict):
     )
     ai_revenue_usd_max: float = Field(2e12, ge=1.0, le=1e15, description="Ceiling on the AI model market's revenue a year")
     reasoning_returns: float = Field(
-        0.35,
+        0.55,
         ge=0.0,
         le=2.0,
         description="Returns to post-training once reasoning RL works: a in log CEG = a ln(1 + r / 0.01) (tuned)",
+    )
+    annotation_usd_per_token: float = Field(
+        0.01,
+        ge=0.0,
+        le=10.0,
+        description="Price of a human-written or human-graded post-training task token (assumed: expert time ~$50-100/h)",
     )
 
 

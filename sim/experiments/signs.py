@@ -152,9 +152,11 @@ SIGNS = (
         "synthetic_quality",
         0.3,
         0.9,
-        "0 0 0 0 0 0 0",
-        "generated (textbook-style) text, at most as good as web text, is worth less than rephrased text, so labs"
-        " do not use it (Kang et al. 2025: textbook-style data alone degrades)",
+        "? ? + ? ? ? +",
+        "generated text is not used in pretraining (rephrased text is worth more), but generated tasks feed"
+        " post-training: better ones make it pay more, so labs plan more of it and smaller pretraining datasets (the"
+        " wall later) and reach a higher pretraining loss; before about 2030 people write most tasks, so the"
+        " exhaustion dates and the 2030 shares barely move",
     ),
     Sign(
         "rephrased_value",
@@ -256,11 +258,21 @@ SIGNS = (
     ),
     Sign(
         "reasoning_returns",
-        0.2,
-        0.5,
-        "+ + + ? ? - +",
+        0.4,
+        0.7,
+        "+ + ? ? - - +",
         "post-training pays more: labs move compute out of pretraining, so their runs want less data (later"
-        " dates), value each pretraining token less (less bought) and reach a higher pretraining loss",
+        " exhaustion, less synthetic filler), value each pretraining token less (less bought) and reach a higher"
+        " pretraining loss; the wall can come sooner, since a plan already near the post-training bound cannot"
+        " make up for fewer tokens with more post-training",
+    ),
+    Sign(
+        "annotation_usd_per_token",
+        0.002,
+        0.05,
+        "- - - - ? ? -",
+        "dearer human tasks: fewer of them, post-training pays less, so labs plan larger pretraining datasets"
+        " (dates sooner, a lower pretraining loss), which dilute the private text they can get",
     ),
     # --- levers --------------------------------------------------------------------------------------
     Sign(
