@@ -131,3 +131,89 @@ def test_the_data_wall_comes_later_when_labs_may_repeat_text_more():
         walls = [DataMarketModel(rng=seed, end="2040-12", max_epochs=e).run().data_wall_year for e in (4.0, 16.0)]
         assert walls[0] is not None, "no data wall by 2041 at 4 epochs"
         assert (walls[1] or 2041.0) >= walls[0] + 0.3, walls
+
+
+# --- post-training data ------------------------------------------------------------------------------
+
+
+def _task_objective(share: float, gain: float, tokens: float, budget: float, tasks: firm.Tasks) -> float:
+    """What the annotated share maximises: post-training's gain at the tasks' worth, plus log10 of the compute left."""
+    spend = tokens * (share * tasks.annotation_usd_per_token + (1.0 - share) * tasks.generated_usd_per_token)
+    return gain * firm.task_quality(share, tasks.generated_quality) + math.log10(1.0 - spend / budget)
+
+
+@pytest.mark.parametrize("annotation_usd", [1e-4, 3e-3, 1e-2, 3e-2])
+@pytest.mark.parametrize("generated_quality", [0.0, 0.4, 0.8])
+def test_the_annotated_share_is_the_best_on_a_fine_grid(annotation_usd, generated_quality):
+    tasks = firm.Tasks(generated_quality, 1e-5, annotation_usd)
+    gain, tokens, budget = 0.8, 3e10, 1e9
+    chosen = firm.annotated_share(gain, tokens, budget, tasks)
+    grid = np.linspace(0.0, 1.0, 20001)
+    values = [_task_objective(a, gain, tokens, budget, tasks) for a in grid if tokens * a * annotation_usd < budget]
+    assert _task_objective(chosen, gain, tokens, budget, tasks) == pytest.approx(max(values), abs=1e-7)
+
+
+def test_labs_annotate_less_as_people_cost_more_and_not_at_all_when_generated_tasks_are_as_good():
+    gain, tokens, budget = 0.8, 3e10, 1e9
+    shares = [firm.annotated_share(gain, tokens, budget, firm.Tasks(0.5, 1e-5, price)) for price in (1e-3, 5e-3, 2e-2, 1e-1)]
+    assert shares == sorted(shares, reverse=True) and shares[0] > shares[-1]
+    assert shares[-1] == 0.0  # a tenth of a dollar a token: every human task costs more capability than it adds
+    assert firm.annotated_share(gain, tokens, budget, firm.Tasks(1.0, 1e-5, 1e-3)) == 0.0
+    assert firm.annotated_share(gain, tokens, budget, firm.Tasks(0.5, 1e-2, 1e-3)) == 1.0  # people cost less
+    assert firm.annotated_share(0.0, tokens, budget, firm.Tasks(0.5, 1e-5, 1e-3)) == 0.0  # no post-training, no tasks
+
+
+def test_better_generated_tasks_make_post_training_worth_more_for_less_annotation():
+    gain, tokens, budget = 0.8, 3e10, 1e9
+    worth, annotated = [], []
+    for quality in (0.2, 0.5, 0.8):
+        tasks = firm.Tasks(quality, 1e-5, 1e-2)
+        share = firm.annotated_share(gain, tokens, budget, tasks)
+        annotated.append(share)
+        worth.append(_task_objective(share, gain, tokens, budget, tasks))
+    assert worth == sorted(worth) and worth[0] < worth[-1]
+    assert annotated == sorted(annotated, reverse=True)
+
+
+def test_post_training_reads_more_tasks_the_more_compute_it_has_and_the_smaller_the_model():
+    assert firm.task_tokens(2e26, 1e12) == pytest.approx(2.0 * firm.task_tokens(1e26, 1e12))
+    assert firm.task_tokens(1e26, 5e11) == pytest.approx(2.0 * firm.task_tokens(1e26, 1e12))
+    data = firm.post_training_data(1e26, 1e12, 1e9, 0.8, firm.Tasks(0.5, 1e-5, 1e-2))
+    assert data.spend_usd == pytest.approx(data.annotation_usd + data.generated_usd)
+    assert data.annotation_usd == pytest.approx(data.tokens * data.annotated_share * 1e-2)
+    assert firm.post_training_data(0.0, 1e12, 1e9, 0.8, firm.Tasks(0.5, 1e-5, 1e-2)) == firm.NO_POST_TRAINING_DATA
+
+
+def _yearly_means(seeds, years, **overrides):
+    """Per seed, the mean over `years` of the frontier's post-training series, and what generators sold."""
+    rows = []
+    for seed in seeds:
+        model = DataMarketModel(rng=seed, end=f"{years[-1]}-12", **overrides).run()
+        series = timeseries(model)
+        picked = series[(series.year >= years[0]) & (series.year < years[-1] + 1)]
+        rows.append(
+            {
+                "pretraining": picked.frontier_pretraining_share.mean(),
+                "annotated": picked.frontier_annotated_share.mean(),
+                "annotation_usd": picked.annotation_spend_usd.sum(),
+                "generators_sold": sum(g.sold_tokens for g in model.generator_list),
+            }
+        )
+    return rows
+
+
+def test_a_better_generator_is_bought_for_post_training_and_moves_compute_out_of_pretraining():
+    # Generated text is not used in pretraining (rephrased text is worth more), so before post-training read tasks
+    # `synthetic_quality` moved no outcome. Now a better generator's tasks make post-training pay more.
+    worse, better = (_yearly_means([0, 1], (2026, 2029), synthetic_quality=q) for q in (0.3, 0.9))
+    for low, high in zip(worse, better):
+        assert high["pretraining"] < low["pretraining"]
+        assert high["annotated"] < low["annotated"]
+        assert high["generators_sold"] > low["generators_sold"] > 0.0  # the generators are no longer idle
+
+
+def test_dearer_annotation_means_fewer_human_tasks_and_more_pretraining():
+    cheap, dear = (_yearly_means([0, 1], (2026, 2029), annotation_usd_per_token=p) for p in (0.002, 0.05))
+    for low, high in zip(cheap, dear):
+        assert high["annotated"] < low["annotated"]
+        assert high["pretraining"] > low["pretraining"]

@@ -293,6 +293,16 @@ def _validate(out: Path, docs: Path, size: Size, **runner: Any) -> list[Check]:
         ),
         Check(
             "firms",
+            "paid human post-training data (annotation), all labs, 2025 (median, USD)",
+            float(runs["annotation_spend_usd_2025"].median()),
+            "$1-3B",
+            1e9 / s,
+            3e9 * s,
+            "Scale AI ~$870M and Surge AI ~$1.2B revenue in 2024, unverified (docs/calibration.md §10)",
+            "{:.3g}",
+        ),
+        Check(
+            "firms",
             "market concentration (HHI), 2025 (median)",
             float(runs["hhi_2025"].median()),
             "1,500-3,500",
@@ -617,8 +627,10 @@ _NOTES = {
     "firms": [
         "Each lab chooses its run for the profit of the model over its life (sim/firm.py): revenue is its share of",
         "the AI model market, shares follow capability (log10 effective compute, with post-training's",
-        "compute-equivalent gain), serving costs 2 N FLOP a token. **Tuned:** `reasoning_returns` = 0.35 and the",
+        "compute-equivalent gain), serving costs 2 N FLOP a token. **Tuned:** `reasoning_returns` = 0.55 and the",
         "reasoning logistic (midpoint 10^25.8 FLOP of capability) to the pretraining shares; `ai_revenue_usd_2024`",
-        "= 6e9 to OpenAI's 2024 revenue; `market_temperature` = 0.5 to the 2024-25 concentration.",
+        "= 6e9 to OpenAI's 2024 revenue; `market_temperature` = 0.5 to the 2024-25 concentration. Post-training",
+        "reads tasks, generated or written by paid people at `annotation_usd_per_token` = $0.01 (**assumed**): the",
+        "annotation spend is a check, not a target, and its sources are unverified press figures.",
     ],
 }
