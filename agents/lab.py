@@ -124,7 +124,7 @@ class Lab(mesa.Agent):
         """The next run as planned with plentiful data: post-training share, then N and D for the pretraining compute."""
         compute = self.compute_budget_flop()
         market = self.model.market_for(self)
-        share = firm.planned_post_training_share(market.planning_returns)
+        share = market.planned_post_training_share()
         k = self.choose_k(compute * (1.0 - share), market)
         params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
         return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop, share)
@@ -191,7 +191,7 @@ class Lab(mesa.Agent):
     def post_training_tasks(self, plan: RunPlan) -> tuple[firm.Tasks, mesa.Agent | None]:
         """The tasks on offer for the run's post-training, and who generates them (None: no model can yet).
 
-        People write and grade tasks at the annotation price. A model generates them at its serving cost: the
+        People write and grade tasks at the going annotation price (`DataMarketModel.annotation_usd_per_token`). A model generates them at its serving cost: the
         lab's own deployed model, or a generator's (`SyntheticGenerator`), whichever is worth more to this run
         (`generator.synthetic_quality`: a model that trails the one being trained poses easier tasks), the
         cheaper on a tie.
@@ -207,13 +207,13 @@ class Lab(mesa.Agent):
                 (g.quality_for(plan.target_loss), g.usd_per_token, g) for g in market.generator_list if g.source_lab
             )
         if not candidates:
-            return firm.Tasks(0.0, 0.0, u.annotation_usd_per_token), None
+            return firm.Tasks(0.0, 0.0, market.annotation_usd_per_token), None
         quality, usd, maker = max(candidates, key=lambda c: (round(c[0], 9), -c[1]))  # last-bit ties go to the cheaper
-        return firm.Tasks(quality, usd, u.annotation_usd_per_token), maker
+        return firm.Tasks(quality, usd, market.annotation_usd_per_token), maker
 
     def pay_for_tasks(self, tasks: firm.PostTrainingData, maker: mesa.Agent | None) -> float:
         """Pay people for the annotated tasks and the generator for the rest; returns the USD paid to a generator."""
-        self.model.record_annotation_spend(tasks.annotation_usd)
+        self.model.record_annotation(tasks.tokens * tasks.annotated_share, tasks.annotation_usd)
         if maker is None or maker is self or tasks.generated_usd <= 0.0:
             return 0.0  # none generated, or generated in-house at serving cost
         maker.sell_tasks(self, tasks.tokens * (1.0 - tasks.annotated_share), tasks.generated_usd)

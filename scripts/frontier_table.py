@@ -28,6 +28,7 @@ HEADLINE = (
     "largest_deal_usd_2024",
     "annotation_spend_usd_2025",
     "annotation_spend_usd_2030",
+    "annotation_usd_per_token_2030",
     "frontier_loss_2035",
     "frontier_epochs_high_quality_2035",
     "frontier_epochs_web_2035",

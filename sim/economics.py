@@ -479,6 +479,20 @@ def saturating_growth(value_2024: float, growth_per_year: float, ceiling: float,
     return ceiling / (1.0 + (ceiling / value_2024 - 1.0) * growth_per_year ** (-years_since_2024))
 
 
+# The people who write and grade post-training tasks: human-data vendors earned about $1-3B in 2024 (Scale AI,
+# Surge AI; docs/calibration.md), about 2e11 task tokens a year at ~$0.01 a token.
+ANNOTATION_WORKFORCE_TOKENS_PER_YEAR = 2e11
+
+
+def annotation_usd_per_token(base_usd: float, tokens_last_year: float, supply_elasticity: float) -> float:
+    """The price of a human-written or human-graded task token, on a labour supply curve.
+
+    `base_usd` is what the first annotators ask; as the labs' demand (`tokens_last_year`) outgrows 2024's
+    workforce, wages rise to draw more people in, with constant elasticity: p = base (1 + V / V0)^(1/e).
+    """
+    return base_usd * (1.0 + tokens_last_year / ANNOTATION_WORKFORCE_TOKENS_PER_YEAR) ** (1.0 / supply_elasticity)
+
+
 def open_weight_parity(best_open_loss: float, best_loss: float, scale: float = 0.1) -> float:
     """How close the best open-weight model is to the frontier: 1 at parity, toward 0 far behind."""
     return float(np.exp(-max(0.0, best_open_loss - best_loss) / scale))

@@ -148,10 +148,15 @@ MONTHLY_SERIES: dict[str, Series] = {
     "frontier_task_quality": Series(
         "Frontier's task quality",
         "0-1",
-        "worth of the frontier lab's post-training tasks against all-human ones: scales post-training's gain",
+        "worth of the frontier lab's post-training tasks against all-human ones: post-training on them does what this share of its compute would on human ones",
     ),
     "annotation_spend_usd": Series(
         "Annotation spend", "USD/month", "what labs paid people to write and grade post-training tasks this month"
+    ),
+    "annotation_usd_per_token": Series(
+        "Annotation price",
+        "USD/token",
+        "what people ask to write or grade a post-training task token: rises with the labs' demand over the last year",
     ),
     "frontier_epochs": Series(
         "Frontier's epochs", "passes", "passes the frontier lab's deployed model made over its unique human text"
@@ -276,6 +281,7 @@ def monthly(
         "frontier_annotated_share": frontier.post_training_data.annotated_share,
         "frontier_task_quality": frontier.post_training_data.quality,
         "annotation_spend_usd": model.annotation_usd_month,
+        "annotation_usd_per_token": model.annotation_usd_per_token,
         "frontier_epochs": model.frontier.last_sourcing.data.epochs,
         **{f"frontier_epochs_{group}": model.frontier.last_sourcing.mean_epochs(pick) for group, pick in EPOCH_GROUPS.items()},
         "frontier_revenue_usd": revenue[model.frontier.unique_id],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -67,6 +69,10 @@ class DataMarketModel(mesa.Model):
         self.incidents_total = 0
         # What labs paid others for data, and the legal risk they bore, since the last month was measured.
         self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = 0.0
+        self.annotation_tokens_month = 0.0
+        # Task tokens people wrote for the labs in each of the last 12 months: the demand that sets their wage.
+        self.annotation_tokens_by_month: collections.deque[float] = collections.deque(maxlen=12)
+        self.annotation_usd_per_token = self.params.uncertainties.annotation_usd_per_token
         self.largest_deal_usd: dict[int, float] = {}  # calendar year -> the largest single licence of that year
         self._advance_clock()
         self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
@@ -166,8 +172,11 @@ class DataMarketModel(mesa.Model):
             self.private_text_tokens *= 1.0 + self.private_growth_per_month
 
     def _observe_market(self) -> None:
-        """What last month's models did to the world: AI awareness, web pollution, scraping load."""
+        """What last month's models did to the world: AI awareness, web pollution, scraping load, annotators' wages."""
         u = self.params.uncertainties
+        self.annotation_usd_per_token = economics.annotation_usd_per_token(
+            u.annotation_usd_per_token, sum(self.annotation_tokens_by_month), u.annotation_supply_elasticity
+        )
         # Usage-weighted capability of what is deployed: staggered releases make it move monthly.
         log_flop = sum(lab.market_share * np.log10(lab.deployed.compute_flop) for lab in self.lab_list)
         self.awareness = economics.logistic(log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
@@ -289,8 +298,9 @@ class DataMarketModel(mesa.Model):
         self.paid_spend_usd_month += paid_usd
         self.legal_usd_month += legal_usd
 
-    def record_annotation_spend(self, usd: float) -> None:
-        """A lab paid people (annotation vendors, experts) to write and grade its post-training tasks."""
+    def record_annotation(self, tokens: float, usd: float) -> None:
+        """A lab paid people (annotation vendors, experts) to write and grade `tokens` of its post-training tasks."""
+        self.annotation_tokens_month += tokens
         self.annotation_usd_month += usd
 
     def record_incidents(self, count: int) -> None:
@@ -323,7 +333,8 @@ class DataMarketModel(mesa.Model):
             self.high_quality_exhaustion_year = self.year
         frontier_fill = self._measure_scarcity()
         self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], hq_stock, frontier_fill)
-        self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = 0.0
+        self.annotation_tokens_by_month.append(self.annotation_tokens_month)
+        self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = self.annotation_tokens_month = 0.0
 
     def _measure_scarcity(self) -> float:
         """How short of data the frontier is: the data wall; returns the share of its plan's desired data it can fill.

@@ -279,6 +279,14 @@ OUTCOMES: dict[str, Outcome] = {
             for year in (2025, 2030)
         ),
         _yearly(
+            "annotation_usd_per_token",
+            2030,
+            "Annotation price, 2030",
+            "USD per token",
+            "usd_per_token",
+            "mean over 2030 of what people ask to write or grade a post-training task token",
+        ),
+        _yearly(
             "frontier_revenue_usd",
             2024,
             "Frontier lab revenue, 2024",

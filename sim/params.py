@@ -132,7 +132,7 @@ class Uncertainties(_Strict):
     )
     ai_revenue_usd_max: float = Field(2e12, ge=1.0, le=1e15, description="Ceiling on the AI model market's revenue a year")
     reasoning_returns: float = Field(
-        0.55,
+        0.4,
         ge=0.0,
         le=2.0,
         description="Returns to post-training once reasoning RL works: a in log CEG = a ln(1 + r / 0.01) (tuned)",
@@ -141,7 +141,14 @@ class Uncertainties(_Strict):
         0.01,
         ge=0.0,
         le=10.0,
-        description="Price of a human-written or human-graded post-training task token (assumed: expert time ~$50-100/h)",
+        description="Price of a human-written or human-graded post-training task token at little demand (assumed: expert"
+        " time ~$50-100/h)",
+    )
+    annotation_supply_elasticity: float = Field(
+        1.0,
+        ge=0.1,
+        le=100.0,
+        description="Elasticity of the supply of annotators: the price rises as (1 + tokens a year / 2e11)^(1/e) (assumed)",
     )
 
 

@@ -19,7 +19,7 @@ from sim import MarketParams, ParamsError
 from sim.levers import lever_table
 
 out = {{}}
-for dividend in (0.0, 1e-6, 3e-6):
+for dividend in (0.0, 4e-6, 6e-6):
     params = MarketParams().with_overrides(data_dividend_usd_per_token=dividend, end="2031-12")
     model = example.CooperativeMarket(params, rng=1)
     problems = []
@@ -44,7 +44,7 @@ def test_the_cooperative_sells_through_the_seller_protocol_and_the_dividend_move
     result = subprocess.run([sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    runs = [out[k] for k in ("0.0", "1e-06", "3e-06")]
+    runs = [out[k] for k in ("0.0", "4e-06", "6e-06")]
     assert all(run["problems"] == [] for run in runs)
     assert runs[0]["sold"] > 0 and runs[0]["buyers"], "labs buy from a seller they were never told about"
     # Expected direction: a higher dividend raises the cooperative's price and lowers what labs buy from it.

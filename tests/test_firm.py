@@ -135,53 +135,75 @@ def test_the_data_wall_comes_later_when_labs_may_repeat_text_more():
 
 # --- post-training data ------------------------------------------------------------------------------
 
-
-def _task_objective(share: float, gain: float, tokens: float, budget: float, tasks: firm.Tasks) -> float:
-    """What the annotated share maximises: post-training's gain at the tasks' worth, plus log10 of the compute left."""
-    spend = tokens * (share * tasks.annotation_usd_per_token + (1.0 - share) * tasks.generated_usd_per_token)
-    return gain * firm.task_quality(share, tasks.generated_quality) + math.log10(1.0 - spend / budget)
+SHARE, RETURNS, TOKENS, BUDGET = 0.4, 0.45, 3e10, 1e9  # a run's post-training: its share, returns, tasks and budget
 
 
-@pytest.mark.parametrize("annotation_usd", [1e-4, 3e-3, 1e-2, 3e-2])
+def _task_objective(annotated: float, tasks: firm.Tasks) -> float:
+    """What the annotated share maximises: post-training's gain on the mix, plus log10 of the compute left."""
+    spend = TOKENS * (annotated * tasks.annotation_usd_per_token + (1.0 - annotated) * tasks.generated_usd_per_token)
+    quality = firm.task_quality(annotated, tasks.generated_quality)
+    return firm.post_training_gain_oom(SHARE, RETURNS, quality) + math.log10(1.0 - spend / BUDGET)
+
+
+def _annotated(tasks: firm.Tasks, share: float = SHARE) -> float:
+    return firm.annotated_share(share, RETURNS, TOKENS, BUDGET, tasks)
+
+
+@pytest.mark.parametrize("annotation_usd", [1e-4, 1e-3, 3e-3, 1e-2, 3e-2])
 @pytest.mark.parametrize("generated_quality", [0.0, 0.4, 0.8])
 def test_the_annotated_share_is_the_best_on_a_fine_grid(annotation_usd, generated_quality):
     tasks = firm.Tasks(generated_quality, 1e-5, annotation_usd)
-    gain, tokens, budget = 0.8, 3e10, 1e9
-    chosen = firm.annotated_share(gain, tokens, budget, tasks)
     grid = np.linspace(0.0, 1.0, 20001)
-    values = [_task_objective(a, gain, tokens, budget, tasks) for a in grid if tokens * a * annotation_usd < budget]
-    assert _task_objective(chosen, gain, tokens, budget, tasks) == pytest.approx(max(values), abs=1e-7)
+    values = [_task_objective(a, tasks) for a in grid if TOKENS * a * annotation_usd < BUDGET]
+    assert _task_objective(_annotated(tasks), tasks) == pytest.approx(max(values), abs=1e-7)
 
 
 def test_labs_annotate_less_as_people_cost_more_and_not_at_all_when_generated_tasks_are_as_good():
-    gain, tokens, budget = 0.8, 3e10, 1e9
-    shares = [firm.annotated_share(gain, tokens, budget, firm.Tasks(0.5, 1e-5, price)) for price in (1e-3, 5e-3, 2e-2, 1e-1)]
-    assert shares == sorted(shares, reverse=True) and shares[0] > shares[-1]
+    shares = [_annotated(firm.Tasks(0.5, 1e-5, price)) for price in (1e-4, 1e-3, 3e-3, 1e-2, 1e-1)]
+    assert shares == sorted(shares, reverse=True) and shares[0] > 0.5
     assert shares[-1] == 0.0  # a tenth of a dollar a token: every human task costs more capability than it adds
-    assert firm.annotated_share(gain, tokens, budget, firm.Tasks(1.0, 1e-5, 1e-3)) == 0.0
-    assert firm.annotated_share(gain, tokens, budget, firm.Tasks(0.5, 1e-2, 1e-3)) == 1.0  # people cost less
-    assert firm.annotated_share(0.0, tokens, budget, firm.Tasks(0.5, 1e-5, 1e-3)) == 0.0  # no post-training, no tasks
+    assert _annotated(firm.Tasks(1.0, 1e-5, 1e-4)) == 0.0
+    assert _annotated(firm.Tasks(0.5, 1e-2, 1e-3)) == 1.0  # people cost less than generation
+    assert _annotated(firm.Tasks(0.5, 1e-5, 1e-4), share=0.0) == 0.0  # no post-training, no tasks
 
 
 def test_better_generated_tasks_make_post_training_worth_more_for_less_annotation():
-    gain, tokens, budget = 0.8, 3e10, 1e9
     worth, annotated = [], []
     for quality in (0.2, 0.5, 0.8):
-        tasks = firm.Tasks(quality, 1e-5, 1e-2)
-        share = firm.annotated_share(gain, tokens, budget, tasks)
-        annotated.append(share)
-        worth.append(_task_objective(share, gain, tokens, budget, tasks))
+        tasks = firm.Tasks(quality, 1e-5, 1e-3)
+        annotated.append(_annotated(tasks))
+        worth.append(_task_objective(annotated[-1], tasks))
     assert worth == sorted(worth) and worth[0] < worth[-1]
-    assert annotated == sorted(annotated, reverse=True)
+    assert annotated == sorted(annotated, reverse=True) and annotated[0] > annotated[-1]
+
+
+def test_post_training_on_poorer_tasks_is_worth_less_and_planned_smaller():
+    assert firm.post_training_gain_oom(0.5, 0.45, 0.5) < firm.post_training_gain_oom(0.5, 0.45, 1.0)
+    assert firm.post_training_gain_oom(0.5, 0.45, 0.0) == 0.0
+    assert firm.planned_post_training_share(0.45, 0.5) < firm.planned_post_training_share(0.45, 1.0)
+    # Planned share from the first-order condition s = (a q - r0) / (q - r0): the best on a grid.
+    grid = np.linspace(0.0, 0.9, 9001)
+    best = grid[np.argmax([math.log10(1.0 - s) + firm.post_training_gain_oom(s, 0.45, 0.6) for s in grid])]
+    assert firm.planned_post_training_share(0.45, 0.6) == pytest.approx(best, abs=2e-4)
 
 
 def test_post_training_reads_more_tasks_the_more_compute_it_has_and_the_smaller_the_model():
     assert firm.task_tokens(2e26, 1e12) == pytest.approx(2.0 * firm.task_tokens(1e26, 1e12))
     assert firm.task_tokens(1e26, 5e11) == pytest.approx(2.0 * firm.task_tokens(1e26, 1e12))
-    data = firm.post_training_data(1e26, 1e12, 1e9, 0.8, firm.Tasks(0.5, 1e-5, 1e-2))
+    tasks = firm.Tasks(0.5, 1e-5, 1e-3)
+    data = firm.post_training_data(1e26, 1e12, 1e9, SHARE, RETURNS, tasks)
+    assert 0.0 < data.annotated_share < 1.0
     assert data.spend_usd == pytest.approx(data.annotation_usd + data.generated_usd)
-    assert data.annotation_usd == pytest.approx(data.tokens * data.annotated_share * 1e-2)
-    assert firm.post_training_data(0.0, 1e12, 1e9, 0.8, firm.Tasks(0.5, 1e-5, 1e-2)) == firm.NO_POST_TRAINING_DATA
+    assert data.annotation_usd == pytest.approx(data.tokens * data.annotated_share * 1e-3)
+    assert firm.post_training_data(0.0, 1e12, 1e9, SHARE, RETURNS, tasks) == firm.NO_POST_TRAINING_DATA
+
+
+def test_annotators_ask_more_as_the_labs_demand_more_and_less_where_more_people_answer():
+    from sim import economics
+
+    prices = [economics.annotation_usd_per_token(0.01, v, 1.0) for v in (0.0, 2e11, 2e12)]
+    assert prices[0] == 0.01 and prices == sorted(prices) and prices[1] == pytest.approx(0.02)
+    assert economics.annotation_usd_per_token(0.01, 2e12, 3.0) < prices[2]
 
 
 def _yearly_means(seeds, years, **overrides):
@@ -195,6 +217,7 @@ def _yearly_means(seeds, years, **overrides):
             {
                 "pretraining": picked.frontier_pretraining_share.mean(),
                 "annotated": picked.frontier_annotated_share.mean(),
+                "quality": picked.frontier_task_quality.mean(),
                 "annotation_usd": picked.annotation_spend_usd.sum(),
                 "generators_sold": sum(g.sold_tokens for g in model.generator_list),
             }
@@ -212,8 +235,10 @@ def test_a_better_generator_is_bought_for_post_training_and_moves_compute_out_of
         assert high["generators_sold"] > low["generators_sold"] > 0.0  # the generators are no longer idle
 
 
-def test_dearer_annotation_means_fewer_human_tasks_and_more_pretraining():
+def test_dearer_annotation_means_fewer_human_tasks_and_poorer_ones():
+    # Its effect on the post-training share pulls both ways: poorer tasks make post-training worth less, but
+    # cheap people are bought with every task post-training reads, so each share of compute costs more.
     cheap, dear = (_yearly_means([0, 1], (2026, 2029), annotation_usd_per_token=p) for p in (0.002, 0.05))
     for low, high in zip(cheap, dear):
         assert high["annotated"] < low["annotated"]
-        assert high["pretraining"] > low["pretraining"]
+        assert high["quality"] < low["quality"]

@@ -41,7 +41,7 @@ SHORT = (
     "paid spend 2030",
     "frontier loss 2035",
 )
-END = "2035-12"  # the last outcome is read in 2035
+END = "2040-12"  # the last outcome is read in 2035; the wall can come later, so runs go on to 2040
 
 
 @dataclass(frozen=True)
@@ -152,11 +152,11 @@ SIGNS = (
         "synthetic_quality",
         0.3,
         0.9,
-        "? ? + ? ? ? +",
+        "+ + + + - - +",
         "generated text is not used in pretraining (rephrased text is worth more), but generated tasks feed"
-        " post-training: better ones make it pay more, so labs plan more of it and smaller pretraining datasets (the"
-        " wall later) and reach a higher pretraining loss; before about 2030 people write most tasks, so the"
-        " exhaustion dates and the 2030 shares barely move",
+        " post-training: better ones make it pay more, so labs plan more of it and smaller pretraining datasets:"
+        " later dates, less synthetic filler and bought text, the private text they can get a larger share, and a"
+        " higher pretraining loss",
     ),
     Sign(
         "rephrased_value",
@@ -186,9 +186,9 @@ SIGNS = (
         "ai_text_share_max",
         0.3,
         0.7,
-        "+ + 0 - - 0 0",
+        "+ + + - - 0 0",
         "more AI text on the web counts (at its value) in the stock; labs take it with the web text, in place of"
-        " some of their own synthetic and private data",
+        " some of their own synthetic and private data, and the wall comes later",
     ),
     Sign(
         "pollution_value",
@@ -222,9 +222,9 @@ SIGNS = (
         "opt_out_hazard_per_month",
         0.0085,
         0.034,
-        "- - 0 + + + +",
+        "- - - + + + +",
         "more domains restrict crawlers: less free text, more licensed, private and synthetic data, a higher loss;"
-        " restricted text can still be licensed, so the frontier's plan fills as long as before",
+        " what is licensed in its place costs part of the budget, so the wall comes sooner",
     ),
     Sign(
         "incidents_per_trillion_tokens",
@@ -260,19 +260,28 @@ SIGNS = (
         "reasoning_returns",
         0.4,
         0.7,
-        "+ + ? ? - - +",
+        "+ + + + - - ?",
         "post-training pays more: labs move compute out of pretraining, so their runs want less data (later"
-        " exhaustion, less synthetic filler), value each pretraining token less (less bought) and reach a higher"
-        " pretraining loss; the wall can come sooner, since a plan already near the post-training bound cannot"
-        " make up for fewer tokens with more post-training",
+        " dates, less synthetic filler, private text a larger share) and value each pretraining token less (less"
+        " bought); by 2035 both sides sit near the post-training bound, so the pretraining loss follows the"
+        " dataset each chose and can move either way",
     ),
     Sign(
         "annotation_usd_per_token",
         0.002,
         0.05,
-        "- - - - ? ? -",
-        "dearer human tasks: fewer of them, post-training pays less, so labs plan larger pretraining datasets"
-        " (dates sooner, a lower pretraining loss), which dilute the private text they can get",
+        "0 0 - ? ? ? -",
+        "dearer human tasks: fewer and poorer ones, post-training pays less, so labs keep more compute in"
+        " pretraining (the wall sooner, a lower pretraining loss); exhaustion (2027-28) comes when annotation is a"
+        " small part of the budget, and the shares move with two pulls (poorer tasks, but cheaper post-training)",
+    ),
+    Sign(
+        "annotation_supply_elasticity",
+        0.5,
+        3.0,
+        "0 0 0 0 0 0 0",
+        "annotators' wages rise less with demand; but labs' demand outgrows 2024's workforce only when generated"
+        " tasks are already nearly as good as the human ones they would pay for, so nothing headline moves",
     ),
     # --- levers --------------------------------------------------------------------------------------
     Sign(
@@ -287,7 +296,7 @@ SIGNS = (
         "opt_out_regime",
         "none",
         "robots",
-        "- - 0 ? + + +",
+        "- - - ? + + +",
         "robots.txt binds: as more opt-outs; private text is bounded by consent and mostly taken either way",
     ),
     Sign(
@@ -304,9 +313,10 @@ SIGNS = (
         "synthetic_labelling",
         False,
         True,
-        "- - 0 + + 0 0",
+        "- - - + + 0 ?",
         "labelled AI text leaves the stock a crawler counts and the labs' datasets: they make up for it with their"
-        " own synthetic text and a little private text",
+        " own synthetic text and a little private text, and the wall comes sooner; the 2035 loss moves by 1e-8"
+        " nats either way",
     ),
     Sign(
         "alliance_antitrust",
