@@ -380,7 +380,8 @@ HOW_TO_READ = {
     "firms": "Each lab chooses its next model for the profit it will make: revenue from its share of the AI "
     "market, which follows capability, less the cost of serving it (a larger model costs more per token). "
     "From 2024 labs move compute into post-training and reinforcement learning, more so when pretraining "
-    "text is short. Capability keeps growing with compute even when the loss barely moves.",
+    "text is short. Post-training reads tasks: a model generates them, and paid people write the ones models do "
+    "worst while their wage is worth it. Capability keeps growing with compute even when the loss barely moves.",
     "network": "Each dot is a seller or a lab; a line is data bought, thicker for more tokens. Labs buy from "
     "publishers (licences), brokers and generators, and pool data in the alliance.",
     "leaderboard": "Each lab's current model, most capable first: size, tokens seen, how far it overtrains (k), "
