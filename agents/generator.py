@@ -85,11 +85,11 @@ class SyntheticGenerator(mesa.Agent):
         return [Offer(self, Source.SYNTHETIC, "synthetic", UNLIMITED_TOKENS, quality, self.usd_per_token, ai_generated=True)]
 
     def sell_tasks(self, buyer: mesa.Agent, tokens: float, usd: float) -> None:
-        """Sell post-training tasks (prompts, answers to verify, graded responses) generated for the buyer's run."""
+        """Sell `tokens` for `usd`: post-training tasks (prompts, answers to verify, graded responses), or text."""
         self.sold_tokens += tokens
         self.model.record_deal(self, buyer, tokens, usd)
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
-        self.sold_tokens += tokens
-        self.model.record_deal(self, buyer, tokens, tokens * self.usd_per_token)
-        return tokens * self.usd_per_token
+        usd = tokens * self.usd_per_token
+        self.sell_tasks(buyer, tokens, usd)  # text or tasks, a sale is a sale
+        return usd

@@ -191,10 +191,10 @@ class Lab(mesa.Agent):
     def post_training_tasks(self, plan: RunPlan) -> tuple[firm.Tasks, mesa.Agent | None]:
         """The tasks on offer for the run's post-training, and who generates them (None: no model can yet).
 
-        People write and grade tasks at the going annotation price (`DataMarketModel.annotation_usd_per_token`). A model generates them at its serving cost: the
-        lab's own deployed model, or a generator's (`SyntheticGenerator`), whichever is worth more to this run
-        (`generator.synthetic_quality`: a model that trails the one being trained poses easier tasks), the
-        cheaper on a tie.
+        People write and grade tasks at the going annotation price (`DataMarketModel.annotation_usd_per_token`).
+        A model generates them at its serving cost: the lab's own deployed model, or a generator's
+        (`SyntheticGenerator`), whichever is worth more to this run (`generator.synthetic_quality`: a model that
+        trails the one being trained poses easier tasks), the cheaper on a tie.
         """
         market = self.model
         u = market.params.uncertainties

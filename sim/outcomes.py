@@ -99,6 +99,18 @@ def _yearly(column: str, year: int, label: str, unit: str, kind: Kind, descripti
     return Outcome(f"{column}_{year}", label, unit, kind, description, lambda model, series: annual_mean(series, column, year))
 
 
+def _yearly_spend(column: str, year: int, label: str, paid_to: str) -> Outcome:
+    """The sum over one calendar year of a monthly spend series (USD a month), named `<series>_<year>`."""
+    return Outcome(
+        f"{column}_{year}",
+        f"{label}, {year}",
+        "USD per year",
+        "usd",
+        f"what all labs paid {paid_to} of the runs they trained in {year}",
+        lambda model, series: annual_sum(series, column, year),
+    )
+
+
 _SHARES = {
     "private_share": ("Private share of training tokens", "private (own users, alliance, brokers)"),
     "synthetic_share": ("Synthetic share of training tokens", "synthetic"),
@@ -190,14 +202,7 @@ OUTCOMES: dict[str, Outcome] = {
             "mean over 2025 of the synthetic share of the frontier lab's deployed model's training tokens",
         ),
         *(
-            Outcome(
-                f"paid_data_spend_usd_{year}",
-                f"Paid data spend, {year}",
-                "USD per year",
-                "usd",
-                f"what all labs paid publishers, brokers and generators for the data of the runs they trained in {year}",
-                lambda model, series, year=year: annual_sum(series, "paid_data_spend_usd", year),
-            )
+            _yearly_spend("paid_data_spend_usd", year, "Paid data spend", "publishers, brokers and generators for the data")
             for year in (2024, 2030)
         ),
         Outcome(
@@ -268,14 +273,7 @@ OUTCOMES: dict[str, Outcome] = {
             for year in (2023, 2026, 2030)
         ),
         *(
-            Outcome(
-                f"annotation_spend_usd_{year}",
-                f"Annotation spend, {year}",
-                "USD per year",
-                "usd",
-                f"what all labs paid people to write and grade the post-training tasks of the runs they trained in {year}",
-                lambda model, series, year=year: annual_sum(series, "annotation_spend_usd", year),
-            )
+            _yearly_spend("annotation_spend_usd", year, "Annotation spend", "people to write and grade the post-training tasks")
             for year in (2025, 2030)
         ),
         _yearly(
