@@ -84,38 +84,78 @@ def effective_compute_flop(loss: float) -> float:
     return scaling.FLOP_PER_PARAM_TOKEN * scaling.TOKENS_PER_PARAM_OPTIMAL * params * params
 
 
-# Post-training has diminishing returns in its compute relative to pretraining's: log CEG = a ln(1 + r / r0).
+# Post-training has diminishing returns in its compute relative to pretraining's, and a ceiling:
+# log CEG = a [1 - (1 + x)^-lambda] / lambda, x = q r / r0, lambda = a / ceiling (in nats), the Box-Cox
+# transform of 1 + x. While the gain is far below its ceiling it is a ln(1 + x); it never passes the
+# ceiling, which RL's sigmoidal compute-performance curves show (Khatri et al. 2025, "The Art of Scaling
+# Reinforcement Learning Compute for LLMs": the asymptote is set by the recipe, not by compute).
 # r0: the ratio at which returns start to fall; RLHF on GPT-3 (InstructGPT) took under 2% of its
 # pretraining compute (Ouyang et al. 2022), so the first percent is worth most.
 POST_TRAINING_RATIO_SCALE = 0.01
 # Instruction tuning and RLHF before reasoning RL: about 1% of training compute (pretraining >= 90%
 # through 2024: Epoch, "How far can reasoning models scale?", 2025; docs/calibration.md §10).
 POST_TRAINING_BASE_RETURNS = 0.02
-MAX_POST_TRAINING_SHARE = 0.95
+# The searches for a share stop here, short of 1 (a run needs a base model); the ceiling keeps the chosen
+# share well inside it (tests/test_firm.py), so it decides nothing.
+SHARE_SEARCH_END = 0.999
+_LN10 = math.log(10.0)
 
 
-def post_training_gain_oom(share: float, returns: float, quality: float = 1.0) -> float:
+def _gain_nats(x: float, returns: float, ceiling_oom: float) -> float:
+    """a [1 - (1 + x)^-lambda] / lambda with lambda = a / ceiling: a ln(1 + x) with no ceiling."""
+    log1p = math.log1p(x)
+    curvature = returns / (ceiling_oom * _LN10)
+    if curvature <= 0.0:
+        return returns * log1p
+    return -returns * math.expm1(-curvature * log1p) / curvature
+
+
+def _gain_slope(x: float, returns: float, ceiling_oom: float) -> float:
+    """d gain / d x in nats: a (1 + x)^(-lambda - 1)."""
+    curvature = returns / (ceiling_oom * _LN10)
+    return returns * math.exp(-curvature * math.log1p(x)) / (1.0 + x)
+
+
+def post_training_gain_oom(share: float, returns: float, quality: float = 1.0, ceiling_oom: float = math.inf) -> float:
     """Compute-equivalent gain of putting `share` of training compute into post-training, in log10 FLOP.
 
     `quality` is the worth of the tasks it reads against all-human ones (`task_quality`): post-training on
-    tasks worth q does what q of its compute would do on human tasks, log CEG = a ln(1 + q r / r0).
+    tasks worth q does what q of its compute would do on human tasks. The gain rises as a ln(1 + q r / r0)
+    while small and levels off below `ceiling_oom`.
     """
     if share <= 0.0 or quality <= 0.0:
         return 0.0
     ratio = share / (1.0 - share)
-    return returns * math.log1p(quality * ratio / POST_TRAINING_RATIO_SCALE) / math.log(10.0)
+    return _gain_nats(quality * ratio / POST_TRAINING_RATIO_SCALE, returns, ceiling_oom) / _LN10
 
 
-def planned_post_training_share(returns: float, quality: float = 1.0) -> float:
+def planned_post_training_share(returns: float, quality: float = 1.0, ceiling_oom: float = math.inf) -> float:
     """The post-training share a lab plans for when data is plentiful, on tasks worth `quality`.
 
-    At a fixed overtraining factor, effective compute is proportional to pretraining compute, so the
-    first-order condition of log(1 - s) C + a ln(1 + q r / r0) gives s = (a q - r0) / (q - r0).
+    At a fixed overtraining factor, effective compute is proportional to pretraining compute, so the share
+    maximises ln(1 - s) + gain(s). With c = q / r0 and lambda = a / ceiling, its first-order condition is
+    a c (1 - s)^lambda = (1 + (c - 1) s)^(lambda + 1); the left side falls and the right rises in s, so the
+    root is found by bisection. With no ceiling it is s = (a q - r0) / (q - r0).
     """
-    if quality <= POST_TRAINING_RATIO_SCALE:
+    scaled = quality / POST_TRAINING_RATIO_SCALE
+    if scaled <= 1.0 or returns * scaled <= 1.0:
         return 0.0
-    share = (returns * quality - POST_TRAINING_RATIO_SCALE) / (quality - POST_TRAINING_RATIO_SCALE)
-    return min(max(share, 0.0), MAX_POST_TRAINING_SHARE)
+    curvature = returns / (ceiling_oom * _LN10)
+    if curvature <= 0.0:
+        share = (returns * quality - POST_TRAINING_RATIO_SCALE) / (quality - POST_TRAINING_RATIO_SCALE)
+        return min(share, SHARE_SEARCH_END)
+
+    def excess(s: float) -> float:  # log of the left side over the right
+        return math.log(returns * scaled) + curvature * math.log1p(-s) - (curvature + 1.0) * math.log1p((scaled - 1.0) * s)
+
+    lo, hi = 0.0, 1.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if excess(mid) > 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return min(lo, SHARE_SEARCH_END)
 
 
 # --- post-training data --------------------------------------------------------------------------------
@@ -176,7 +216,9 @@ class PostTrainingData:
 NO_POST_TRAINING_DATA = PostTrainingData(0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def annotated_share(share: float, returns: float, tokens: float, budget_usd: float, tasks: Tasks) -> float:
+def annotated_share(
+    share: float, returns: float, tokens: float, budget_usd: float, tasks: Tasks, ceiling_oom: float = math.inf
+) -> float:
     """The share of tasks written by people that makes the run most capable for its budget.
 
     Capability is post-training's gain on the mix (`post_training_gain_oom` at `task_quality`), plus log10 of
@@ -195,7 +237,13 @@ def annotated_share(share: float, returns: float, tokens: float, budget_usd: flo
 
     def slope(a: float) -> float:  # d capability / d a, times ln 10
         quality = task_quality(a, tasks.generated_quality)
-        gain = returns * scaled_ratio * 2.0 * (1.0 - tasks.generated_quality) * (1.0 - a) / (1.0 + quality * scaled_ratio)
+        gain = (
+            _gain_slope(quality * scaled_ratio, returns, ceiling_oom)
+            * scaled_ratio
+            * 2.0
+            * (1.0 - tasks.generated_quality)
+            * (1.0 - a)
+        )
         return gain - extra / (left - a * extra)
 
     if left <= 0.0 or slope(0.0) <= 0.0:
@@ -211,14 +259,20 @@ def annotated_share(share: float, returns: float, tokens: float, budget_usd: flo
 
 
 def post_training_data(
-    post_training_flop: float, params: float, budget_usd: float, share: float, returns: float, tasks: Tasks
+    post_training_flop: float,
+    params: float,
+    budget_usd: float,
+    share: float,
+    returns: float,
+    tasks: Tasks,
+    ceiling_oom: float = math.inf,
 ) -> PostTrainingData:
     """The tasks `post_training_flop` (`share` of the run) on a model of `params` reads, with the annotated share
     chosen (`annotated_share`); `budget_usd` is what the run's compute is worth, from which the tasks are paid."""
     tokens = task_tokens(post_training_flop, params)
     if tokens <= 0.0:
         return NO_POST_TRAINING_DATA
-    annotated = annotated_share(share, returns, tokens, budget_usd, tasks)
+    annotated = annotated_share(share, returns, tokens, budget_usd, tasks, ceiling_oom)
     usd_per_token = annotated * tasks.annotation_usd_per_token + (1.0 - annotated) * tasks.generated_usd_per_token
     # A lab that cannot pay for every task (a generator far larger than its model) reads those it can afford,
     # each more often, which is worth as much less.
@@ -244,12 +298,18 @@ def _capability(params: float, effective_tokens: float, gain_oom: float) -> floa
 
 
 def capability_oom(
-    compute_flop: float, tokens: float, effective_tokens: float, share: float, returns: float, quality: float = 1.0
+    compute_flop: float,
+    tokens: float,
+    effective_tokens: float,
+    share: float,
+    returns: float,
+    quality: float = 1.0,
+    ceiling_oom: float = math.inf,
 ) -> float:
     """Capability, log10 FLOP of effective compute, of a run of `compute_flop` with `share` post-training on tasks
     worth `quality`."""
     params = pretrained_params(compute_flop, tokens, share)
-    return _capability(params, effective_tokens, post_training_gain_oom(share, returns, quality))
+    return _capability(params, effective_tokens, post_training_gain_oom(share, returns, quality, ceiling_oom))
 
 
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
@@ -283,16 +343,18 @@ def _golden_max(value: Callable[[float], float], lo: float, hi: float, scale: fl
     return inside if value(inside) - value(bottom) > tie else bottom
 
 
-def best_post_training(compute_flop: float, tokens: float, effective_tokens: float, returns: float) -> tuple[float, float]:
+def best_post_training(
+    compute_flop: float, tokens: float, effective_tokens: float, returns: float, ceiling_oom: float = math.inf
+) -> tuple[float, float]:
     """The post-training share of `compute_flop` that maximises capability on this dataset, and that capability.
 
     Capability is concave in the share (falling returns on both sides): a golden-section search finds it.
     """
 
     def cap(share: float) -> float:
-        return capability_oom(compute_flop, tokens, effective_tokens, share, returns)
+        return capability_oom(compute_flop, tokens, effective_tokens, share, returns, ceiling_oom=ceiling_oom)
 
-    share = _golden_max(cap, 0.0, MAX_POST_TRAINING_SHARE, scale=1.0)  # capability: tens of orders of magnitude
+    share = _golden_max(cap, 0.0, SHARE_SEARCH_END, scale=1.0)  # capability: tens of orders of magnitude
     return share, cap(share)
 
 
@@ -309,13 +371,14 @@ class Market:
     rivals_log_weight: float  # log of the sum over the rivals' deployed models of reach * exp(capability / temperature)
     reach: float  # the lab's own reach (open-weight models reach fewer paying users)
     temperature_oom: float  # capability gap, in orders of magnitude of effective compute, that moves shares by e
-    post_training_returns: float  # `a` in log CEG = a ln(1 + q r / r0), this year
+    post_training_returns: float  # `a` in log CEG = a ln(1 + q r / r0) while far from the ceiling, this year
+    post_training_ceiling_oom: float = math.inf  # the most post-training can add, in orders of magnitude
     tasks: Tasks = FREE_TASKS  # the task data on offer for post-training, once the lab knows its run's target
     expected_task_quality: float = 1.0  # q of the lab's tasks in its last run: the plan expects as much
 
     def planned_post_training_share(self) -> float:
         """The post-training share the lab plans for, at the worth of the tasks it expects."""
-        return planned_post_training_share(self.post_training_returns, self.expected_task_quality)
+        return planned_post_training_share(self.post_training_returns, self.expected_task_quality, self.post_training_ceiling_oom)
 
 
 def market_share(capability: float, market: Market) -> float:
@@ -374,7 +437,9 @@ def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 100
     share it wins. Epoch's App. F labs (`strategy = "profit"`) keep their demand law instead.
     """
     share = market.planned_post_training_share()
-    gain = post_training_gain_oom(share, market.post_training_returns, market.expected_task_quality)
+    gain = post_training_gain_oom(
+        share, market.post_training_returns, market.expected_task_quality, market.post_training_ceiling_oom
+    )
 
     def profit(log_k: float) -> float:
         params, tokens = scaling.allocate_compute(pretraining_flop, 10.0**log_k)
@@ -446,21 +511,19 @@ def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, choose_share: bo
     """
     data_left = plan.trained_on(sourcing.spend_usd)
     tokens, effective = plan.tokens, max(sourcing.effective_tokens, 1.0)
-    returns, usd_per_flop = market.post_training_returns, market.usd_per_flop
+    returns, ceiling, usd_per_flop = market.post_training_returns, market.post_training_ceiling_oom, market.usd_per_flop
 
     def model(share: float) -> tuple[float, float, float, PostTrainingData, Earnings]:
         params = pretrained_params(data_left, tokens, share)
-        tasks = post_training_data(data_left * share, params, data_left * usd_per_flop, share, returns, market.tasks)
+        tasks = post_training_data(data_left * share, params, data_left * usd_per_flop, share, returns, market.tasks, ceiling)
         compute = max(data_left - tasks.spend_usd / usd_per_flop, 0.0)  # the tasks are paid from the run's budget too
         params = pretrained_params(compute, tokens, share)
-        capability = _capability(params, effective, post_training_gain_oom(share, returns, tasks.quality))
+        capability = _capability(params, effective, post_training_gain_oom(share, returns, tasks.quality, ceiling))
         return compute, params, capability, tasks, earnings(capability, params, market)
 
     share = plan.post_training_share
     if choose_share:
-        share = _golden_max(
-            lambda x: model(x)[4].profit_usd_per_year, 0.0, MAX_POST_TRAINING_SHARE, scale=market.revenue_usd_per_year
-        )
+        share = _golden_max(lambda x: model(x)[4].profit_usd_per_year, 0.0, SHARE_SEARCH_END, scale=market.revenue_usd_per_year)
     compute, params, capability, tasks, earned = model(share)
     loss = float(scaling.loss(params, effective))
     return Run(plan, sourcing, compute, share, tasks, params, loss, capability, earned)
@@ -509,18 +572,18 @@ def scarcity_oom(plan: RunPlan, quote: Callable[[RunPlan], Sourcing], market: Ma
     Post-training reads tasks worth what the lab's last ones were (`Market.expected_task_quality`), on both
     sides alike. `first` is the plan's quote, when the caller has it.
     """
-    returns, quality = market.post_training_returns, market.expected_task_quality
+    returns, quality, ceiling = market.post_training_returns, market.expected_task_quality, market.post_training_ceiling_oom
     unlimited = achievable = -math.inf
     for step in range(REPLAN_STEPS + 1):
         scale = 2.0 ** (-step / 2)
         # The same model size on fewer tokens: the compute they free goes to post-training, and what post-training
         # cannot take is left unspent (a smaller run, not a larger model).
-        share = min(1.0 - (1.0 - plan.post_training_share) * scale, MAX_POST_TRAINING_SHARE)
+        share = min(1.0 - (1.0 - plan.post_training_share) * scale, SHARE_SEARCH_END)
         tokens = plan.tokens * scale
         run_flop = min(plan.compute_flop, scaling.FLOP_PER_PARAM_TOKEN * plan.params * tokens / (1.0 - share))
         candidate = RunPlan(run_flop, plan.k * scale, plan.params, tokens, plan.compute_usd * run_flop / plan.compute_flop, share)
         sourcing = first if step == 0 and first is not None else quote(candidate)
         compute = min(run_flop, plan.trained_on(sourcing.spend_usd))
-        achievable = max(achievable, capability_oom(compute, tokens, sourcing.effective_tokens, share, returns, quality))
-        unlimited = max(unlimited, capability_oom(run_flop, tokens, tokens, share, returns, quality))
+        achievable = max(achievable, capability_oom(compute, tokens, sourcing.effective_tokens, share, returns, quality, ceiling))
+        unlimited = max(unlimited, capability_oom(run_flop, tokens, tokens, share, returns, quality, ceiling))
     return max(unlimited - achievable, 0.0)

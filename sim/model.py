@@ -255,6 +255,7 @@ class DataMarketModel(mesa.Model):
             reach=self.reach(lab),
             temperature_oom=temperature,
             post_training_returns=self.post_training_returns,
+            post_training_ceiling_oom=self.params.uncertainties.post_training_ceiling_oom,
             expected_task_quality=lab.deployed.post_training_data.quality if lab.deployed is not None else 1.0,
         )
 

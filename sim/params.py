@@ -132,10 +132,18 @@ class Uncertainties(_Strict):
     )
     ai_revenue_usd_max: float = Field(2e12, ge=1.0, le=1e15, description="Ceiling on the AI model market's revenue a year")
     reasoning_returns: float = Field(
-        0.4,
+        0.6,
         ge=0.0,
         le=2.0,
-        description="Returns to post-training once reasoning RL works: a in log CEG = a ln(1 + r / 0.01) (tuned)",
+        description="Returns to post-training once reasoning RL works: a in log CEG = a ln(1 + r / 0.01) far below the"
+        " ceiling (tuned)",
+    )
+    post_training_ceiling_oom: float = Field(
+        2.0,
+        ge=0.1,
+        le=10.0,
+        description="Most that post-training can add to a model's capability, in orders of magnitude of effective compute"
+        " (assumed: RL's returns level off, Khatri et al. 2025; enhancements are worth 5-20x, Davidson et al. 2023)",
     )
     annotation_usd_per_token: float = Field(
         0.01,

@@ -59,16 +59,36 @@ def test_a_lab_short_of_pretraining_data_moves_compute_into_post_training():
     _, tokens = scaling.allocate_compute(compute, 1.0)
     plentiful, _ = firm.best_post_training(compute, tokens, tokens, 0.3)
     short, _ = firm.best_post_training(compute, tokens, tokens / 8, 0.3)
-    assert 0.0 < plentiful < short < firm.MAX_POST_TRAINING_SHARE
+    assert 0.0 < plentiful < short < firm.SHARE_SEARCH_END
 
 
-def test_the_best_post_training_share_is_the_best_on_a_fine_grid():
+@pytest.mark.parametrize("ceiling", [math.inf, 2.0])
+def test_the_best_post_training_share_is_the_best_on_a_fine_grid(ceiling):
     compute, returns = 3e27, 0.35
     _, tokens = scaling.allocate_compute(compute, 2.0)
-    _, best = firm.best_post_training(compute, tokens, tokens / 3, returns)
-    grid = np.linspace(0.0, firm.MAX_POST_TRAINING_SHARE, 2001)
-    on_grid = max(firm.capability_oom(compute, tokens, tokens / 3, s, returns) for s in grid)
+    _, best = firm.best_post_training(compute, tokens, tokens / 3, returns, ceiling)
+    grid = np.linspace(0.0, firm.SHARE_SEARCH_END, 2001)
+    on_grid = max(firm.capability_oom(compute, tokens, tokens / 3, s, returns, ceiling_oom=ceiling) for s in grid)
     assert best == pytest.approx(on_grid, abs=1e-6)
+
+
+def test_post_training_levels_off_below_its_ceiling_and_is_logarithmic_far_below_it():
+    ratios = (1.0, 1e2, 1e4, 1e6)  # post-training compute over pretraining's
+    gains = [firm.post_training_gain_oom(r / (1.0 + r), 0.6, 1.0, 2.0) for r in ratios]
+    assert gains[-1] < 2.0
+    assert np.all(np.diff(np.diff(gains)) < 0.0)  # each 100x of the ratio adds less than the last
+    assert firm.post_training_gain_oom(0.01, 0.6, 1.0, 2.0) == pytest.approx(firm.post_training_gain_oom(0.01, 0.6), rel=0.05)
+    assert firm.post_training_gain_oom(0.5, 0.6, 1.0, 1e9) == pytest.approx(firm.post_training_gain_oom(0.5, 0.6), rel=1e-6)
+
+
+def test_with_a_ceiling_even_a_lab_with_almost_no_data_keeps_pretraining():
+    # Without one, the gain's slope grows like 1 / (1 - s): a lab short of data would put everything into post-training.
+    compute = 1e30
+    _, tokens = scaling.allocate_compute(compute, 1.0)
+    short, _ = firm.best_post_training(compute, tokens / 30, tokens / 30, 0.6, 2.0)
+    assert 0.5 < short < 0.99
+    lower, _ = firm.best_post_training(compute, tokens / 30, tokens / 30, 0.6, 1.5)
+    assert lower < short  # the lower the ceiling, the more is left to pretraining
 
 
 def test_a_more_capable_model_wins_a_larger_share_against_the_same_rivals():
@@ -138,24 +158,25 @@ def test_the_data_wall_comes_later_when_labs_may_repeat_text_more():
 SHARE, RETURNS, TOKENS, BUDGET = 0.4, 0.45, 3e10, 1e9  # a run's post-training: its share, returns, tasks and budget
 
 
-def _task_objective(annotated: float, tasks: firm.Tasks) -> float:
+def _task_objective(annotated: float, tasks: firm.Tasks, ceiling: float = math.inf) -> float:
     """What the annotated share maximises: post-training's gain on the mix, plus log10 of the compute left."""
     spend = TOKENS * (annotated * tasks.annotation_usd_per_token + (1.0 - annotated) * tasks.generated_usd_per_token)
     quality = firm.task_quality(annotated, tasks.generated_quality)
-    return firm.post_training_gain_oom(SHARE, RETURNS, quality) + math.log10(1.0 - spend / BUDGET)
+    return firm.post_training_gain_oom(SHARE, RETURNS, quality, ceiling) + math.log10(1.0 - spend / BUDGET)
 
 
-def _annotated(tasks: firm.Tasks, share: float = SHARE) -> float:
-    return firm.annotated_share(share, RETURNS, TOKENS, BUDGET, tasks)
+def _annotated(tasks: firm.Tasks, share: float = SHARE, ceiling: float = math.inf) -> float:
+    return firm.annotated_share(share, RETURNS, TOKENS, BUDGET, tasks, ceiling)
 
 
+@pytest.mark.parametrize("ceiling", [math.inf, 1.0])
 @pytest.mark.parametrize("annotation_usd", [1e-4, 1e-3, 3e-3, 1e-2, 3e-2])
 @pytest.mark.parametrize("generated_quality", [0.0, 0.4, 0.8])
-def test_the_annotated_share_is_the_best_on_a_fine_grid(annotation_usd, generated_quality):
+def test_the_annotated_share_is_the_best_on_a_fine_grid(annotation_usd, generated_quality, ceiling):
     tasks = firm.Tasks(generated_quality, 1e-5, annotation_usd)
     grid = np.linspace(0.0, 1.0, 20001)
-    values = [_task_objective(a, tasks) for a in grid if TOKENS * a * annotation_usd < BUDGET]
-    assert _task_objective(_annotated(tasks), tasks) == pytest.approx(max(values), abs=1e-7)
+    values = [_task_objective(a, tasks, ceiling) for a in grid if TOKENS * a * annotation_usd < BUDGET]
+    assert _task_objective(_annotated(tasks, ceiling=ceiling), tasks, ceiling) == pytest.approx(max(values), abs=1e-7)
 
 
 def test_labs_annotate_less_as_people_cost_more_and_not_at_all_when_generated_tasks_are_as_good():
@@ -181,10 +202,19 @@ def test_post_training_on_poorer_tasks_is_worth_less_and_planned_smaller():
     assert firm.post_training_gain_oom(0.5, 0.45, 0.5) < firm.post_training_gain_oom(0.5, 0.45, 1.0)
     assert firm.post_training_gain_oom(0.5, 0.45, 0.0) == 0.0
     assert firm.planned_post_training_share(0.45, 0.5) < firm.planned_post_training_share(0.45, 1.0)
-    # Planned share from the first-order condition s = (a q - r0) / (q - r0): the best on a grid.
-    grid = np.linspace(0.0, 0.9, 9001)
-    best = grid[np.argmax([math.log10(1.0 - s) + firm.post_training_gain_oom(s, 0.45, 0.6) for s in grid])]
-    assert firm.planned_post_training_share(0.45, 0.6) == pytest.approx(best, abs=2e-4)
+    # Near a ceiling it can go the other way: poorer tasks leave the gain further below it, where compute still pays.
+    assert firm.post_training_gain_oom(0.5, 0.45, 0.5, 2.0) < firm.post_training_gain_oom(0.5, 0.45, 1.0, 2.0)
+
+
+@pytest.mark.parametrize("ceiling", [math.inf, 3.0, 1.0, 0.3])
+@pytest.mark.parametrize(("returns", "quality"), [(0.45, 0.6), (0.8, 1.0), (0.1, 0.3)])
+def test_the_planned_post_training_share_is_the_best_on_a_grid(returns, quality, ceiling):
+    # From the first-order condition (closed form with no ceiling, bisection with one).
+    grid = np.linspace(0.0, 0.99, 9901)
+    objective = [math.log10(1.0 - s) + firm.post_training_gain_oom(s, returns, quality, ceiling) for s in grid]
+    planned = firm.planned_post_training_share(returns, quality, ceiling)
+    assert planned == pytest.approx(grid[np.argmax(objective)], abs=2e-4)
+    assert planned <= firm.planned_post_training_share(returns, quality)  # a ceiling never raises it
 
 
 def test_post_training_reads_more_tasks_the_more_compute_it_has_and_the_smaller_the_model():

@@ -258,13 +258,21 @@ SIGNS = (
     ),
     Sign(
         "reasoning_returns",
-        0.4,
-        0.7,
+        0.45,
+        0.8,
         "+ + + + - - ?",
         "post-training pays more: labs move compute out of pretraining, so their runs want less data (later"
         " dates, less synthetic filler, private text a larger share) and value each pretraining token less (less"
-        " bought); by 2035 both sides sit near the post-training bound, so the pretraining loss follows the"
+        " bought); by 2035 most compute is in post-training on both sides, so the pretraining loss follows the"
         " dataset each chose and can move either way",
+    ),
+    Sign(
+        "post_training_ceiling_oom",
+        1.5,
+        3.0,
+        "+ + + + - - ?",
+        "as higher returns: post-training levels off later, so labs move more compute out of pretraining and"
+        " it stands in for text longer once text is short (the wall later)",
     ),
     Sign(
         "annotation_usd_per_token",
