@@ -121,11 +121,18 @@ class Lab(mesa.Agent):
         return firm.profit_optimal_k(compute_flop, market)
 
     def plan_run(self) -> RunPlan:
-        """The next run as planned with plentiful data: post-training share, then N and D for the pretraining compute."""
+        """The next run as planned with plentiful data: post-training share, then N and D for the pretraining compute.
+
+        A firm (`adaptive`) lab also chooses how much of what it can raise to spend (`firm.profit_optimal_compute`);
+        labs that follow a rule spend all of it.
+        """
         compute = self.compute_budget_flop()
         market = self.model.market_for(self)
         share = market.planned_post_training_share()
         k = self.choose_k(compute * (1.0 - share), market)
+        if self.spec.strategy == "adaptive":
+            compute = firm.profit_optimal_compute(compute, k, market, self.spec.cadence_months / 12.0)
+            k = self.choose_k(compute * (1.0 - share), market)
         params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
         return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop, share)
 

@@ -448,6 +448,37 @@ def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 100
     return 10.0 ** _golden_max(profit, 0.0, math.log10(max_k), scale=market.revenue_usd_per_year, tolerance=1e-3)
 
 
+# A lab weighs spending down to this many decades below what it can raise (the choice stays well inside: tests).
+BUDGET_SEARCH_DECADES = 3.0
+
+
+def profit_optimal_compute(most_flop: float, k: float, market: Market, life_years: float) -> float:
+    """The training compute, up to `most_flop` (what the lab can raise), that earns the most over the model's life.
+
+    The model's yearly profit over its `life_years` (until the lab's next model replaces it), less what its
+    compute costs, with plentiful web text and the planned post-training share. Less compute makes a less
+    capable model that wins a smaller share; while the market pays for every decade of capability (as up to
+    about 2028) the lab spends all it can raise, and once the trend's runs cost more than their share of the
+    market is worth, it spends less. The overtraining factor `k` is held at the one planned for `most_flop`
+    (it moves little over the range), so that the search costs one capability per point; golden-section on
+    log compute, rounded to a thousandth of a decade, ties to the larger run.
+    """
+    share = market.planned_post_training_share()
+    gain = post_training_gain_oom(
+        share, market.post_training_returns, market.expected_task_quality, market.post_training_ceiling_oom
+    )
+
+    def value(log_fraction: float) -> float:
+        compute = most_flop * 10.0**log_fraction
+        params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
+        profit = earnings(_capability(params, tokens, gain), params, market).profit_usd_per_year
+        return profit * life_years - compute * market.usd_per_flop
+
+    # Searched as the negative log fraction, so that `_golden_max` settles ties toward the whole budget.
+    cut = _golden_max(lambda x: value(-x), 0.0, BUDGET_SEARCH_DECADES, scale=market.revenue_usd_per_year, tolerance=1e-3)
+    return most_flop * 10.0**-cut
+
+
 # --- the run -----------------------------------------------------------------------------------------
 
 

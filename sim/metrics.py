@@ -140,6 +140,12 @@ MONTHLY_SERIES: dict[str, Series] = {
         "share",
         "share of the frontier lab's deployed model's training compute spent on pretraining (the rest: post-training and RL)",
     ),
+    "frontier_budget_share": Series(
+        "Frontier's chosen share of its budget",
+        "share",
+        "training compute the frontier lab plans to spend, over what it could raise (the compute trend's share);"
+        " below 1 once a larger run would cost more than it earns",
+    ),
     "frontier_annotated_share": Series(
         "Frontier's annotated share of tasks",
         "share",
@@ -278,6 +284,7 @@ def monthly(
         "best_capability": max(lab.deployed.capability for lab in model.lab_list),
         "capability_shortfall": model.capability_shortfall,
         "frontier_pretraining_share": 1.0 - frontier.post_training_share,
+        "frontier_budget_share": model.frontier.plan.compute_flop / model.frontier.compute_budget_flop(),
         "frontier_annotated_share": frontier.post_training_data.annotated_share,
         "frontier_task_quality": frontier.post_training_data.quality,
         "annotation_spend_usd": model.annotation_usd_month,

@@ -138,6 +138,10 @@ def test_in_a_run_labs_move_compute_to_post_training_and_never_deploy_a_model_th
     # Capability keeps growing with compute, while the loss has all but stopped.
     assert mean("frontier_capability", 2040) - mean("frontier_capability", 2030) > 0.5
     assert mean("frontier_loss", 2030) - mean("frontier_loss", 2040) < 0.05
+    # The frontier spends all it can raise while the market pays for every decade, and less once runs cost more
+    # than the share they win is worth.
+    assert mean("frontier_budget_share", 2024) == 1.0
+    assert 0.2 < mean("frontier_budget_share", 2035) < 0.95
     for lab in baseline_run.lab_list:
         assert lab.deployed.serving_usd_per_year <= lab.deployed.revenue_usd_per_year
     assert math.isfinite(mean("labs_revenue_usd", 2030)) and mean("labs_serving_usd", 2030) < mean("labs_revenue_usd", 2030)
@@ -272,3 +276,29 @@ def test_dearer_annotation_means_fewer_human_tasks_and_poorer_ones():
     for low, high in zip(cheap, dear):
         assert high["annotated"] < low["annotated"]
         assert high["quality"] < low["quality"]
+
+
+def test_a_lab_spends_all_it_can_raise_while_the_market_pays_for_it_and_less_once_compute_costs_more_than_it_earns():
+    k, life = 3.0, 1.0
+    rich = firm.profit_optimal_compute(1e26, k, _market(revenue_usd_per_year=5e11), life)
+    assert rich == 1e26  # the whole budget: a decade of capability is worth far more than its cost
+    dear = firm.profit_optimal_compute(1e26, k, _market(usd_per_flop=6e-17), life)
+    assert 1e24 < dear < 1e26
+    dearer = firm.profit_optimal_compute(1e26, k, _market(usd_per_flop=2e-16), life)
+    assert 1e23 < dearer < dear  # the dearer compute, the less of it, and never at the search's end
+    # A model that earns for longer is worth more compute.
+    assert firm.profit_optimal_compute(1e26, k, _market(usd_per_flop=6e-17), 2.0) > dear
+
+
+def test_the_chosen_compute_is_the_best_on_a_grid():
+    market, k, life, most = _market(usd_per_flop=1e-16), 3.0, 1.0, 1e26
+    share = market.planned_post_training_share()
+    gain = firm.post_training_gain_oom(share, market.post_training_returns)
+
+    def value(compute: float) -> float:
+        params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
+        return firm.earnings(firm._capability(params, tokens, gain), params, market).profit_usd_per_year * life - compute * 1e-16
+
+    grid = most * 10.0 ** np.linspace(-firm.BUDGET_SEARCH_DECADES, 0.0, 3001)
+    best = grid[np.argmax([value(c) for c in grid])]
+    assert math.log10(firm.profit_optimal_compute(most, k, market, life)) == pytest.approx(math.log10(best), abs=2e-3)

@@ -627,7 +627,8 @@ _NOTES = {
     "firms": [
         "Each lab chooses its run for the profit of the model over its life (sim/firm.py): revenue is its share of",
         "the AI model market, shares follow capability (log10 effective compute, with post-training's",
-        "compute-equivalent gain), serving costs 2 N FLOP a token. **Tuned:** `reasoning_returns` = 0.40 and the",
+        "compute-equivalent gain, up to a ceiling of 2 orders of magnitude, **assumed**), serving costs 2 N FLOP",
+        "a token. **Tuned:** `reasoning_returns` = 0.60 and the",
         "reasoning logistic (midpoint 10^25.8 FLOP of capability) to the pretraining shares; `ai_revenue_usd_2024`",
         "= 6e9 to OpenAI's 2024 revenue; `market_temperature` = 0.5 to the 2024-25 concentration. Post-training",
         "reads tasks, generated or written by paid people at `annotation_usd_per_token` = $0.01 and a supply",
