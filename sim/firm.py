@@ -3,14 +3,15 @@
 **Objective.** A lab maximises the expected profit of its next model over the model's deployment life
 (until its next model replaces it):
 
-    profit = revenue - serving cost - data cost,   with the run's budget (training compute + data) fixed
+    lifetime profit = (revenue - serving cost) x life - training compute,   data and tasks paid from that compute
 
 - *Revenue* is the lab's share of the AI model market's revenue (`Market.revenue_usd_per_year`, which
   grows as AI is adopted). Shares follow *capability*, by a logit with the rivals' deployed models.
 - *Serving* a token costs 2 N FLOP (Villalobos et al. 2024 App. F, Eq. 7), so the lab's share of the
   market's tokens times 2 N times the price of a FLOP: a larger model wins share and costs more to serve.
 - *Data* is paid from the run's budget (`RunPlan.trained_on`), so what it costs is compute the run loses.
-- The budget itself is the lab's share of the frontier compute trend (`Lab.compute_budget_flop`).
+- *The budget* is chosen too (`profit_optimal_compute`), up to what the lab can raise: its share of the
+  frontier compute trend (`Lab.compute_budget_flop`). Labs that follow a rule (`fixed`, `profit`) spend all of it.
 
 **Capability** is measured in *effective compute*: the FLOP a compute-optimal run (D = 20 N) on
 unlimited filtered web text would need to reach the same pretraining loss, multiplied by the
@@ -19,6 +20,8 @@ improved without expensive retraining"). It is reported as log10 FLOP, and it ke
 long after the loss has flattened near its floor, which is what lets a frontier lead keep its worth.
 
 **The choices**, made together for each run:
+0. the run's compute (`profit_optimal_compute`): all the lab can raise while a decade of capability earns more
+   than it costs, less once it does not;
 1. model size N and tokens seen D: the plan's overtraining factor (`profit_optimal_k`), and, when the
    plan's data cannot be had, smaller datasets on larger models, each weighed by profit
    (`choose_run`), so a lab never trains a model that costs more to serve than it earns when a
