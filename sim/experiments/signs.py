@@ -85,8 +85,9 @@ SIGNS = (
         8e25,
         "- - ? ? + + ?",
         "larger runs want more data sooner and value each token more; private text is bounded by consent, so its"
-        " share of larger datasets can fall; by 2035 the spend cap sets compute either way. The data wall comes"
-        " after the cap binds (about 2031), when compute no longer depends on where it started: what is left is"
+        " share of larger datasets can fall; by 2035 the spend cap and the labs' choice of compute set it either"
+        " way. The data wall comes after that (about 2031), when compute no longer depends on where it started:"
+        " what is left is"
         " what the earlier, larger runs left behind (consent, rephrasing skill, licences), which pulls either way",
     ),
     Sign(
@@ -102,8 +103,9 @@ SIGNS = (
         3e10,
         3e11,
         "0 0 - ? + + -",
-        "a low cap binds from about 2028, after public text runs out but before the data wall: a higher one lets"
-        " runs grow, so the wall comes sooner, with more synthetic data, more spent and a lower loss",
+        "a low cap binds from about 2028, after public text runs out but before the data wall (at $100B the"
+        " frontier chooses to spend less than it may after 2029, at $30B it cannot): a higher one lets runs grow,"
+        " so the wall comes sooner, with more synthetic data, more spent and a lower loss",
     ),
     Sign(
         "flop_price_halving_years",
@@ -134,13 +136,13 @@ SIGNS = (
         "user_text_tokens_per_year_2024",
         5e13,
         2e14,
-        "0 0 - + - - ?",
+        "0 0 + + - - ?",
         "more chat logs: closed labs fill their datasets with them once public text is short, in place of"
-        " synthetic and bought data. By the data wall (after 2033) chat logs are at their ceiling either way, and"
-        " more of them earlier meant more privacy incidents, which raised brokers' safeguards and floors: the"
-        " private text the frontier buys costs more, so the wall comes sooner (with incidents off, no effect)",
+        " synthetic and bought data, and the frontier has more text when it runs short, so the wall comes later"
+        " (more privacy incidents raise brokers' floors too, which pulled the wall sooner before labs chose their"
+        " compute; now the text itself weighs more)",
     ),
-    Sign("user_text_growth_per_year", 1.2, 2.0, "0 0 - + - - ?", "as more chat logs"),
+    Sign("user_text_growth_per_year", 1.2, 2.0, "0 0 + + - - ?", "as more chat logs"),
     Sign(
         "user_text_tokens_per_year_max",
         3e14,
@@ -152,11 +154,13 @@ SIGNS = (
         "synthetic_quality",
         0.3,
         0.9,
-        "+ + + + - - +",
+        "+ + - ? ? ? -",
         "generated text is not used in pretraining (rephrased text is worth more), but generated tasks feed"
-        " post-training: better ones make it pay more, so labs plan more of it and smaller pretraining datasets:"
-        " later dates, less synthetic filler and bought text, the private text they can get a larger share, and a"
-        " higher pretraining loss",
+        " post-training. While its gain is far below its ceiling (to about 2028) better tasks make it pay more:"
+        " labs plan more of it and smaller pretraining datasets, so public text runs out later. By the 2030s"
+        " post-training is near its ceiling, and better tasks bring it nearer, where more compute adds little:"
+        " labs keep more compute in pretraining, so they run short sooner (the wall) and reach a lower loss; the"
+        " 2030 shares sit between the two",
     ),
     Sign(
         "rephrased_value",
@@ -186,9 +190,11 @@ SIGNS = (
         "ai_text_share_max",
         0.3,
         0.7,
-        "+ + + - - 0 0",
+        "+ + ? - - 0 0",
         "more AI text on the web counts (at its value) in the stock; labs take it with the web text, in place of"
-        " some of their own synthetic and private data, and the wall comes later",
+        " some of their own synthetic and private data. By the data wall (after 2033) it is a small part of what"
+        " the frontier needs, worth less than the private and rephrased text it displaces, so the wall can move"
+        " either way (by a few thousandths of a year)",
     ),
     Sign(
         "pollution_value",
@@ -222,9 +228,11 @@ SIGNS = (
         "opt_out_hazard_per_month",
         0.0085,
         0.034,
-        "- - - + + + +",
-        "more domains restrict crawlers: less free text, more licensed, private and synthetic data, a higher loss;"
-        " what is licensed in its place costs part of the budget, so the wall comes sooner",
+        "- - - + + + ?",
+        "more domains restrict crawlers: less free text, more licensed, private and synthetic data; what is"
+        " licensed in its place costs part of the budget, so the wall comes sooner. By 2035 most compute is in"
+        " post-training and the frontier chooses its compute and dataset by profit, so its pretraining loss follows"
+        " that choice and can move either way (by about 1e-5 nats)",
     ),
     Sign(
         "incidents_per_trillion_tokens",
@@ -278,10 +286,11 @@ SIGNS = (
         "annotation_usd_per_token",
         0.002,
         0.05,
-        "0 0 - ? ? ? -",
+        "? ? - ? ? ? -",
         "dearer human tasks: fewer and poorer ones, post-training pays less, so labs keep more compute in"
-        " pretraining (the wall sooner, a lower pretraining loss); exhaustion (2027-28) comes when annotation is a"
-        " small part of the budget, and the shares move with two pulls (poorer tasks, but cheaper post-training)",
+        " pretraining (the wall sooner, a lower pretraining loss). Exhaustion (2025-28) comes while people write a"
+        " third of the tasks: poorer tasks leave the gain further below its ceiling, where compute still pays,"
+        " and less of the budget goes to people, so the dates and shares move with two pulls",
     ),
     Sign(
         "annotation_supply_elasticity",
@@ -304,8 +313,10 @@ SIGNS = (
         "opt_out_regime",
         "none",
         "robots",
-        "- - - ? + + +",
-        "robots.txt binds: as more opt-outs; private text is bounded by consent and mostly taken either way",
+        "- - ? ? + + ?",
+        "robots.txt binds: as more opt-outs; private text is bounded by consent and mostly taken either way. By"
+        " the data wall (after 2033) the frontier's pretraining text is mostly chat logs, private and synthetic"
+        " text, so the wall and the 2035 loss move within noise, either way",
     ),
     Sign(
         "licensing_mandate",
