@@ -128,11 +128,12 @@ class Lab(mesa.Agent):
         """
         compute = self.compute_budget_flop()
         market = self.model.market_for(self)
-        share = market.planned_post_training_share()
+        share = market.planned_post_training_share
         k = self.choose_k(compute * (1.0 - share), market)
         if self.spec.strategy == "adaptive":
-            compute = firm.profit_optimal_compute(compute, k, market, self.spec.cadence_months / 12.0)
-            k = self.choose_k(compute * (1.0 - share), market)
+            chosen = firm.profit_optimal_compute(compute, k, market, self.spec.cadence_months / 12.0)
+            if chosen < compute:  # k for the smaller run; all of it: the k just chosen
+                compute, k = chosen, self.choose_k(chosen * (1.0 - share), market)
         params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
         return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop, share)
 

@@ -104,10 +104,15 @@ SHARE_SEARCH_END = 0.999
 _LN10 = math.log(10.0)
 
 
+def _curvature(returns: float, ceiling_oom: float) -> float:
+    """lambda = a / ceiling, the ceiling in nats: 0 with no ceiling."""
+    return returns / (ceiling_oom * _LN10)
+
+
 def _gain_nats(x: float, returns: float, ceiling_oom: float) -> float:
     """a [1 - (1 + x)^-lambda] / lambda with lambda = a / ceiling: a ln(1 + x) with no ceiling."""
     log1p = math.log1p(x)
-    curvature = returns / (ceiling_oom * _LN10)
+    curvature = _curvature(returns, ceiling_oom)
     if curvature <= 0.0:
         return returns * log1p
     return -returns * math.expm1(-curvature * log1p) / curvature
@@ -115,8 +120,7 @@ def _gain_nats(x: float, returns: float, ceiling_oom: float) -> float:
 
 def _gain_slope(x: float, returns: float, ceiling_oom: float) -> float:
     """d gain / d x in nats: a (1 + x)^(-lambda - 1)."""
-    curvature = returns / (ceiling_oom * _LN10)
-    return returns * math.exp(-curvature * math.log1p(x)) / (1.0 + x)
+    return returns * math.exp(-_curvature(returns, ceiling_oom) * math.log1p(x)) / (1.0 + x)
 
 
 def post_training_gain_oom(share: float, returns: float, quality: float = 1.0, ceiling_oom: float = math.inf) -> float:
@@ -143,7 +147,7 @@ def planned_post_training_share(returns: float, quality: float = 1.0, ceiling_oo
     scaled = quality / POST_TRAINING_RATIO_SCALE
     if scaled <= 1.0 or returns * scaled <= 1.0:
         return 0.0
-    curvature = returns / (ceiling_oom * _LN10)
+    curvature = _curvature(returns, ceiling_oom)
     if curvature <= 0.0:
         share = (returns * quality - POST_TRAINING_RATIO_SCALE) / (quality - POST_TRAINING_RATIO_SCALE)
         return min(share, SHARE_SEARCH_END)
@@ -379,9 +383,20 @@ class Market:
     tasks: Tasks = FREE_TASKS  # the task data on offer for post-training, once the lab knows its run's target
     expected_task_quality: float = 1.0  # q of the lab's tasks in its last run: the plan expects as much
 
+    @functools.cached_property
     def planned_post_training_share(self) -> float:
         """The post-training share the lab plans for, at the worth of the tasks it expects."""
         return planned_post_training_share(self.post_training_returns, self.expected_task_quality, self.post_training_ceiling_oom)
+
+    @functools.cached_property
+    def planned_gain_oom(self) -> float:
+        """Post-training's gain at the planned share, in log10 FLOP."""
+        return post_training_gain_oom(
+            self.planned_post_training_share,
+            self.post_training_returns,
+            self.expected_task_quality,
+            self.post_training_ceiling_oom,
+        )
 
 
 def market_share(capability: float, market: Market) -> float:
@@ -439,10 +454,7 @@ def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 100
     answer a narrower question, the cheapest model of a given loss; here the loss is priced too, by the
     share it wins. Epoch's App. F labs (`strategy = "profit"`) keep their demand law instead.
     """
-    share = market.planned_post_training_share()
-    gain = post_training_gain_oom(
-        share, market.post_training_returns, market.expected_task_quality, market.post_training_ceiling_oom
-    )
+    gain = market.planned_gain_oom
 
     def profit(log_k: float) -> float:
         params, tokens = scaling.allocate_compute(pretraining_flop, 10.0**log_k)
@@ -466,10 +478,7 @@ def profit_optimal_compute(most_flop: float, k: float, market: Market, life_year
     (it moves little over the range), so that the search costs one capability per point; golden-section on
     log compute, rounded to a thousandth of a decade, ties to the larger run.
     """
-    share = market.planned_post_training_share()
-    gain = post_training_gain_oom(
-        share, market.post_training_returns, market.expected_task_quality, market.post_training_ceiling_oom
-    )
+    share, gain = market.planned_post_training_share, market.planned_gain_oom
 
     def value(log_fraction: float) -> float:
         compute = most_flop * 10.0**log_fraction

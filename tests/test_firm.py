@@ -292,7 +292,7 @@ def test_a_lab_spends_all_it_can_raise_while_the_market_pays_for_it_and_less_onc
 
 def test_the_chosen_compute_is_the_best_on_a_grid():
     market, k, life, most = _market(usd_per_flop=1e-16), 3.0, 1.0, 1e26
-    share = market.planned_post_training_share()
+    share = market.planned_post_training_share
     gain = firm.post_training_gain_oom(share, market.post_training_returns)
 
     def value(compute: float) -> float:
