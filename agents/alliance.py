@@ -44,6 +44,7 @@ class DataAlliance(mesa.Agent):
             self._found()
         cap = self.reachable_tokens * min(1.0, PROCESSING_CONSENT_BOOST * self.model.consented_share())
         budget = len(self.members) * self.fee_usd_per_year / 12.0
+        self.model.record_data_spend(budget, 0.0)  # the members' fees
         self.pool_tokens = min(cap, self.pool_tokens + budget / ACQUISITION_USD_PER_TOKEN)
 
     def _found(self) -> None:

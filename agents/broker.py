@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 
 from agents.offers import Checkout, Offer, Source
-from sim import economics
+from sim import contracts, economics
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class PrivateTier:
     name: str
     share: float  # share of all private text; Villalobos App. C and Cummins 2024
     quality: float  # value of a token against filtered public web text
-    list_usd_per_token: float  # opening price per token per run
+    list_usd_per_token: float  # opening price per raw token per year of licence
     opt_in_only: bool  # personal communication: licensable only from users who opt in
 
 
@@ -41,157 +41,159 @@ TIER_INDEX = {t.name: i for i, t in enumerate(PRIVATE_TIERS)}
 
 
 class DataBroker(mesa.Agent):
-    """Sources consented private text, prices it by tier, and sells licences to labs."""
+    """Sources consented private text, posts a yearly price per tier, and licenses it to labs for a term.
+
+    A licence on a tier covers its consented inventory, new text included, for `contracts.LICENCE_TERM_YEARS`; the
+    text is the licensee's for every run in the term. Prices are discovered: they rise when the labs that ask all
+    sign and fall when they decline, never below the broker's cost, and a month in which no lab asks moves nothing.
+    The cost is compliance, safeguards and the fines the broker expects at its safeguard level, learnt from its own
+    incidents: a breach raises what it expects, so it spends more on safeguards and asks more.
+    """
 
     def __init__(self, model: mesa.Model, private_tokens: float) -> None:
         super().__init__(model)
         n = len(PRIVATE_TIERS)
         self.holder_tokens = private_tokens * np.array([t.share for t in PRIVATE_TIERS])
-        self.price_usd = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])
+        self.price_usd = np.array([t.list_usd_per_token for t in PRIVATE_TIERS])  # per raw token per year of licence
         self.acquired_fraction = np.full(n, 0.1)
-        self.exclusive_to: dict[int, np.ndarray] = {}  # lab id -> tokens it holds exclusively, by tier
-        self.sold_month = np.zeros(n)
+        self.licence_end: dict[int, np.ndarray] = {}  # lab id -> the step its licence on each tier ends (0: none)
+        self.signed_month = np.zeros(n)  # raw tokens licensed this month
+        self.declined_month = np.zeros(n)  # raw tokens labs asked about and did not license at the posted price
         self.sold_last_month = 0.0
-        self.demanded_month = np.zeros(n)
         self.months_since_sale = np.full(n, 999)
-        self.safeguard = 0.0
+        # What the broker believes of its incident rate per trillion tokens handled at no safeguards: a gamma
+        # posterior, starting at the market's rate with the weight of a trillion tokens, updated by its own incidents.
         self.incidents = 0
+        self._incident_prior = (model.params.uncertainties.incidents_per_trillion_tokens, 1.0)
+        self._exposure_trillions = 0.0  # tokens handled, in trillions, weighed by the safeguards they had
+        self.safeguard = 0.0
         self.fines_usd = 0.0
-        self.revenue_usd = 0.0
-        self._offers: list[Offer] | None = None  # the open offers, until supply or prices change
-        self._offers_strictness = 0.0
+        self.revenue_usd = 0.0  # yearly fees times the term, of every licence signed
         self._available: np.ndarray | None = None  # available_tokens(), until supply changes
         self._available_strictness = 0.0
-        self._floor: tuple[float, float, np.ndarray] | None = None  # (strictness, safeguard, floor_usd())
 
     # --- what labs can get -----------------------------------------------------------------
 
     def available_tokens(self) -> np.ndarray:
-        """Consented, acquired tokens not yet sold exclusively, by tier (do not modify)."""
+        """Consented, acquired tokens, by tier (do not modify)."""
         strictness = self.model.policy.privacy_strictness
         if self._available is None or strictness != self._available_strictness:
             supply = self.holder_tokens * self.model.consented_share() * CONSENT_SCALE * self.acquired_fraction
-            if self.exclusive_to:
-                supply -= sum(self.exclusive_to.values(), np.zeros(len(PRIVATE_TIERS)))
             self._available, self._available_strictness = np.maximum(supply, 0.0), strictness
         return self._available
 
-    def _supply_changed(self) -> None:
-        self._available = self._offers = None
+    def _licensed(self, lab_id: int) -> np.ndarray:
+        ends = self.licence_end.get(lab_id)
+        return ends > self.model.steps_done if ends is not None else np.zeros(len(PRIVATE_TIERS), dtype=bool)
 
     def offers_to(self, buyer: mesa.Agent, plan: Any = None) -> list[Offer]:
-        """Licences on the open inventory, and the lab's own exclusive holdings (already paid for)."""
+        """The tiers the lab licenses, in usable tokens, already paid for.
+
+        A tier's quality is the share of its text worth training on, as a filter leaves of web text
+        (`Publisher.usable_share`); each usable token is worth web text.
+        """
         if not self.model.params.constants.private_sourcing:
             return []
-        own = self.exclusive_to.get(buyer.unique_id)
-        if own is None:
-            return self._open_offers()
-        available, price = self.available_tokens().tolist(), self.price_usd.tolist()
-        offers = []
-        for i, own_tokens in enumerate(own.tolist()):
-            if available[i] > 0.0:
-                offers.append(self._offer(i, available[i], price[i]))
-            if own_tokens > 0.0:
-                offers.append(self._offer(i, own_tokens, 0.0))
-        return offers
+        available = self.available_tokens()
+        return [
+            Offer(self, Source.BROKER, PRIVATE_TIERS[i].name, float(available[i]) * PRIVATE_TIERS[i].quality, 1.0, 0.0)
+            for i in np.flatnonzero(self._licensed(buyer.unique_id) & (available > 0.0))
+        ]
 
-    def _offer(self, tier: int, raw_tokens: float, usd_per_raw_token: float) -> Offer:
-        """An offer in usable tokens: a tier's quality is the share of its text worth training on, as a
-        filter leaves of web text (`Publisher.usable_share`); each usable token is worth web text."""
-        quality = PRIVATE_TIERS[tier].quality
-        return Offer(self, Source.BROKER, PRIVATE_TIERS[tier].name, raw_tokens * quality, 1.0, usd_per_raw_token / quality)
+    def licence_deals(self, buyer: mesa.Agent, outlook: contracts.Outlook) -> list[tuple[int, float, float]]:
+        """The tiers whose licence at the posted price is worth more to the buyer than it costs, over the term.
 
-    def _open_offers(self) -> list[Offer]:
-        """Licences on the open inventory: made again only after supply, prices or privacy change."""
-        strictness = self.model.policy.privacy_strictness
-        if self._offers is None or strictness != self._offers_strictness:
-            available, price = self.available_tokens().tolist(), self.price_usd.tolist()
-            self._offers = [self._offer(i, available[i], price[i]) for i in range(len(PRIVATE_TIERS)) if available[i] > 0.0]
-            self._offers_strictness = strictness
-        return self._offers
-
-    def floor_usd(self) -> np.ndarray:
-        """Marginal cost: compliance, which rises with strictness, and safeguards.
-
-        Holders license text they already have, so their share of the price is a share of the surplus,
-        not a cost: the opening price falls to what labs will pay, but never below this.
+        A tier is asked about when the buyer's licence on it ends before its next run; the asks, signed or declined,
+        are the demand at the posted price that moves it (`adjust_prices`). Returns (tier, raw tokens, yearly fee).
         """
-        strictness = self.model.policy.privacy_strictness
-        if self._floor is None or self._floor[:2] != (strictness, self.safeguard):
-            compliance = economics.compliance_usd_per_token(strictness)
-            floor = np.full(len(PRIVATE_TIERS), compliance * (1.0 + self.safeguard))
-            self._floor = (strictness, self.safeguard, floor)
-        return self._floor[2]
+        if not self.model.params.constants.private_sourcing:
+            return []
+        ends = self.licence_end.get(buyer.unique_id, np.zeros(len(PRIVATE_TIERS), dtype=np.int64))
+        renewing = ends <= self.model.steps_done + buyer.spec.cadence_months
+        value_per_usable = outlook.value_per_token(1.0)
+        deals = []
+        for i in np.flatnonzero(renewing & (self.available_tokens() > 0.0)):
+            raw = float(self.available_tokens()[i])
+            value = raw * PRIVATE_TIERS[i].quality * value_per_usable
+            fee = raw * float(self.price_usd[i])
+            if value - fee * contracts.annuity() - contracts.DEAL_COST_USD > economics.NEGLIGIBLE_SHARE * value:
+                deals.append((int(i), raw, fee))
+                self.signed_month[i] += raw
+            else:
+                self.declined_month[i] += raw
+        return deals
 
-    # --- decisions -------------------------------------------------------------------------
+    def grant_licence(self, lab: mesa.Agent, tier: int, usd_per_year: float) -> int:
+        """Open a tier to one lab for a term, from the end of the licence it has (renewal) or now, for `usd_per_year`;
+        returns the start."""
+        self.revenue_usd += usd_per_year * contracts.LICENCE_TERM_YEARS
+        ends = self.licence_end.setdefault(lab.unique_id, np.zeros(len(PRIVATE_TIERS), dtype=np.int64))
+        start = max(self.model.steps_done, int(ends[tier]))
+        ends[tier] = start + contracts.LICENCE_TERM_MONTHS
+        self.months_since_sale[tier] = 0
+        return start
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
-        """A licence on `tokens`; a buyer that locks scarce data takes a tier it exhausted exclusively.
+        """Licensed text was paid for by its licence: the run takes it at no further cost."""
+        self.model.record_deal(self, buyer, tokens)
+        return 0.0
 
-        The buyer's own exclusive holdings are already paid for. A tier is scarce for a buyer that took
-        all of it and still lacks data; then its unmet need counts as demand, and a buyer that locks
-        scarce data (a closed lab) pays the exclusive premium if the data is still worth it to the buyer
-        at that price (its quality over the buyer's margin) and its budget covers it.
+    # --- cost -----------------------------------------------------------------------------
+
+    def expected_incidents_per_trillion(self) -> float:
+        """The incident rate per trillion tokens handled without safeguards that the broker now believes."""
+        rate, weight = self._incident_prior
+        return (rate * weight + self.incidents) / (weight + self._exposure_trillions)
+
+    def choose_safeguard(self) -> float:
+        """The safeguard level that makes a handled token cheapest: spending more on safeguards, or expecting fines.
+
+        A token costs compliance (1 + s) plus the expected fine, rate e^(-3 s) x fine; the minimum is where
+        3 x expected fine e^(-3 s) equals compliance, between none and full safeguards.
         """
-        if offer.usd_per_token <= 0.0:
-            self.model.record_deal(self, buyer, tokens)
-            return tokens * offer.usd_per_token
-        quality = PRIVATE_TIERS[TIER_INDEX[offer.tier]].quality
-        raw = tokens / quality  # the broker licenses raw text; the lab trains on its usable part
-        scarce = tokens >= offer.tokens * 0.999 and checkout.unmet_quality_tokens > 0
-        wanted = raw + (checkout.unmet_quality_tokens / quality if scarce else 0.0)
-        premium_cost = (self.model.EXCLUSIVE_PREMIUM - 1.0) * tokens * offer.usd_per_token
-        exclusive = (
-            buyer.locks_scarce_data
-            and self.model.params.constants.exclusive_deals
-            and scarce
-            and offer.quality * checkout.token_value_usd - checkout.marginal_usd
-            >= self.model.EXCLUSIVE_PREMIUM * offer.usd_per_token
-            and premium_cost <= checkout.budget_left_usd
-        )
-        if exclusive:
-            checkout.budget_left_usd -= premium_cost
-        cost = self.sell(buyer.unique_id, offer.tier, raw, wanted, exclusive)
-        self.model.record_deal(self, buyer, tokens, cost)
-        return cost
+        compliance = economics.compliance_usd_per_token(self.model.policy.privacy_strictness)
+        fine = self._expected_fine_usd_per_token(0.0)
+        if fine <= 0.0:
+            return 0.0
+        return float(np.clip(np.log(3.0 * fine / compliance) / 3.0, 0.0, 1.0))
 
-    def sell(self, lab_id: int, tier_name: str, tokens: float, wanted: float, exclusive: bool) -> float:
-        """Record a licence sale; returns the USD it costs the buyer."""
-        i = TIER_INDEX[tier_name]
-        premium = self.model.EXCLUSIVE_PREMIUM if exclusive else 1.0
-        cost = tokens * self.price_usd[i] * premium
-        self.sold_month[i] += tokens
-        self.demanded_month[i] += wanted
-        self.months_since_sale[i] = 0
-        if exclusive:
-            self.exclusive_to.setdefault(lab_id, np.zeros(len(PRIVATE_TIERS)))[i] += tokens
-            self._supply_changed()
-        self.revenue_usd += cost
-        return cost
+    def _expected_fine_usd_per_token(self, safeguard: float) -> float:
+        rate = economics.incident_rate_per_month(self.expected_incidents_per_trillion(), 1.0, safeguard)
+        return rate * FINE_USD_PER_INCIDENT * self.model.policy.privacy_strictness
+
+    def floor_usd(self) -> np.ndarray:
+        """The yearly price below which a licence loses money: the cost of handling a token, spread over the term.
+
+        Holders license text they already have, so their share of the price is a share of the surplus, not a cost.
+        """
+        compliance = economics.compliance_usd_per_token(self.model.policy.privacy_strictness)
+        per_token = compliance * (1.0 + self.safeguard) + self._expected_fine_usd_per_token(self.safeguard)
+        return np.full(len(PRIVATE_TIERS), per_token / contracts.annuity())
+
+    # --- the month -------------------------------------------------------------------------
 
     def source_supply(self) -> None:
-        """Holders write more; brokers acquire more consented text where recent sales show demand."""
+        """Holders write more; brokers acquire more consented text where recent licences show demand and pay."""
         self.holder_tokens *= 1.0 + self.model.private_growth_per_month
-        active = self.months_since_sale < 12
-        profitable = self.price_usd > self.floor_usd()
-        grow = active & profitable
+        self.safeguard = self.choose_safeguard()
+        grow = (self.months_since_sale < 12) & (self.price_usd > self.floor_usd())
         self.acquired_fraction[grow] = np.minimum(1.0, self.acquired_fraction[grow] + 0.03)
-        self._supply_changed()
+        self._available = None
 
     def adjust_prices(self) -> None:
-        """Move each tier's price with its excess demand, then settle incidents for the month."""
+        """Move each asked-about tier's price with the demand at it (never below cost), then bear the month's incidents."""
+        asked = self.signed_month + self.declined_month
+        excess = np.divide(self.signed_month - self.declined_month, asked, out=np.zeros_like(asked), where=asked > 0)
         speed = self.model.params.constants.price_adjustment_speed
-        floor = self.floor_usd()
-        supplied = np.where(self.demanded_month > 0, self.sold_month, self.available_tokens())
-        self.price_usd = economics.adjust_price(self.price_usd, self.demanded_month, supplied, floor, speed)
-        self._offers = None
-        self.sold_last_month = float(self.sold_month.sum())
+        self.price_usd = np.maximum(self.floor_usd(), self.price_usd * np.exp(speed * excess))
+        self.sold_last_month = float(self.signed_month.sum())
         self._risk_incidents(self.sold_last_month)
-        self.sold_month[:] = 0.0
-        self.demanded_month[:] = 0.0
+        self.signed_month[:] = 0.0
+        self.declined_month[:] = 0.0
         self.months_since_sale += 1
 
     def _risk_incidents(self, tokens_handled: float) -> None:
+        self._exposure_trillions += tokens_handled / 1e12 * float(np.exp(-3.0 * self.safeguard))
         rate = economics.incident_rate_per_month(
             self.model.params.uncertainties.incidents_per_trillion_tokens, tokens_handled, self.safeguard
         )
@@ -200,7 +202,3 @@ class DataBroker(mesa.Agent):
             self.incidents += incidents
             self.fines_usd += incidents * FINE_USD_PER_INCIDENT * self.model.policy.privacy_strictness
             self.model.record_incidents(incidents)
-            # A breach makes safeguards worth their cost: spend more, which raises the price floor.
-            self.safeguard = min(1.0, self.safeguard + 0.1 * incidents)
-        else:
-            self.safeguard = max(0.0, self.safeguard - 0.002)

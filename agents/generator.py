@@ -87,7 +87,7 @@ class SyntheticGenerator(mesa.Agent):
     def sell_tasks(self, buyer: mesa.Agent, tokens: float, usd: float) -> None:
         """Sell `tokens` for `usd`: post-training tasks (prompts, answers to verify, graded responses), or text."""
         self.sold_tokens += tokens
-        self.model.record_deal(self, buyer, tokens, usd)
+        self.model.record_deal(self, buyer, tokens)
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
         usd = tokens * self.usd_per_token

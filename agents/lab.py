@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from dataclasses import replace as dataclass_replace
@@ -12,7 +13,7 @@ import numpy as np
 from agents import generator
 from agents.broker import PRIVATE_TIERS, TIER_INDEX
 from agents.offers import Checkout, Offer, Source
-from sim import economics, firm, scaling
+from sim import contracts, economics, firm, scaling
 from sim.firm import RunPlan
 from sim.params import LabSpec
 
@@ -77,7 +78,6 @@ class Lab(mesa.Agent):
     """A lab with a compute budget that grows, an overtraining strategy and a sourcing policy."""
 
     kind = "lab"
-    locks_scarce_data = False  # whether the lab buys scarce broker data exclusively
 
     def __init__(self, model: mesa.Model, spec: LabSpec) -> None:
         super().__init__(model)
@@ -136,6 +136,42 @@ class Lab(mesa.Agent):
                 compute, k = chosen, self.choose_k(chosen * (1.0 - share), market)
         params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
         return RunPlan(compute, k, params, tokens, compute * self.model.usd_per_flop, share)
+
+    def outlook(self, plan: RunPlan) -> contracts.Outlook:
+        """What a token is worth to its runs over a licence's term, from now (`sim.contracts`).
+
+        Its runs fall every cadence; each is planned as this one, with the same share of what the lab can raise,
+        overtraining factor and post-training share, on the compute trend. A compute dollar is worth one dollar of
+        profit where the lab chose to spend less than it could, and what it would add to the model's lifetime
+        profit where it spends all it can (`firm.profit_per_compute_usd`).
+        """
+        market = self.model
+        cadence = self.spec.cadence_months / 12.0
+        years = [market.year + i * cadence for i in range(math.ceil(contracts.LICENCE_TERM_YEARS / cadence))]
+        fraction = plan.compute_flop / self.compute_budget_flop()
+        values = []
+        for year in years:
+            compute = min(market.frontier_compute_at(year) * self.spec.compute_share, market.policy.compute_cap_flop) * fraction
+            pretraining = compute * (1.0 - plan.post_training_share)
+            params, tokens = scaling.allocate_compute(pretraining, plan.k)
+            values.append(economics.token_value_usd(pretraining * market.usd_per_flop_at(year), params, tokens))
+        if self.spec.strategy == "adaptive" and fraction < 1.0:
+            shadow = 1.0
+        else:
+            life = self.spec.cadence_months / 12.0
+            shadow = firm.profit_per_compute_usd(plan.compute_flop, plan.k, market.market_for(self), life)
+        last = self.last_sourcing
+        margin = last.marginal_usd / last.token_value_usd if last is not None and last.token_value_usd > 0.0 else 1.0
+        return contracts.outlook(years, values, shadow, margin, market.year)
+
+    def sign_licences(self, plan: RunPlan) -> None:
+        """Sign the term licences worth more to the firm than they cost, with publishers' domains and brokers' tiers."""
+        market = self.model
+        outlook = self.outlook(plan)
+        for holder in (*market.web.publishers, *market.broker_list):
+            for key, tokens, usd_per_year in holder.licence_deals(self, outlook):
+                tier = holder.tier.name if hasattr(holder, "tier") else PRIVATE_TIERS[key].name
+                market.sign_licence(holder, self, key, tier, tokens, usd_per_year)
 
     def gather_offers(self, plan: RunPlan) -> list[Offer]:
         """Every seller's offers for this run, in the model's order of sellers, then its own (in-house) data."""
@@ -315,6 +351,7 @@ class Lab(mesa.Agent):
         its data, and deploy it. An exclusive licence signed for this run is paid from its budget too."""
         market = self.model
         plan = self.plan
+        self.sign_licences(plan)
         licence = self.seek_exclusive_licence(plan)
         tasks, maker = self.post_training_tasks(plan)
         view = dataclass_replace(market.market_for(self), tasks=tasks)
@@ -409,7 +446,6 @@ class ClosedLab(Lab):
     """Keeps weights closed, earns more, licenses more, and holds its users' conversations."""
 
     kind = "closed"
-    locks_scarce_data = True
 
     def collect_user_data(self) -> None:
         """Keep the conversations of the users who consent under the regime's rule (opt-out or opt-in)."""
@@ -447,5 +483,5 @@ class ClosedLab(Lab):
             return 0.0
         publisher, domain, price, _ = best
         cost = publisher.license_exclusive(domain, self.unique_id, price)
-        market.record_deal(publisher, self, cost / max(price, 1e-300), cost)
+        market.record_licence(publisher, self, cost)
         return cost

@@ -41,7 +41,7 @@ class Offer:
     """Unique tokens a lab may take from one seller: how many, how good, and at what price.
 
     `quality` is a token's value against filtered web text (1); `usd_per_token` is what the seller is
-    paid; `risk_usd_per_token` the expected legal cost of using it without a licence; `per_real_token`,
+    paid; `risk_usd_per_token` the expected legal cost of using it without a licence (`sim.contracts`); `per_real_token`,
     when positive, bounds the offer by that many tokens per unique human token the lab takes.
     """
 
@@ -54,6 +54,7 @@ class Offer:
     ai_generated: bool = False
     risk_usd_per_token: float = 0.0
     per_real_token: float = 0.0
+    exposes: bool = False  # copyrighted text crawled without a licence and not yet trained on: taking it adds liability
 
     @property
     def cost_usd_per_token(self) -> float:

@@ -10,7 +10,7 @@ import numpy as np
 
 from agents.offers import Checkout, Offer, Source
 from agents.web import NOBODY
-from sim import economics
+from sim import contracts, economics
 
 if TYPE_CHECKING:
     from agents.web import Access
@@ -82,20 +82,12 @@ class Publisher(mesa.Agent):
         # Running totals for the conservation check: the pool is what it started with plus what was written.
         self.initial_tokens = float(raw_tokens.sum())
         self.written_tokens = 0.0
+        self.licence_revenue_usd = 0.0  # yearly fees times the term, of every licence signed
         self._offers_made_for: Access | None = None
         # Sets human_tokens, ai_tokens, head, size_weight, opted_out, licensee, opts_in and domains.
         model.web.add(self, raw_tokens, head_size_tokens, opts_in)
 
     # --- decisions -------------------------------------------------------------------------
-
-    def largest_deal_tokens(self, tokens: float, candidates: np.ndarray) -> float:
-        """Of a licence on `tokens` from the `candidates` domains, what the largest domain's deal covers.
-
-        Each domain is one publisher, so each is one deal; the licence takes the largest domains first.
-        """
-        if not candidates.any():
-            return 0.0
-        return min(float(self.human_tokens[candidates].max()) * self.usable_share, tokens)
 
     def best_exclusive_deal(
         self, token_value_usd: float, margin_usd: float, budget_usd: float
@@ -119,6 +111,16 @@ class Publisher(mesa.Agent):
         best = int(candidates[np.argmax(usable[candidates])])
         return best, price, float(usable[best]) * (value - price)
 
+    def grant_licence(self, lab: mesa.Agent, domain: int, usd_per_year: float) -> int:
+        """Open a domain (its index in the web) to one lab for a term, from the end of the licence it has (renewal)
+        or now, for `usd_per_year`; returns the start."""
+        self.licence_revenue_usd += usd_per_year * contracts.LICENCE_TERM_YEARS
+        web = self.model.web
+        ends = web.licence_end.get(lab.unique_id)
+        start = max(self.model.steps_done, int(ends[domain]) if ends is not None else 0)
+        web.grant_licence(lab.unique_id, np.array([domain]), start + contracts.LICENCE_TERM_MONTHS)
+        return start
+
     def license_exclusive(self, domain: int, lab_id: int, usd_per_token: float) -> float:
         """Grant one lab sole access to a domain; returns the USD it pays."""
         self.licensee[domain] = lab_id
@@ -130,9 +132,6 @@ class Publisher(mesa.Agent):
     def crawlable(self) -> np.ndarray:
         """Domains any lab may crawl for free under the regime in force."""
         return self.model.web.crawlable()[self.domains]
-
-    def _licensable(self) -> np.ndarray:
-        return ~self._access().crawl[self.domains] & (self.licensee == NOBODY)
 
     def _access(self) -> Access:
         return self.model.web.access()
@@ -152,76 +151,114 @@ class Publisher(mesa.Agent):
         return [part for part in parts if part[1] > 0.0]
 
     def tier_offers(self, buyer: mesa.Agent, plan) -> list[Offer]:
-        """Crawl of the open commons, the buyer's own exclusive domains, and licences on restricted ones.
+        """The crawl of the open commons, and the domains the buyer holds, exclusively or under a term licence
+        (`sim.contracts`), already paid for.
 
-        Crawling a copyrighted tier carries an expected legal cost; a licence that clears it, or that opens a
-        restricted domain, is priced by bargaining over what it is worth to the buyer (`economics.bargained_price`).
+        Copyrighted text the buyer has not yet trained on is offered at its expected settlement (`risk_usd_per_token`);
+        what it already trained on adds no liability it does not hold.
         """
         access = self._access()
-        tier, q = self.tier_index, self.usable_share
-        value, margin = plan.token_value_usd, buyer.marginal_usd(plan)
-        offers = (
-            [*self._free_crawl_offers(access)] if not self.tier.copyrighted else self._copyrighted_crawl(access, value, margin)
-        )
-        if buyer.unique_id in access.holders[tier]:
-            own = float(self.human_tokens[self.licensee == buyer.unique_id].sum()) * q
-            offers = [
-                *offers,
-                *(Offer(self, s, self.tier.name, t, quality, 0.0) for s, t, quality in self._split(Source.LICENSED, own)),
-            ]
-        for source, tokens, quality in self._split(Source.LICENSED, access.licensable[tier] * q):
-            price = economics.bargained_price(quality * value - margin, value)
-            if price > 0.0:
-                offers.append(Offer(self, source, self.tier.name, tokens, quality, price))
-        return offers
+        if buyer.unique_id not in access.holders[self.tier_index] and not self.tier.copyrighted:
+            return self._crawl_offers(access)
+        held = self.model.web.held_by(buyer.unique_id)[self.domains]
+        crawl = access.crawl[self.domains] & ~held
+        q = self.usable_share
+        offers = self._crawl_offers_of(float(self.human_tokens[crawl].sum()) * q, float(self.ai_tokens[crawl].sum()) * q)
+        if self.tier.copyrighted:
+            new = float(self._new_text(buyer, crawl).sum())
+            offers = [o for o in offers if o.ai_generated] + self._copyrighted_offers(new, float(self.human_tokens[crawl].sum()) * q - new)
+        own = float(self.human_tokens[held].sum()) * q
+        return offers + [Offer(self, s, self.tier.name, t, quality, 0.0) for s, t, quality in self._split(Source.LICENSED, own)]
 
-    def _free_crawl_offers(self, access: Access) -> list[Offer]:
-        """The crawl offers every lab gets from a tier without legal risk, made once per measure of access."""
+    def _new_text(self, buyer: mesa.Agent, crawl: np.ndarray) -> np.ndarray:
+        """Per domain in `crawl`, its usable text the buyer has not trained on."""
+        usable = self.human_tokens[crawl] * self.usable_share
+        return np.maximum(usable - self.model.web.exposure_of(buyer.unique_id)[self.domains][crawl], 0.0)
+
+    def _copyrighted_offers(self, new_tokens: float, exposed_tokens: float) -> list[Offer]:
+        """Crawled copyrighted text: what the buyer already trained on (no new liability), and the rest at its expected
+        settlement."""
+        market = self.model
+        u = market.params.uncertainties
+        risk = u.settlement_usd_per_token * contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
+        offers = [Offer(self, s, self.tier.name, t, quality, 0.0) for s, t, quality in self._split(Source.PUBLIC, exposed_tokens)]
+        return offers + [
+            Offer(self, s, self.tier.name, t, quality, 0.0, risk_usd_per_token=risk, exposes=True)
+            for s, t, quality in self._split(Source.PUBLIC, new_tokens)
+        ]
+
+    def _crawl_offers(self, access: Access) -> list[Offer]:
+        """The crawl offers every lab that holds none of the tier's domains gets, made once per measure of access."""
         if self._offers_made_for is not access:
-            tier, q = self.tier_index, self.usable_share
-            self._offers = [
-                Offer(self, s, self.tier.name, t, quality, 0.0)
-                for s, t, quality in self._split(Source.PUBLIC, access.human_open[tier] * q)
-            ]
-            self._offers += self._pollution_offers(access)
+            q = self.usable_share
+            self._offers = self._crawl_offers_of(access.human_open[self.tier_index] * q, access.ai_open[self.tier_index] * q)
             self._offers_made_for = access
         return self._offers
 
-    def _pollution_offers(self, access: Access) -> list[Offer]:
+    def _crawl_offers_of(self, human_tokens: float, ai_tokens: float) -> list[Offer]:
+        """Crawled human text and the AI text that passes as human."""
         market = self.model
-        if market.policy.synthetic_labelling:
-            return []
-        tokens = access.ai_open[self.tier_index] * self.usable_share
-        return (
-            [Offer(self, Source.PUBLIC, self.tier.name, tokens, market.params.uncertainties.pollution_value, 0.0, True)]
-            if tokens > 0.0
-            else []
-        )
+        offers = [Offer(self, s, self.tier.name, t, quality, 0.0) for s, t, quality in self._split(Source.PUBLIC, human_tokens)]
+        if ai_tokens > 0.0 and not market.policy.synthetic_labelling:
+            offers.append(Offer(self, Source.PUBLIC, self.tier.name, ai_tokens, market.params.uncertainties.pollution_value, 0.0, True))
+        return offers
 
-    def _copyrighted_crawl(self, access: Access, token_value_usd: float, margin_usd: float) -> list[Offer]:
-        """Crawling copyrighted text risks liability; a licence clearing it is worth the risk, or the tokens' value if less."""
-        risk = self.model.params.uncertainties.copyright_risk_usd_per_token
-        offers = []
-        for source, tokens, quality in self._split(Source.PUBLIC, access.human_open[self.tier_index] * self.usable_share):
-            price = economics.bargained_price(min(risk, quality * token_value_usd - margin_usd), token_value_usd)
-            if price > 0.0:
-                offers.append(Offer(self, source, self.tier.name, tokens, quality, price))
-            else:
-                offers.append(Offer(self, source, self.tier.name, tokens, quality, 0.0, risk_usd_per_token=risk))
-        return offers + self._pollution_offers(access)
+    def licence_deals(self, buyer: mesa.Agent, outlook: contracts.Outlook) -> list[tuple[int, float, float]]:
+        """The term licences on this tier's domains that would leave the buyer and the domain a surplus.
+
+        A candidate is a domain not held exclusively by another lab whose licence to the buyer ends before the buyer's
+        next run, and which the buyer cannot crawl (restricted) or on which it holds liability. Its worth to the buyer
+        is the usable tokens it cannot crawl at their value over the term (`Outlook.value_per_token`), or, for text it
+        may crawl at a legal risk, the part of that risk the licence saves, plus the expected settlement of the
+        liability it clears; the domain's reservation is the traffic that the buyer's AI
+        answers would take from it; the deal costs the buyer `contracts.DEAL_COST_USD`. The price splits what is left
+        equally. Returns (domain index in the web, usable tokens, yearly fee) for every deal worth signing, largest
+        first.
+        """
+        if self.commons:
+            return []
+        market, web = self.model, self.model.web
+        crawl = self._access().crawl[self.domains]
+        exposure = web.exposure_of(buyer.unique_id)[self.domains]
+        ends = web.licence_end.get(buyer.unique_id)
+        renewing = ends[self.domains] <= market.steps_done + buyer.spec.cadence_months if ends is not None else True
+        candidates = renewing & (self.licensee == NOBODY) & (~crawl | self.tier.copyrighted)
+        if not candidates.any():
+            return []
+        u, hq = market.params.uncertainties, self.tier.high_quality_share
+        per_token = hq * outlook.value_per_token(u.high_quality_value) + (1.0 - hq) * outlook.value_per_token(1.0)
+        usable = self.human_tokens * self.usable_share
+        liability = u.settlement_usd_per_token * contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
+        # Text it cannot crawl is worth its value; text it may crawl at a risk, what the licence saves of that risk
+        # (the lab would use it unlicensed, or not at all); the liability it holds, its expected settlement.
+        unexposed = np.maximum(usable - exposure, 0.0)
+        cleared = min(liability, per_token) if self.tier.copyrighted else 0.0
+        value = np.where(crawl, unexposed * cleared, usable * per_token) + exposure * liability
+        reservation = (
+            self.human_tokens * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share * contracts.annuity()
+        )
+        surplus = value - reservation - contracts.DEAL_COST_USD
+        signed = np.flatnonzero(candidates & (surplus > economics.NEGLIGIBLE_SHARE * value))
+        payment = reservation[signed] + economics.BARGAINING_SHARE * surplus[signed]
+        fees = payment / contracts.annuity()
+        order = np.argsort(-usable[signed], kind="stable")
+        start = self.domains.start
+        return [(start + int(signed[i]), float(usable[signed[i]]), float(fees[i])) for i in order]
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
-        """Crawled text is taken, not sold: no payment and no deal. A licence pays; an exclusive domain is the buyer's."""
-        if offer.usd_per_token <= 0.0:
-            if offer.source is Source.LICENSED:
-                self.model.record_deal(self, buyer, tokens)
-            return 0.0
-        crawl = self._access().crawl[self.domains]
-        largest = self.largest_deal_tokens(
-            tokens, crawl & (self.licensee == NOBODY) if offer.source is Source.PUBLIC else self._licensable()
-        )
-        self.model.record_deal(self, buyer, tokens, largest * offer.usd_per_token)
-        return tokens * offer.usd_per_token
+        """Crawled text is taken, not sold: no payment and no deal, but copyrighted text not yet trained on adds to the
+        buyer's liability, spread over the domains in proportion to their new text. Held text was paid for by its
+        licence."""
+        if offer.source is Source.LICENSED:
+            self.model.record_deal(self, buyer, tokens)
+        elif offer.exposes:
+            web = self.model.web
+            crawl = self._access().crawl[self.domains] & ~web.held_by(buyer.unique_id)[self.domains]
+            new = np.zeros(crawl.size)
+            new[crawl] = self._new_text(buyer, crawl)
+            if new.sum() > 0.0:
+                web.expose(buyer.unique_id, self.domains, new * min(tokens / new.sum(), 1.0))
+        return 0.0
 
     # --- measurements ----------------------------------------------------------------------
 
@@ -230,7 +267,7 @@ class Publisher(mesa.Agent):
         access = self._access()
         if lab_id not in access.holders[self.tier_index]:
             return access.effective_open[self.tier_index] * self.usable_share
-        mask = access.crawl[self.domains] | (self.licensee == lab_id)
+        mask = access.crawl[self.domains] | self.model.web.held_by(lab_id)[self.domains]
         ai_value = access.ai_value
         return float((self.human_tokens[mask] + ai_value * self.ai_tokens[mask]).sum()) * self.usable_share
 

@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 from agents.offers import Offer
-from sim import economics
+from sim import contracts, economics
 
 if TYPE_CHECKING:
     from agents.publisher import Publisher
@@ -34,17 +34,17 @@ class Access:
     ai_open: list[float]
     licensable: list[float]
     effective_open: list[float]  # human + ai_value * AI tokens, crawlable
-    holders: list[set[int]]
+    holders: list[set[int]]  # per tier, the labs holding some of its domains, exclusively or under a term licence
     usable_shares: list[float]
 
     @functools.cached_property
     def any_holder(self) -> set[int]:
-        """Labs holding an exclusive domain in any tier."""
+        """Labs holding a domain (exclusively or under a term licence) in any tier."""
         return set().union(*self.holders)
 
     @functools.cached_property
     def common_effective_tokens(self) -> float:
-        """Usable public tokens for a lab with no exclusive domain: the sum Publisher by Publisher."""
+        """Usable public tokens for a lab that holds no domain: the sum Publisher by Publisher."""
         return sum(tokens * q for tokens, q in zip(self.effective_open, self.usable_shares))
 
 
@@ -87,6 +87,10 @@ class Web:
     def __init__(self, model: mesa.Model) -> None:
         self.model = model
         self.publishers: list[Publisher] = []
+        # Per lab, the step at which its term licence on each domain ends (0: none), and the usable tokens of each
+        # copyrighted domain it trained on without a licence (its liability); see `sim.contracts`.
+        self.licence_end: dict[int, np.ndarray] = {}
+        self.exposure: dict[int, np.ndarray] = {}
         self.starts = np.zeros(0, dtype=np.intp)  # first domain of each tier
         self.bounds: list[tuple[int, int]] = []  # (first, last + 1) domain of each tier
         for name, dtype in _DOMAIN_ARRAYS.items():
@@ -111,6 +115,9 @@ class Web:
         }
         for name, values in new.items():
             setattr(self, name, np.concatenate([getattr(self, name), values]))
+        for per_lab in (self.licence_end, self.exposure):
+            for lab_id, values in per_lab.items():
+                per_lab[lab_id] = np.concatenate([values, np.zeros(n, dtype=values.dtype)])
         self.publishers.append(publisher)
         self.starts = np.append(self.starts, self.human_tokens.size - n)
         ends = [*self.starts[1:].tolist(), self.human_tokens.size]
@@ -226,6 +233,9 @@ class Web:
             holders: list[set[int]] = [set() for _ in self.publishers]
             for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
                 holders[tier].add(int(lab_id))
+            for lab_id in self.licence_end:
+                for tier in np.unique(np.searchsorted(self.starts, np.flatnonzero(self.licensed(lab_id)), side="right") - 1):
+                    holders[tier].add(lab_id)
             licensable = ~crawl & (self.licensee == NOBODY)  # restricted: neither open nor sold
             self._rights = _Rights(
                 crawl,
@@ -235,6 +245,56 @@ class Web:
                 holders,
             )
         return self._rights
+
+    # --- term licences (sim/contracts.py) ------------------------------------------------------
+
+    def licensed(self, lab_id: int) -> np.ndarray:
+        """Domains a lab holds under a term licence in force this month."""
+        ends = self.licence_end.get(lab_id)
+        if ends is None:
+            return np.zeros(self.human_tokens.size, dtype=bool)
+        return ends > self.model.steps_done
+
+    def held_by(self, lab_id: int) -> np.ndarray:
+        """Domains a lab may use beside the open crawl: its exclusive domains and its term licences."""
+        return (self.licensee == lab_id) | self.licensed(lab_id)
+
+    def grant_licence(self, lab_id: int, domains: np.ndarray, end_step: int) -> None:
+        """Open `domains` (indices) to one lab until `end_step`; the licence clears the lab's liability for them."""
+        ends = self.licence_end.setdefault(lab_id, np.zeros(self.human_tokens.size, dtype=np.int64))
+        ends[domains] = np.maximum(ends[domains], end_step)
+        if lab_id in self.exposure:
+            self.exposure[lab_id][domains] = 0.0
+        self.changed()
+
+    def exposure_of(self, lab_id: int) -> np.ndarray:
+        """Usable tokens of each domain the lab trained on without a licence (do not modify)."""
+        exposure = self.exposure.get(lab_id)
+        return exposure if exposure is not None else np.zeros(self.human_tokens.size)
+
+    def expose(self, lab_id: int, domains: slice, new_tokens: np.ndarray) -> None:
+        """The lab trained on `new_tokens` more of each of `domains`' text without a licence."""
+        exposure = self.exposure.setdefault(lab_id, np.zeros(self.human_tokens.size))
+        exposure[domains] += new_tokens
+
+    def bring_suits(self) -> None:
+        """Holders sue the labs that trained on their text unlicensed; each suit settles that holder's stock once."""
+        market = self.model
+        u = market.params.uncertainties
+        chance = contracts.suit_probability(u.suit_hazard_per_year, market.awareness, 1.0 / 12.0)
+        if chance <= 0.0:
+            return
+        for lab in market.lab_list:
+            exposure = self.exposure.get(lab.unique_id)
+            if exposure is None:
+                continue
+            exposed = np.flatnonzero(exposure > 0.0)
+            if exposed.size == 0:
+                continue
+            sued = exposed[market.rng.random(exposed.size) < chance]
+            if sued.size:
+                market.record_settlement(lab, float(exposure[sued].sum()) * u.settlement_usd_per_token, int(sued.size))
+                exposure[sued] = 0.0
 
     def offers_to(self, buyer: mesa.Agent, plan: Any) -> list[Offer]:
         """Every tier's offers to a lab, tier by tier (each publisher settles its own)."""

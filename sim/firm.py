@@ -478,17 +478,39 @@ def profit_optimal_compute(most_flop: float, k: float, market: Market, life_year
     (it moves little over the range), so that the search costs one capability per point; golden-section on
     log compute, rounded to a thousandth of a decade, ties to the larger run.
     """
-    share, gain = market.planned_post_training_share, market.planned_gain_oom
-
-    def value(log_fraction: float) -> float:
-        compute = most_flop * 10.0**log_fraction
-        params, tokens = scaling.allocate_compute(compute * (1.0 - share), k)
-        profit = earnings(_capability(params, tokens, gain), params, market).profit_usd_per_year
-        return profit * life_years - compute * market.usd_per_flop
-
     # Searched as the negative log fraction, so that `_golden_max` settles ties toward the whole budget.
-    cut = _golden_max(lambda x: value(-x), 0.0, BUDGET_SEARCH_DECADES, scale=market.revenue_usd_per_year, tolerance=1e-3)
+    cut = _golden_max(
+        lambda x: _lifetime_value(most_flop * 10.0**-x, k, market, life_years),
+        0.0,
+        BUDGET_SEARCH_DECADES,
+        scale=market.revenue_usd_per_year,
+        tolerance=1e-3,
+    )
     return most_flop * 10.0**-cut
+
+
+def _lifetime_value(compute_flop: float, k: float, market: Market, life_years: float) -> float:
+    """A model's profit over its life less its compute, with plentiful web text and the planned post-training."""
+    params, tokens = scaling.allocate_compute(compute_flop * (1.0 - market.planned_post_training_share), k)
+    profit = earnings(_capability(params, tokens, market.planned_gain_oom), params, market).profit_usd_per_year
+    return profit * life_years - compute_flop * market.usd_per_flop
+
+
+# The step, in decades of compute, over which the worth of a compute dollar is measured (a central difference).
+_SHADOW_STEP_DECADES = 0.01
+
+
+def profit_per_compute_usd(compute_flop: float, k: float, market: Market, life_years: float) -> float:
+    """What one more dollar of training compute would add to the model's lifetime profit: the shadow price of compute.
+
+    About 1 where the lab chose its compute freely (`profit_optimal_compute`: the last dollar just pays); above 1
+    where it spends all it can raise and more would still pay (as through about 2028). Data that a lab pays for
+    outside the run's budget (a term licence, from its income) is worth its compute-equivalent times this
+    (`sim.contracts`). Measured by a central difference over `_SHADOW_STEP_DECADES` of compute, never below 0.
+    """
+    up, down = (compute_flop * 10.0 ** (sign * _SHADOW_STEP_DECADES) for sign in (1.0, -1.0))
+    gained = _lifetime_value(up, k, market, life_years) - _lifetime_value(down, k, market, life_years)
+    return max(gained / ((up - down) * market.usd_per_flop) + 1.0, 0.0)
 
 
 # --- the run -----------------------------------------------------------------------------------------

@@ -85,13 +85,23 @@ MONTHLY_SERIES: dict[str, Series] = {
     "paid_data_spend_usd": Series(
         "Paid data spend",
         "USD/month",
-        "USD labs paid publishers, brokers and generators for data this month (runs trained this month)",
+        "USD labs paid for data this month: licence fees, the alliance's fees, and generators for the runs trained this month",
     ),
     "legal_risk_usd": Series(
-        "Legal risk taken",
+        "Liability taken on",
         "USD/month",
-        "expected legal cost of the copyrighted text labs crawled without a licence this month",
+        "expected settlement of the copyrighted text labs trained on without a licence this month (runs trained this month)",
     ),
+    "settlements_usd": Series(
+        "Copyright settlements", "USD/month", "what labs paid this month to settle suits over text they trained on unlicensed"
+    ),
+    "liability_usd": Series(
+        "Liability held",
+        "USD",
+        "what every suit the labs could face would settle for: unlicensed copyrighted text trained on, at the settlement rate",
+    ),
+    "licences_in_force": Series("Licences in force", "licences", "term licences in force this month, all labs"),
+    "licence_fees_usd": Series("Licence fees", "USD/month", "what the term licences in force cost their licensees this month"),
     "opted_out_share": Series(
         "Opted-out share of public tokens",
         "share",
@@ -263,6 +273,10 @@ def monthly(
         else 0.0,
         "paid_data_spend_usd": model.paid_spend_usd_month,
         "legal_risk_usd": model.legal_usd_month,
+        "settlements_usd": model.settlements_usd_month,
+        "liability_usd": sum(float(e.sum()) for e in web.exposure.values()) * model.params.uncertainties.settlement_usd_per_token,
+        "licences_in_force": model.contracts.in_force(model.steps_done),
+        "licence_fees_usd": model.contracts.fees_usd_month(model.steps_done),
         "opted_out_share": opted / raw,
         "opted_out_share_head": opted_head / raw_head if raw_head else 0.0,
         "exclusive_share": tokens[web.licensee >= 0].sum() / raw,

@@ -14,7 +14,7 @@ from agents.offers import Source
 from agents.publisher import TIERS
 from agents.regulator import Policy
 from agents.web import NOBODY, Web
-from sim import economics, firm, metrics, scaling
+from sim import contracts, economics, firm, metrics, scaling
 from sim.params import MarketParams
 
 # AI products became visible, and AI text started to fill the web, as deployed models passed
@@ -70,10 +70,13 @@ class DataMarketModel(mesa.Model):
         # What labs paid others for data, and the legal risk they bore, since the last month was measured.
         self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = 0.0
         self.annotation_tokens_month = 0.0
+        self.settlements_usd_month = self.settlements_usd_total = 0.0
+        self.suits_total = 0
         # Task tokens people wrote for the labs in each of the last 12 months: the demand that sets their wage.
         self.annotation_tokens_by_month: collections.deque[float] = collections.deque(maxlen=12)
         self.annotation_usd_per_token = self.params.uncertainties.annotation_usd_per_token
-        self.largest_deal_usd: dict[int, float] = {}  # calendar year -> the largest single licence of that year
+        self.largest_deal_usd: dict[int, float] = {}  # calendar year -> the largest yearly fee of a licence signed that year
+        self.contracts = contracts.ContractBook()
         self._advance_clock()
         self.awareness = self.ai_share_of_new_text = self.scraping_pressure = self.open_weight_parity = 0.0
         self.rephrasing_capability = 0.0
@@ -118,10 +121,13 @@ class DataMarketModel(mesa.Model):
     def step(self) -> None:
         """One month of the market."""
         self._advance_clock()
+        if self.contracts.expiring(self.steps_done):
+            self.web.changed()  # a term licence ended: its domains are closed to the lab again
         self._observe_market()
         self.regulator.apply_policies()
         self.web.produce()
         self.web.review_access()
+        self.web.bring_suits()
         self.brokers.do("source_supply")
         self.alliance.step()
         if self.steps_done % 12 == 0:
@@ -146,17 +152,8 @@ class DataMarketModel(mesa.Model):
     def _advance_clock(self) -> None:
         u = self.params.uncertainties
         self.year = self.start_year + self.steps_done / 12.0
-        self.usd_per_flop = economics.usd_per_flop_at(
-            self.year, self.params.constants.usd_per_flop_2024, u.flop_price_halving_years
-        )
-        self.frontier_compute_flop = economics.frontier_compute_flop(
-            self.year,
-            u.frontier_compute_flop_2024,
-            u.compute_growth_per_year,
-            u.training_spend_cap_usd,
-            self.params.constants.usd_per_flop_2024,
-            u.flop_price_halving_years,
-        )
+        self.usd_per_flop = self.usd_per_flop_at(self.year)
+        self.frontier_compute_flop = self.frontier_compute_at(self.year)
         years = self.year - economics.COMPUTE_REFERENCE_YEAR
         self.inference_tokens_per_year = economics.saturating_growth(
             u.inference_tokens_per_year_2024, u.inference_growth_per_year, u.inference_tokens_per_year_max, years
@@ -170,6 +167,23 @@ class DataMarketModel(mesa.Model):
         self.incidents_month = 0
         if self.steps_done > 0:
             self.private_text_tokens *= 1.0 + self.private_growth_per_month
+
+    def usd_per_flop_at(self, year: float) -> float:
+        """The price of a FLOP of training compute in `year` (labs project it when they value a licence)."""
+        u = self.params.uncertainties
+        return economics.usd_per_flop_at(year, self.params.constants.usd_per_flop_2024, u.flop_price_halving_years)
+
+    def frontier_compute_at(self, year: float) -> float:
+        """The largest training run a lab can buy in `year`, on the compute trend."""
+        u = self.params.uncertainties
+        return economics.frontier_compute_flop(
+            year,
+            u.frontier_compute_flop_2024,
+            u.compute_growth_per_year,
+            u.training_spend_cap_usd,
+            self.params.constants.usd_per_flop_2024,
+            u.flop_price_halving_years,
+        )
 
     def _observe_market(self) -> None:
         """What last month's models did to the world: AI awareness, web pollution, scraping load, annotators' wages."""
@@ -271,16 +285,32 @@ class DataMarketModel(mesa.Model):
     def record_agent(self, agent) -> None:
         self.network.add_node(agent.unique_id, type=type(agent).__name__, name=getattr(agent, "name", type(agent).__name__))
 
-    def record_deal(self, seller, buyer, tokens: float, usd: float = 0.0) -> None:
-        """A sale of `tokens` for `usd`; `usd` is one deal with one data holder (the largest of the year is reported)."""
-        year = int(self.year)
-        if usd > self.largest_deal_usd.get(year, 0.0):
-            self.largest_deal_usd[year] = usd
+    def record_deal(self, seller, buyer, tokens: float) -> None:
+        """`buyer` trained on `tokens` of `seller`'s data."""
+        self._deal_edge(seller, buyer)["tokens"] += tokens
+
+    def _deal_edge(self, seller, buyer) -> dict:
         edge = self.network.get_edge_data(seller.unique_id, buyer.unique_id)
         if edge is None:
-            self.network.add_edge(seller.unique_id, buyer.unique_id, kind="deal", tokens=tokens)
-        else:
-            edge["tokens"] += tokens
+            self.network.add_edge(seller.unique_id, buyer.unique_id, kind="deal", tokens=0.0, licences=0, usd_per_year=0.0)
+            edge = self.network.get_edge_data(seller.unique_id, buyer.unique_id)
+        return edge
+
+    def record_licence(self, seller, buyer, usd_per_year: float) -> None:
+        """A licence signed for `usd_per_year` (the largest of each year is reported); the graph keeps each pair's count
+        and its yearly fees."""
+        year = int(self.year)
+        if usd_per_year > self.largest_deal_usd.get(year, 0.0):
+            self.largest_deal_usd[year] = usd_per_year
+        edge = self._deal_edge(seller, buyer)
+        edge["licences"] += 1
+        edge["usd_per_year"] += usd_per_year
+
+    def sign_licence(self, holder, lab, key: int, tier: str, tokens: float, usd_per_year: float) -> None:
+        """`lab` licenses `holder`'s text (`key`: a domain, or a broker's tier) for a term (`sim.contracts`)."""
+        start = holder.grant_licence(lab, key, usd_per_year)
+        self.contracts.sign(lab.unique_id, holder.unique_id, tier, key, tokens, start, usd_per_year, self.year)
+        self.record_licence(holder, lab, usd_per_year)
 
     def record_membership(self, lab, alliance, member: bool) -> None:
         if member:
@@ -298,6 +328,12 @@ class DataMarketModel(mesa.Model):
         """A lab trained: what it paid other agents for data, and the expected legal cost it bore."""
         self.paid_spend_usd_month += paid_usd
         self.legal_usd_month += legal_usd
+
+    def record_settlement(self, lab, usd: float, suits: int) -> None:
+        """`suits` holders settled with `lab` for `usd`: its liability for their text is cleared."""
+        self.settlements_usd_month += usd
+        self.settlements_usd_total += usd
+        self.suits_total += suits
 
     def record_annotation(self, tokens: float, usd: float) -> None:
         """A lab paid people (annotation vendors, experts) to write and grade `tokens` of its post-training tasks."""
@@ -333,9 +369,11 @@ class DataMarketModel(mesa.Model):
         if self.high_quality_exhaustion_year is None and self.frontier.plan.tokens > hq_stock:
             self.high_quality_exhaustion_year = self.year
         frontier_fill = self._measure_scarcity()
+        self.paid_spend_usd_month += self.contracts.fees_usd_month(self.steps_done)
         self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], hq_stock, frontier_fill)
         self.annotation_tokens_by_month.append(self.annotation_tokens_month)
         self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = self.annotation_tokens_month = 0.0
+        self.settlements_usd_month = 0.0
 
     def _measure_scarcity(self) -> float:
         """How short of data the frontier is: the data wall; returns the share of its plan's desired data it can fill.

@@ -52,6 +52,17 @@ class _Strict(BaseModel):
 class Uncertainties(_Strict):
     """Inputs whose true value is uncertain. A single run uses these point values."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "copyright_risk_usd_per_token" in data:
+            raise ValueError(
+                f"copyright_risk_usd_per_token = {data['copyright_risk_usd_per_token']!r} is no longer a setting: "
+                "liability is a stock that suits settle (docs/model.md, 'Data as contracts'); allowed: remove the line, "
+                "or set settlement_usd_per_token and suit_hazard_per_year"
+            )
+        return data
+
     public_stock_raw_tokens_2024: float = Field(
         5.1e14, ge=1e12, le=1e17, description="Indexed web, deduplicated; Villalobos Table 1"
     )
@@ -92,11 +103,26 @@ class Uncertainties(_Strict):
     high_quality_value: float = Field(
         2.0, ge=1.0, le=10.0, description="Value of a high-quality-subset token against filtered web text; FineWeb-Edu, DCLM"
     )
-    copyright_risk_usd_per_token: float = Field(
-        2e-5,
+    settlement_usd_per_token: float = Field(
+        0.024,
         ge=0.0,
-        le=0.1,
-        description="Expected legal cost of crawling a copyrighted token without a licence; Bartz v. Anthropic (tuned)",
+        le=10.0,
+        description="What a copyright suit settles for, per token trained on without a licence; Bartz v. Anthropic"
+        " (~$3,000 a work, ~1.25e5 tokens a book)",
+    )
+    suit_hazard_per_year: float = Field(
+        0.002,
+        ge=0.0,
+        le=1.0,
+        description="Yearly chance that a holder whose copyrighted text a lab trained on unlicensed sues it, at full AI"
+        " awareness (tuned: paid data spend in 2024)",
+    )
+    holder_reservation_usd_per_token_year: float = Field(
+        2e-6,
+        ge=0.0,
+        le=1e-2,
+        description="What a publisher loses a year per raw token it licenses, in traffic to AI answers, at full AI awareness"
+        " and for a licensee with the whole market (assumed: ~2e-4 $/token/yr of web revenue, ~1% of it displaced)",
     )
     ai_text_share_max: float = Field(
         0.5,
