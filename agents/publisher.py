@@ -228,15 +228,17 @@ class Publisher(mesa.Agent):
         u, hq = market.params.uncertainties, self.tier.high_quality_share
         per_token = hq * outlook.value_per_token(u.high_quality_value) + (1.0 - hq) * outlook.value_per_token(1.0)
         usable = self.human_tokens * self.usable_share
-        liability = u.settlement_usd_per_token * contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
+        chance = contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
         # Text it cannot crawl is worth its value; text it may crawl at a risk, what the licence saves of that risk
-        # (the lab would use it unlicensed, or not at all); the liability it holds, its expected settlement.
-        unexposed = np.maximum(usable - exposure, 0.0)
-        cleared = min(liability, per_token) if self.tier.copyrighted else 0.0
-        value = np.where(crawl, unexposed * cleared, usable * per_token) + exposure * liability
-        reservation = (
-            self.human_tokens * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share * contracts.annuity()
-        )
+        # (the lab would use it unlicensed, or not at all).
+        cleared = min(u.settlement_usd_per_token * chance, per_token) if self.tier.copyrighted else 0.0
+        text = np.where(crawl, np.maximum(usable - exposure, 0.0) * cleared, usable * per_token)
+        # The liability it holds is bargained in the shadow of a suit: both sides expect its award, and both save
+        # what a suit would cost them (`contracts.settlement_terms`).
+        award, litigation = contracts.settlement_terms(exposure * u.settlement_usd_per_token, chance)
+        traffic = self.human_tokens * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share
+        value = text + award + litigation
+        reservation = traffic * contracts.annuity() + award - litigation
         surplus = value - reservation - contracts.DEAL_COST_USD
         signed = np.flatnonzero(candidates & (surplus > economics.NEGLIGIBLE_SHARE * value))
         payment = reservation[signed] + economics.BARGAINING_SHARE * surplus[signed]

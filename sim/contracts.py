@@ -55,6 +55,21 @@ def suit_probability(hazard_per_year: float, awareness: float, years: float = LI
     return -math.expm1(-hazard_per_year * awareness * years)
 
 
+# What a copyright suit costs each side through trial (assumed; such suits run for years). A licence that settles
+# the liability saves both sides this, which is what makes settling pay.
+LITIGATION_COST_USD = 1e7
+
+
+def settlement_terms(liability_usd: np.ndarray, chance: float) -> tuple[np.ndarray, np.ndarray]:
+    """A licence that clears a liability, bargained in the shadow of a suit (Cooter and Rubinfeld 1989).
+
+    Returns the expected award, `chance` x the liability, which the holder could win and the lab would pay, and the
+    litigation cost each side expects to save, `chance` x `LITIGATION_COST_USD` (none where nothing is owed).
+    """
+    award = liability_usd * chance
+    return award, np.where(liability_usd > 0.0, chance * LITIGATION_COST_USD, 0.0)
+
+
 def discount(years: float | np.ndarray) -> float | np.ndarray:
     """The present value of a dollar `years` from now."""
     return (1.0 + DISCOUNT_RATE_PER_YEAR) ** -np.asarray(years, dtype=float)

@@ -111,7 +111,7 @@ class Uncertainties(_Strict):
         " (~$3,000 a work, ~1.25e5 tokens a book)",
     )
     suit_hazard_per_year: float = Field(
-        0.002,
+        0.01,
         ge=0.0,
         le=1.0,
         description="Yearly chance that a holder whose copyrighted text a lab trained on unlicensed sues it, at full AI"
