@@ -83,7 +83,7 @@ class Publisher(mesa.Agent):
         self.initial_tokens = float(raw_tokens.sum())
         self.written_tokens = 0.0
         self.licence_revenue_usd = 0.0  # yearly fees times the term, of every licence signed
-        self._offers_made_for: Access | None = None
+        self._offers_made_for: tuple[Access, float] | None = None  # the Access and the compliance `_offers` are for
         # Sets human_tokens, ai_tokens, head, size_weight, opted_out, licensee, opts_in and domains.
         model.web.add(self, raw_tokens, head_size_tokens, opts_in)
 
@@ -151,29 +151,36 @@ class Publisher(mesa.Agent):
         return [part for part in parts if part[1] > 0.0]
 
     def tier_offers(self, buyer: mesa.Agent, plan) -> list[Offer]:
-        """The crawl of the open commons, and the domains the buyer holds, exclusively or under a term licence
-        (`sim.contracts`), already paid for.
+        """The crawl of the commons (`Access`: open domains, the archive's snapshots of closed ones, and the new text
+        of restricting ones for a crawler that ignores robots.txt), and the domains the buyer holds, exclusively or
+        under a term licence (`sim.contracts`), already paid for.
 
         Copyrighted text the buyer has not yet trained on is offered at its expected settlement (`risk_usd_per_token`);
         what it already trained on adds no liability it does not hold.
         """
         access = self._access()
+        compliance = self.model.robots_compliance(buyer)
         if buyer.unique_id not in access.holders[self.tier_index] and not self.tier.copyrighted:
-            return self._crawl_offers(access)
-        held = self.model.web.held_by(buyer.unique_id)[self.domains]
-        crawl = access.crawl[self.domains] & ~held
+            return self._crawl_offers(access, compliance)
+        human, ai, held = self._crawled_by(buyer)
         q = self.usable_share
-        offers = self._crawl_offers_of(float(self.human_tokens[crawl].sum()) * q, float(self.ai_tokens[crawl].sum()) * q)
         if self.tier.copyrighted:
-            new = float(self._new_text(buyer, crawl).sum())
-            offers = [o for o in offers if o.ai_generated] + self._copyrighted_offers(new, float(self.human_tokens[crawl].sum()) * q - new)
+            new = float(self._new_text(buyer, human * q).sum())
+            offers = self._copyrighted_offers(new, float(human.sum()) * q - new) + self._pollution_offers(float(ai.sum()) * q)
+        else:
+            offers = self._crawl_offers_of(float(human.sum()) * q, float(ai.sum()) * q)
         own = float(self.human_tokens[held].sum()) * q
         return offers + [Offer(self, s, self.tier.name, t, quality, 0.0) for s, t, quality in self._split(Source.LICENSED, own)]
 
-    def _new_text(self, buyer: mesa.Agent, crawl: np.ndarray) -> np.ndarray:
-        """Per domain in `crawl`, its usable text the buyer has not trained on."""
-        usable = self.human_tokens[crawl] * self.usable_share
-        return np.maximum(usable - self.model.web.exposure_of(buyer.unique_id)[self.domains][crawl], 0.0)
+    def _crawled_by(self, lab: mesa.Agent) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per domain, the human and AI tokens `lab` crawls (none of those it holds), and the domains it holds."""
+        human, ai = self._access().crawled(self.model.robots_compliance(lab))
+        held = self.model.web.held_by(lab.unique_id)[self.domains]
+        return np.where(held, 0.0, human[self.domains]), np.where(held, 0.0, ai[self.domains]), held
+
+    def _new_text(self, buyer: mesa.Agent, crawled_usable: np.ndarray) -> np.ndarray:
+        """Per domain, the usable text the buyer crawls and has not trained on."""
+        return np.maximum(crawled_usable - self.model.web.exposure_of(buyer.unique_id)[self.domains], 0.0)
 
     def _copyrighted_offers(self, new_tokens: float, exposed_tokens: float) -> list[Offer]:
         """Crawled copyrighted text: what the buyer already trained on (no new liability), and the rest at its expected
@@ -187,21 +194,26 @@ class Publisher(mesa.Agent):
             for s, t, quality in self._split(Source.PUBLIC, new_tokens)
         ]
 
-    def _crawl_offers(self, access: Access) -> list[Offer]:
-        """The crawl offers every lab that holds none of the tier's domains gets, made once per measure of access."""
-        if self._offers_made_for is not access:
-            q = self.usable_share
-            self._offers = self._crawl_offers_of(access.human_open[self.tier_index] * q, access.ai_open[self.tier_index] * q)
-            self._offers_made_for = access
+    def _crawl_offers(self, access: Access, compliance: float) -> list[Offer]:
+        """The crawl offers every lab that holds none of the tier's domains gets, made once per measure of access and
+        compliance."""
+        made_for = self._offers_made_for
+        if made_for is None or made_for[0] is not access or made_for[1] != compliance:
+            human, ai = access.tier_crawl(self.tier_index, compliance)
+            self._offers = self._crawl_offers_of(human * self.usable_share, ai * self.usable_share)
+            self._offers_made_for = (access, compliance)
         return self._offers
 
     def _crawl_offers_of(self, human_tokens: float, ai_tokens: float) -> list[Offer]:
         """Crawled human text and the AI text that passes as human."""
-        market = self.model
         offers = [Offer(self, s, self.tier.name, t, quality, 0.0) for s, t, quality in self._split(Source.PUBLIC, human_tokens)]
-        if ai_tokens > 0.0 and not market.policy.synthetic_labelling:
-            offers.append(Offer(self, Source.PUBLIC, self.tier.name, ai_tokens, market.params.uncertainties.pollution_value, 0.0, True))
-        return offers
+        return offers + self._pollution_offers(ai_tokens)
+
+    def _pollution_offers(self, ai_tokens: float) -> list[Offer]:
+        market = self.model
+        if ai_tokens <= 0.0 or market.policy.synthetic_labelling:
+            return []
+        return [Offer(self, Source.PUBLIC, self.tier.name, ai_tokens, market.params.uncertainties.pollution_value, 0.0, True)]
 
     def licence_deals(self, buyer: mesa.Agent, outlook: contracts.Outlook) -> list[tuple[int, float, float]]:
         """The term licences on this tier's domains that would leave the buyer and the domain a surplus.
@@ -218,21 +230,22 @@ class Publisher(mesa.Agent):
         if self.commons:
             return []
         market, web = self.model, self.model.web
-        crawl = self._access().crawl[self.domains]
+        usable = self.human_tokens * self.usable_share
+        crawled = self._access().crawled(market.robots_compliance(buyer))[0][self.domains] * self.usable_share
         exposure = web.exposure_of(buyer.unique_id)[self.domains]
         ends = web.licence_end.get(buyer.unique_id)
         renewing = ends[self.domains] <= market.steps_done + buyer.spec.cadence_months if ends is not None else True
-        candidates = renewing & (self.licensee == NOBODY) & (~crawl | self.tier.copyrighted)
+        closed = usable - crawled  # what only a licence gives: the text past the archive's snapshot, or all of it
+        candidates = renewing & (self.licensee == NOBODY) & ((closed > 0.0) | self.tier.copyrighted)
         if not candidates.any():
             return []
         u, hq = market.params.uncertainties, self.tier.high_quality_share
         per_token = hq * outlook.value_per_token(u.high_quality_value) + (1.0 - hq) * outlook.value_per_token(1.0)
-        usable = self.human_tokens * self.usable_share
         chance = contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
         # Text it cannot crawl is worth its value; text it may crawl at a risk, what the licence saves of that risk
         # (the lab would use it unlicensed, or not at all).
         cleared = min(u.settlement_usd_per_token * chance, per_token) if self.tier.copyrighted else 0.0
-        text = np.where(crawl, np.maximum(usable - exposure, 0.0) * cleared, usable * per_token)
+        text = closed * per_token + np.maximum(crawled - exposure, 0.0) * cleared
         # The liability it holds is bargained in the shadow of a suit: both sides expect its award, and both save
         # what a suit would cost them (`contracts.settlement_terms`).
         award, litigation = contracts.settlement_terms(exposure * u.settlement_usd_per_token, chance)
@@ -254,24 +267,23 @@ class Publisher(mesa.Agent):
         if offer.source is Source.LICENSED:
             self.model.record_deal(self, buyer, tokens)
         elif offer.exposes:
-            web = self.model.web
-            crawl = self._access().crawl[self.domains] & ~web.held_by(buyer.unique_id)[self.domains]
-            new = np.zeros(crawl.size)
-            new[crawl] = self._new_text(buyer, crawl)
+            human, _, _ = self._crawled_by(buyer)
+            new = self._new_text(buyer, human * self.usable_share)
             if new.sum() > 0.0:
-                web.expose(buyer.unique_id, self.domains, new * min(tokens / new.sum(), 1.0))
+                self.model.web.expose(buyer.unique_id, self.domains, new * min(tokens / new.sum(), 1.0))
         return 0.0
 
     # --- measurements ----------------------------------------------------------------------
 
     def effective_public_tokens(self, lab_id: int) -> float:
-        """Usable tokens a lab may crawl or already holds exclusively, AI text at its value."""
-        access = self._access()
+        """Usable tokens a lab may crawl or holds, AI text at its value."""
+        access, lab = self._access(), self.model.lab_by_id[lab_id]
         if lab_id not in access.holders[self.tier_index]:
-            return access.effective_open[self.tier_index] * self.usable_share
-        mask = access.crawl[self.domains] | self.model.web.held_by(lab_id)[self.domains]
-        ai_value = access.ai_value
-        return float((self.human_tokens[mask] + ai_value * self.ai_tokens[mask]).sum()) * self.usable_share
+            human, ai = access.tier_crawl(self.tier_index, self.model.robots_compliance(lab))
+            return (human + access.ai_value * ai) * self.usable_share
+        human, ai, held = self._crawled_by(lab)
+        human, ai = human + np.where(held, self.human_tokens, 0.0), ai + np.where(held, self.ai_tokens, 0.0)
+        return float((human + access.ai_value * ai).sum()) * self.usable_share
 
     @property
     def raw_tokens(self) -> np.ndarray:

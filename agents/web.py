@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
@@ -21,40 +21,64 @@ SIZE_HAZARD_EXPONENT = 1.4  # a domain reacts to scraping more than in proportio
 
 @dataclass(frozen=True)
 class Access:
-    """What labs may use of each tier, measured once per change in the commons and shared by all labs.
+    """What labs may use of each domain, measured once per change in the commons and shared by all labs.
 
-    Per tier (lists indexed like `Web.publishers`), in tokens before the tier's usable share. A lab
-    with exclusive domains in a tier (`holders`) gets its own measure there; every other lab's
-    is the common one.
+    A domain open to crawlers gives all its text. One closed to them (an opt-out, an opt-in regime it did not join,
+    an exclusive licence) still gives the snapshot the public archive took when it closed (Common Crawl keeps its
+    past crawls): only its new text is closed. A crawler that does not comply with robots.txt takes that new text
+    too, from the domains that restrict crawlers themselves. A licensing mandate closes copyrighted text, archived
+    or not. Per-domain arrays in tokens; tier sums (lists indexed like `Web.publishers`) before the tier's usable
+    share. A lab holding domains in a tier (`holders`: exclusively or under a term licence) gets its own measure there.
     """
 
-    crawl: np.ndarray  # per domain: free for any lab to crawl
+    crawl: np.ndarray  # per domain: fully open to any lab
+    open_human: np.ndarray  # per domain: human tokens any lab may crawl (all, or the archived snapshot)
+    open_ai: np.ndarray
+    ignored_human: np.ndarray  # per domain: human tokens only a crawler that ignores robots.txt takes
+    ignored_ai: np.ndarray
     ai_value: float  # value of an AI-written token to a scraper that cannot filter it
-    human_open: list[float]
-    ai_open: list[float]
-    licensable: list[float]
-    effective_open: list[float]  # human + ai_value * AI tokens, crawlable
-    holders: list[set[int]]  # per tier, the labs holding some of its domains, exclusively or under a term licence
+    holders: list[set[int]]
     usable_shares: list[float]
+    human_open: list[float]  # tier sums of the arrays above
+    ai_open: list[float]
+    human_ignored: list[float]
+    ai_ignored: list[float]
+    _effective: dict[float, float] = field(default_factory=dict)  # common_effective_tokens, by compliance
 
     @functools.cached_property
     def any_holder(self) -> set[int]:
         """Labs holding a domain (exclusively or under a term licence) in any tier."""
         return set().union(*self.holders)
 
-    @functools.cached_property
-    def common_effective_tokens(self) -> float:
+    def crawled(self, compliance: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per domain, the human and AI tokens a lab crawls that honours robots.txt on `compliance` of its requests."""
+        if compliance >= 1.0:
+            return self.open_human, self.open_ai
+        return self.open_human + (1.0 - compliance) * self.ignored_human, self.open_ai + (1.0 - compliance) * self.ignored_ai
+
+    def tier_crawl(self, tier: int, compliance: float) -> tuple[float, float]:
+        """A tier's human and AI tokens a lab with that compliance crawls, before the usable share."""
+        ignored = 1.0 - compliance
+        return self.human_open[tier] + ignored * self.human_ignored[tier], self.ai_open[tier] + ignored * self.ai_ignored[tier]
+
+    def common_effective_tokens(self, compliance: float) -> float:
         """Usable public tokens for a lab that holds no domain: the sum Publisher by Publisher."""
-        return sum(tokens * q for tokens, q in zip(self.effective_open, self.usable_shares))
+        if compliance not in self._effective:
+            total = 0.0
+            for tier, q in enumerate(self.usable_shares):
+                human, ai = self.tier_crawl(tier, compliance)
+                total += (human + self.ai_value * ai) * q
+            self._effective[compliance] = total
+        return self._effective[compliance]
 
 
 class _Rights(NamedTuple):
-    """Per domain, whether any lab may crawl it and whether it can be licensed, and who holds exclusives."""
+    """Per domain, whether any lab may crawl it, whether its archived snapshot is open, whether a crawler that
+    ignores robots.txt takes its new text; and per tier, who holds domains."""
 
     crawl: np.ndarray
-    open_bounds: list[tuple[int, int]]  # `Web.masked_bounds(crawl)`
-    licensable: np.ndarray
-    licensable_bounds: list[tuple[int, int]]
+    archive_open: np.ndarray
+    robots_closed: np.ndarray
     holders: list[set[int]]
 
 
@@ -70,6 +94,9 @@ _DOMAIN_ARRAYS = {
     "sensitivity": float,
     "copyrighted": bool,
     "commons": bool,
+    "archived": bool,  # closed to crawlers since `archived_human` and `archived_ai` were taken
+    "archived_human": float,
+    "archived_ai": float,
 }
 # The ones a Publisher sees as its own (views of its slice).
 _PUBLISHER_ARRAYS = ("human_tokens", "ai_tokens", "head", "size_weight", "opted_out", "licensee", "opts_in")
@@ -112,6 +139,9 @@ class Web:
             "sensitivity": np.full(n, tier.sensitivity),
             "copyrighted": np.full(n, tier.copyrighted),
             "commons": np.full(n, publisher.commons),
+            "archived": np.zeros(n, dtype=bool),
+            "archived_human": np.zeros(n),
+            "archived_ai": np.zeros(n),
         }
         for name, values in new.items():
             setattr(self, name, np.concatenate([getattr(self, name), values]))
@@ -210,25 +240,41 @@ class Web:
 
     def _measure_access(self) -> Access:
         rights = self.rights()
-        crawl, open_ = rights.crawl, rights.open_bounds
+        crawl = rights.crawl
         market = self.model
         ai_value = 0.0 if market.policy.synthetic_labelling else market.params.uncertainties.pollution_value
-        human, ai = self.human_tokens[crawl], self.ai_tokens[crawl]
+        archived = rights.archive_open
+        open_human = np.where(crawl, self.human_tokens, np.where(archived, np.minimum(self.archived_human, self.human_tokens), 0.0))
+        open_ai = np.where(crawl, self.ai_tokens, np.where(archived, np.minimum(self.archived_ai, self.ai_tokens), 0.0))
+        ignored_human = np.where(rights.robots_closed, self.human_tokens - open_human, 0.0)
+        ignored_ai = np.where(rights.robots_closed, self.ai_tokens - open_ai, 0.0)
         return Access(
             crawl=crawl,
+            open_human=open_human,
+            open_ai=open_ai,
+            ignored_human=ignored_human,
+            ignored_ai=ignored_ai,
             ai_value=ai_value,
-            human_open=self.tier_sums(human, open_),
-            ai_open=self.tier_sums(ai, open_),
-            licensable=self.tier_sums(self.human_tokens[rights.licensable], rights.licensable_bounds),
-            effective_open=self.tier_sums(human + ai_value * ai, open_),
             holders=rights.holders,
             usable_shares=[p.usable_share for p in self.publishers],
+            human_open=self.tier_sums(open_human),
+            ai_open=self.tier_sums(open_ai),
+            human_ignored=self.tier_sums(ignored_human),
+            ai_ignored=self.tier_sums(ignored_ai),
         )
 
     def rights(self) -> _Rights:
-        """Who may crawl or license which domain: kept while only the amount of text changes."""
+        """Who may crawl which domain, and which domains' snapshots the archive keeps: kept while only the amount of
+        text changes. A domain that closes to crawlers now is archived as it stands."""
         if self._rights is None:
             crawl = self.crawlable()
+            self.archived &= ~crawl  # an open domain gives all its text; it is archived again if it closes
+            closing = ~crawl & ~self.archived
+            if closing.any():
+                self.archived_human[closing] = self.human_tokens[closing]
+                self.archived_ai[closing] = self.ai_tokens[closing]
+                self.archived |= closing
+            mandated = self.copyrighted if self.model.policy.licensing_mandate else np.zeros_like(crawl)
             owned = np.flatnonzero(self.licensee != NOBODY)
             holders: list[set[int]] = [set() for _ in self.publishers]
             for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
@@ -236,13 +282,11 @@ class Web:
             for lab_id in self.licence_end:
                 for tier in np.unique(np.searchsorted(self.starts, np.flatnonzero(self.licensed(lab_id)), side="right") - 1):
                     holders[tier].add(lab_id)
-            licensable = ~crawl & (self.licensee == NOBODY)  # restricted: neither open nor sold
             self._rights = _Rights(
-                crawl,
-                self.masked_bounds(crawl),
-                licensable,
-                self.masked_bounds(licensable),
-                holders,
+                crawl=crawl,
+                archive_open=self.archived & ~mandated,
+                robots_closed=~crawl & self.restricting() & (self.licensee == NOBODY) & ~mandated,
+                holders=holders,
             )
         return self._rights
 
@@ -301,26 +345,21 @@ class Web:
         return [offer for p in self.publishers for offer in p.tier_offers(buyer, plan)]
 
     def high_quality_tokens(self, lab_id: int) -> float:
-        """Usable high-quality tokens a lab may use once (crawlable or exclusively its own)."""
+        """Usable high-quality tokens a lab may use once (crawlable or its own)."""
         return sum(p.effective_public_tokens(lab_id) * p.tier.high_quality_share for p in self.publishers)
 
     def effective_public_tokens(self, lab_id: int) -> float:
-        """Usable public tokens a lab may use once (crawlable or exclusively its own)."""
+        """Usable public tokens a lab may use once (crawlable or its own)."""
         access = self.access()
         if lab_id in access.any_holder:
             return sum(p.effective_public_tokens(lab_id) for p in self.publishers)
-        return access.common_effective_tokens
+        return access.common_effective_tokens(self.model.robots_compliance(self.model.lab_by_id[lab_id]))
 
-    def tier_sums(self, values: np.ndarray, bounds: list[tuple[int, int]] | None = None) -> list[float]:
-        """Per tier, the sum of its stretch of `values` (all domains, or `masked_bounds` of a mask).
+    def tier_sums(self, values: np.ndarray) -> list[float]:
+        """Per tier, the sum of its stretch of `values`.
 
         Each is numpy's pairwise sum of that tier's elements alone, exactly what the tier would get
         from its own arrays.
         """
         add = np.add.reduce  # what ndarray.sum calls, without its wrapper
-        return [float(add(values[start:end])) if end > start else 0.0 for start, end in bounds or self.bounds]
-
-    def masked_bounds(self, mask: np.ndarray) -> list[tuple[int, int]]:
-        """Where each tier's domains in `mask` lie in `values[mask]`."""
-        ends = np.cumsum(np.add.reduceat(mask, self.starts, dtype=np.intp)).tolist()
-        return list(zip([0, *ends[:-1]], ends))
+        return [float(add(values[start:end])) if end > start else 0.0 for start, end in self.bounds]

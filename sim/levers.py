@@ -73,6 +73,14 @@ LEVERS: tuple[LeverSpec, ...] = (
         "`agents/web.py: Web.crawlable`",
     ),
     LeverSpec(
+        "code_of_practice",
+        bool,
+        False,
+        "Code of practice on crawling",
+        "labs that sign honour every robots.txt opt-out (the EU GPAI code, 2025); others honour robots_compliance of them",
+        "`sim/model.py: robots_compliance`",
+    ),
+    LeverSpec(
         "licensing_mandate",
         bool,
         False,

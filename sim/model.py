@@ -241,6 +241,12 @@ class DataMarketModel(mesa.Model):
         """Share of private text its holders may lawfully license under the privacy regime in force."""
         return economics.consented_share(self.params.uncertainties.max_consented_share, self.policy.privacy_strictness)
 
+    def robots_compliance(self, lab) -> float:
+        """Share of robots.txt opt-outs the lab's crawler honours: all of them under a code of practice it signed."""
+        if self.policy.code_of_practice and lab.spec.signs_code_of_practice:
+            return 1.0
+        return self.params.uncertainties.robots_compliance
+
     @staticmethod
     def reach(lab) -> float:
         return 1.0 if lab.kind == "closed" else OPEN_LAB_REACH

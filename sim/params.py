@@ -117,6 +117,13 @@ class Uncertainties(_Strict):
         description="Yearly chance that a holder whose copyrighted text a lab trained on unlicensed sues it, at full AI"
         " awareness (tuned: paid data spend in 2024)",
     )
+    robots_compliance: float = Field(
+        0.87,
+        ge=0.0,
+        le=1.0,
+        description="Share of AI-crawler requests that honour robots.txt, for a lab that has not signed a code of"
+        " practice; TollBit: 13.3% ignored it in Q2 2025 (3.3% in Q4 2024)",
+    )
     holder_reservation_usd_per_token_year: float = Field(
         2e-6,
         ge=0.0,
@@ -411,6 +418,9 @@ class LabSpec(_Strict):
     k: float = Field(1.0, ge=0.05, le=10_000.0, description="Tokens per parameter / 20, for fixed labs")
     demand_r: float = Field(7.0, ge=0.0, le=100.0, description="Profit labs: elasticity of inference demand to loss (App. F r)")
     demand_h: float = Field(2.0, gt=1.0, le=100.0, description="Profit labs: price elasticity of inference demand (App. F h)")
+    signs_code_of_practice: bool = Field(
+        True, description="Signs a code of practice on crawling when one is in force (Meta declined the EU's, 2025)"
+    )
     platform_share: float = Field(
         0.0, ge=0.0, le=1.0, description="Share of social platforms' posts on the lab's own platforms (Meta: Facebook, Instagram)"
     )
@@ -430,7 +440,16 @@ DEFAULT_LABS = (
     LabSpec(name="Closed Frontier", kind="closed", compute_share=1.0, cadence_months=12),
     LabSpec(name="Closed Challenger", kind="closed", compute_share=0.6, cadence_months=9),
     LabSpec(name="Closed Efficient", kind="closed", compute_share=0.3, cadence_months=12, strategy="fixed", k=5.0),
-    LabSpec(name="Open Major", kind="open", compute_share=0.8, cadence_months=12, strategy="fixed", k=10.0, platform_share=0.4),
+    LabSpec(
+        name="Open Major",
+        kind="open",
+        compute_share=0.8,
+        cadence_months=12,
+        strategy="fixed",
+        k=10.0,
+        platform_share=0.4,
+        signs_code_of_practice=False,
+    ),
     LabSpec(name="Open Startup", kind="open", compute_share=0.2, cadence_months=8),
     LabSpec(name="Open Small", kind="open", compute_share=0.05, cadence_months=6, strategy="fixed", k=100.0),
 )
