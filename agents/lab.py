@@ -165,9 +165,12 @@ class Lab(mesa.Agent):
         return contracts.outlook(years, values, shadow, margin, market.year)
 
     def sign_licences(self, plan: RunPlan) -> None:
-        """Sign the term licences worth more to the firm than they cost, with publishers' domains and brokers' tiers."""
+        """Sign the term licences worth more to the firm than they cost: an exclusive one if it pays, then
+        non-exclusive ones with publishers' domains and brokers' tiers."""
         market = self.model
         outlook = self.outlook(plan)
+        if market.params.constants.exclusive_deals:
+            self.seek_exclusive(outlook)
         for holder in (*market.web.publishers, *market.broker_list):
             for key, tokens, usd_per_year in holder.licence_deals(self, outlook):
                 tier = holder.tier.name if hasattr(holder, "tier") else PRIVATE_TIERS[key].name
@@ -348,11 +351,10 @@ class Lab(mesa.Agent):
 
     def train(self) -> None:
         """Choose the run (`firm.choose_run`: the most profitable model the budget and the data allow), pay for
-        its data, and deploy it. An exclusive licence signed for this run is paid from its budget too."""
+        its data, and deploy it. Term licences are signed first (`sign_licences`) and paid from the lab's income."""
         market = self.model
         plan = self.plan
         self.sign_licences(plan)
-        licence = self.seek_exclusive_licence(plan)
         tasks, maker = self.post_training_tasks(plan)
         view = dataclass_replace(market.market_for(self), tasks=tasks)
         choose_share = market.params.constants.post_training  # off: the plan's share (none), no choice
@@ -361,16 +363,16 @@ class Lab(mesa.Agent):
         else:
             run = firm.choose_run(plan, self.source, view, choose_share)
         plan, sourcing = run.plan, run.sourcing
-        paid, in_house = self.pay_sellers(sourcing, licence)
-        spend = licence + paid + in_house
+        paid, in_house = self.pay_sellers(sourcing)
+        spend = paid + in_house
         self.last_sourcing = sourcing
         by_source = {s: 0.0 for s in Source}
         for offer, tokens in zip(sourcing.offers, sourcing.taken):
             by_source[offer.source] += tokens
-        # What the data finally cost (settlements, an exclusive licence) sets the compute left to train on.
+        # What the data finally cost (settlements with its sellers) sets the compute left to train on.
         run = firm.evaluate(plan, dataclass_replace(sourcing, spend_usd=spend), view, choose_share)
         tasks_paid = self.pay_for_tasks(run.post_training_data, maker)
-        market.record_data_spend(licence + paid + tasks_paid, sourcing.legal_usd)
+        market.record_data_spend(paid + tasks_paid, sourcing.legal_usd)
         self.deployed = TrainedModel(
             year=market.year,
             compute_flop=run.compute_flop,
@@ -387,16 +389,16 @@ class Lab(mesa.Agent):
             serving_usd_per_year=run.earnings.as_offered().serving_usd_per_year,
             data_budget_usd=plan.compute_usd,
             data_spend_usd=spend + run.post_training_data.spend_usd,
-            paid_spend_usd=licence + paid + tasks_paid,
+            paid_spend_usd=paid + tasks_paid,
             legal_usd=sourcing.legal_usd,
             tokens_by_source=by_source,
         )
 
-    def pay_sellers(self, sourcing: Sourcing, licence_usd: float = 0.0) -> tuple[float, float]:
+    def pay_sellers(self, sourcing: Sourcing) -> tuple[float, float]:
         """Settle every offer taken from, with the seller that made it; returns (USD paid to others, USD in-house)."""
         data = sourcing.data
         checkout = Checkout(
-            budget_left_usd=sourcing.budget_usd - sourcing.spend_usd - licence_usd,
+            budget_left_usd=sourcing.budget_usd - sourcing.spend_usd,
             unmet_quality_tokens=sourcing.repeated_tokens * data.real_quality_tokens / max(data.real_tokens, 1.0),
             marginal_usd=sourcing.marginal_usd,
             token_value_usd=sourcing.token_value_usd,
@@ -411,9 +413,41 @@ class Lab(mesa.Agent):
                     paid += cost
         return paid, in_house
 
-    def seek_exclusive_licence(self, plan: RunPlan) -> float:
-        """Sign an exclusive licence with a head domain when it pays; returns its USD."""
-        return 0.0
+    def seek_exclusive(self, outlook: contracts.Outlook) -> None:
+        """Sign the exclusive licence that gains the firm most over a non-exclusive one, if any does.
+
+        Its extra worth is foreclosure: over the term, the rivals lose the text only a licence gives, so their models
+        lose capability (`firm.capability_lost`, at each rival's deployed model and margin), and the lab wins the
+        share they lose through the logit of capability (d s_i / d c_r = -s_i s_r / temperature), times the market's
+        revenue. The domain weighs the licences the rivals would have signed (`Publisher.exclusive_deal`).
+        """
+        market = self.model
+        rivals = [lab for lab in market.lab_list if lab is not self and lab.deployed is not None and lab.last_sourcing]
+        if not rivals:
+            return
+        outlooks = [rival.outlook(rival.plan) for rival in rivals]
+        temperature = market.params.constants.market_temperature
+        u = market.params.uncertainties
+        best = None
+        for publisher in market.web.publishers:
+            hq = publisher.tier.high_quality_share
+
+            def foreclosure(closed: np.ndarray, hq: float = hq) -> np.ndarray:
+                gain = np.zeros(closed.size)
+                for rival, view in zip(rivals, outlooks):
+                    lost = hq * max(u.high_quality_value - view.margin_ratio, 0.0) + (1.0 - hq) * max(1.0 - view.margin_ratio, 0.0)
+                    model = rival.deployed
+                    capability = np.array([firm.capability_lost(model.params, model.effective_tokens, x * lost) for x in closed])
+                    gain += self.market_share * rival.market_share / temperature * capability
+                return gain * market.ai_revenue_usd_per_year * contracts.annuity()
+
+            rival_terms = [publisher.licence_terms(rival, view) for rival, view in zip(rivals, outlooks)]
+            deal = publisher.exclusive_deal(self, outlook, foreclosure, rival_terms)
+            if deal is not None and (best is None or deal[3] > best[1][3]):
+                best = (publisher, deal)
+        if best is not None:
+            publisher, (domain, tokens, fee, _) = best
+            market.sign_licence(publisher, self, domain, publisher.tier.name, tokens, fee, exclusive=True)
 
     def decide_membership(self) -> None:
         """Join the alliance when its pool is worth more than the fee; leave when it is not.
@@ -461,27 +495,3 @@ class ClosedLab(Lab):
         compliance = economics.compliance_usd_per_token(self.model.policy.privacy_strictness)
         usable = self.own_user_tokens * OWN_USER_QUALITY
         return [Offer(self, Source.OWN_USER, "chat", usable, 1.0, compliance / OWN_USER_QUALITY), *offers]
-
-    def seek_exclusive_licence(self, plan: RunPlan) -> float:
-        """Once the open commons falls short, license the best head domain exclusively if its value covers the price.
-
-        Its value is the domain's tokens at their quality over the lab's margin; the price is the
-        exclusive premium on the bargained licence (`Publisher.exclusive_price`).
-        """
-        market = self.model
-        if not market.params.constants.exclusive_deals or self.last_sourcing is None:
-            return 0.0
-        if plan.tokens <= market.effective_public_tokens(self.unique_id):
-            return 0.0
-        value, margin = plan.token_value_usd, self.marginal_usd(plan)
-        best = None
-        for publisher in market.web.publishers:
-            deal = publisher.best_exclusive_deal(value, margin, plan.compute_usd)
-            if deal is not None and (best is None or deal[2] > best[3]):
-                best = (publisher, *deal)
-        if best is None:
-            return 0.0
-        publisher, domain, price, _ = best
-        cost = publisher.license_exclusive(domain, self.unique_id, price)
-        market.record_licence(publisher, self, cost)
-        return cost

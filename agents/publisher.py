@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -14,6 +15,27 @@ from sim import contracts, economics
 
 if TYPE_CHECKING:
     from agents.web import Access
+
+
+# An exclusive is weighed on the domains with the most text only a licence gives (the rest would not pay).
+EXCLUSIVE_CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class LicenceTerms:
+    """Per domain of a tier: whether a licence to one lab is a candidate, its usable tokens, those only a licence gives,
+    its worth to the lab and the domain's reservation, in USD over the term."""
+
+    candidates: np.ndarray
+    usable: np.ndarray
+    closed: np.ndarray
+    value: np.ndarray
+    reservation: np.ndarray
+
+    @property
+    def surplus(self) -> np.ndarray:
+        """What a licence leaves both sides together, after the buyer's cost of a deal."""
+        return self.value - self.reservation - contracts.DEAL_COST_USD
 
 
 @dataclass(frozen=True)
@@ -89,28 +111,6 @@ class Publisher(mesa.Agent):
 
     # --- decisions -------------------------------------------------------------------------
 
-    def best_exclusive_deal(
-        self, token_value_usd: float, margin_usd: float, budget_usd: float
-    ) -> tuple[int, float, float] | None:
-        """The crawlable head domain whose exclusive licence leaves the buyer the most surplus, if any.
-
-        Returns (domain, price per token, buyer's surplus in USD). The buyer values a token at its quality
-        over its margin; the price is the exclusive premium on the bargained licence price.
-        """
-        if self.commons:
-            return None
-        quality = self.mean_quality()
-        value = quality * token_value_usd - margin_usd
-        price = self.model.EXCLUSIVE_PREMIUM * economics.bargained_price(value, token_value_usd)
-        if price <= 0.0 or value <= price:
-            return None
-        usable = self.human_tokens * self.usable_share
-        candidates = np.flatnonzero(self.head & self._access().crawl[self.domains] & (usable * price <= budget_usd))
-        if candidates.size == 0:
-            return None
-        best = int(candidates[np.argmax(usable[candidates])])
-        return best, price, float(usable[best]) * (value - price)
-
     def grant_licence(self, lab: mesa.Agent, domain: int, usd_per_year: float) -> int:
         """Open a domain (its index in the web) to one lab for a term, from the end of the licence it has (renewal)
         or now, for `usd_per_year`; returns the start."""
@@ -121,11 +121,15 @@ class Publisher(mesa.Agent):
         web.grant_licence(lab.unique_id, np.array([domain]), start + contracts.LICENCE_TERM_MONTHS)
         return start
 
-    def license_exclusive(self, domain: int, lab_id: int, usd_per_token: float) -> float:
-        """Grant one lab sole access to a domain; returns the USD it pays."""
-        self.licensee[domain] = lab_id
-        self.model.web.changed()
-        return float(self.human_tokens[domain] * self.usable_share * usd_per_token)
+    def grant_exclusive(self, lab: mesa.Agent, domain: int, usd_per_year: float) -> int:
+        """Give one lab sole use of a domain (its index in the web) for a term, for `usd_per_year`; returns the start.
+        Other labs keep the archive's snapshot of it; the licence clears the lab's liability for it."""
+        self.licence_revenue_usd += usd_per_year * contracts.LICENCE_TERM_YEARS
+        web, start = self.model.web, self.model.steps_done
+        web.licensee[domain] = lab.unique_id
+        web.exclusive_end[domain] = start + contracts.LICENCE_TERM_MONTHS
+        web.grant_licence(lab.unique_id, np.array([domain]), start + contracts.LICENCE_TERM_MONTHS)
+        return start
 
     # --- what labs can get -----------------------------------------------------------------
 
@@ -215,50 +219,92 @@ class Publisher(mesa.Agent):
             return []
         return [Offer(self, Source.PUBLIC, self.tier.name, ai_tokens, market.params.uncertainties.pollution_value, 0.0, True)]
 
-    def licence_deals(self, buyer: mesa.Agent, outlook: contracts.Outlook) -> list[tuple[int, float, float]]:
-        """The term licences on this tier's domains that would leave the buyer and the domain a surplus.
+    def licence_terms(self, buyer: mesa.Agent, outlook: contracts.Outlook) -> LicenceTerms | None:
+        """What a term licence on each of this tier's domains is worth to the buyer and to the domain (None: no
+        candidate).
 
-        A candidate is a domain not held exclusively by another lab whose licence to the buyer ends before the buyer's
-        next run, and which the buyer cannot crawl (restricted) or on which it holds liability. Its worth to the buyer
-        is the usable tokens it cannot crawl at their value over the term (`Outlook.value_per_token`), or, for text it
-        may crawl at a legal risk, the part of that risk the licence saves, plus the expected settlement of the
-        liability it clears; the domain's reservation is the traffic that the buyer's AI
-        answers would take from it; the deal costs the buyer `contracts.DEAL_COST_USD`. The price splits what is left
-        equally. Returns (domain index in the web, usable tokens, yearly fee) for every deal worth signing, largest
-        first.
+        A candidate is a domain no lab holds exclusively whose licence to the buyer ends before the buyer's next run,
+        and which holds text the buyer cannot crawl (past the archive's snapshot, or all of it) or is copyrighted. Its
+        worth to the buyer is the text it cannot crawl at its value over the term (`Outlook.value_per_token`), or, for
+        text it may crawl at a legal risk, the part of that risk the licence saves, plus, for the liability it holds,
+        the expected award and the litigation it saves (`contracts.settlement_terms`). The domain's reservation is
+        the traffic that the buyer's AI answers would take from it, plus the award it could win less what a suit
+        would cost it.
         """
         if self.commons:
-            return []
+            return None
         market, web = self.model, self.model.web
         usable = self.human_tokens * self.usable_share
         crawled = self._access().crawled(market.robots_compliance(buyer))[0][self.domains] * self.usable_share
         exposure = web.exposure_of(buyer.unique_id)[self.domains]
         ends = web.licence_end.get(buyer.unique_id)
         renewing = ends[self.domains] <= market.steps_done + buyer.spec.cadence_months if ends is not None else True
-        closed = usable - crawled  # what only a licence gives: the text past the archive's snapshot, or all of it
+        closed = usable - crawled  # what only a licence gives
         candidates = renewing & (self.licensee == NOBODY) & ((closed > 0.0) | self.tier.copyrighted)
         if not candidates.any():
-            return []
+            return None
         u, hq = market.params.uncertainties, self.tier.high_quality_share
         per_token = hq * outlook.value_per_token(u.high_quality_value) + (1.0 - hq) * outlook.value_per_token(1.0)
         chance = contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
-        # Text it cannot crawl is worth its value; text it may crawl at a risk, what the licence saves of that risk
-        # (the lab would use it unlicensed, or not at all).
+        # The lab would use crawlable copyrighted text unlicensed, or not at all: the licence saves the lesser.
         cleared = min(u.settlement_usd_per_token * chance, per_token) if self.tier.copyrighted else 0.0
         text = closed * per_token + np.maximum(crawled - exposure, 0.0) * cleared
-        # The liability it holds is bargained in the shadow of a suit: both sides expect its award, and both save
-        # what a suit would cost them (`contracts.settlement_terms`).
         award, litigation = contracts.settlement_terms(exposure * u.settlement_usd_per_token, chance)
         traffic = self.human_tokens * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share
-        value = text + award + litigation
-        reservation = traffic * contracts.annuity() + award - litigation
-        surplus = value - reservation - contracts.DEAL_COST_USD
-        signed = np.flatnonzero(candidates & (surplus > economics.NEGLIGIBLE_SHARE * value))
-        payment = reservation[signed] + economics.BARGAINING_SHARE * surplus[signed]
-        fees = payment / contracts.annuity()
-        order = np.argsort(-usable[signed], kind="stable")
+        return LicenceTerms(
+            candidates=candidates,
+            usable=usable,
+            closed=closed,
+            value=text + award + litigation,
+            reservation=traffic * contracts.annuity() + award - litigation,
+        )
+
+    def licence_deals(self, buyer: mesa.Agent, outlook: contracts.Outlook) -> list[tuple[int, float, float]]:
+        """The term licences on this tier's domains that leave the buyer and the domain a surplus (`licence_terms`),
+        after the buyer's cost of a deal (`contracts.DEAL_COST_USD`), priced to split it equally. Returns (domain
+        index in the web, usable tokens, yearly fee) for every deal worth signing, largest first."""
+        terms = self.licence_terms(buyer, outlook)
+        if terms is None:
+            return []
+        surplus = terms.surplus
+        signed = np.flatnonzero(terms.candidates & (surplus > economics.NEGLIGIBLE_SHARE * terms.value))
+        fees = (terms.reservation[signed] + economics.BARGAINING_SHARE * surplus[signed]) / contracts.annuity()
+        order = np.argsort(-terms.usable[signed], kind="stable")
         start = self.domains.start
-        return [(start + int(signed[i]), float(usable[signed[i]]), float(fees[i])) for i in order]
+        return [(start + int(signed[i]), float(terms.usable[signed[i]]), float(fees[i])) for i in order]
+
+    def exclusive_deal(
+        self, buyer: mesa.Agent, outlook: contracts.Outlook, foreclosure: Callable[[np.ndarray], np.ndarray], rival_terms
+    ) -> tuple[int, float, float, float] | None:
+        """The domain whose exclusive licence gains the buyer most over a non-exclusive one, if any gains.
+
+        An exclusive is worth to the buyer its non-exclusive value plus `foreclosure(closed tokens)`: the profit it
+        gains over the term as rivals lose the text only a licence gives (the archive keeps the rest for all). It
+        costs the domain its reservation plus its share of the licences the rivals would have signed (`rival_terms`:
+        each rival's `licence_terms`). The price splits the surplus equally. Returns (domain index in the web,
+        usable tokens, yearly fee, the buyer's gain over the non-exclusive licence), or None.
+        """
+        terms = self.licence_terms(buyer, outlook)
+        if terms is None:
+            return None
+        others = self.model.web.others_licensed(buyer.unique_id)[self.domains]
+        candidates = np.flatnonzero(terms.candidates & (terms.closed > 0.0) & ~others)
+        if candidates.size == 0:
+            return None
+        candidates = candidates[np.argsort(-terms.closed[candidates], kind="stable")[:EXCLUSIVE_CANDIDATES]]
+        forgone = np.zeros(candidates.size)
+        for rival in rival_terms:
+            if rival is not None:
+                forgone += economics.BARGAINING_SHARE * np.maximum(rival.surplus[candidates], 0.0) * rival.candidates[candidates]
+        reservation = terms.reservation[candidates] + forgone
+        surplus = terms.value[candidates] + foreclosure(terms.closed[candidates]) - reservation - contracts.DEAL_COST_USD
+        gain = economics.BARGAINING_SHARE * (surplus - np.maximum(terms.surplus[candidates], 0.0))
+        best = int(np.argmax(gain))
+        if gain[best] <= economics.NEGLIGIBLE_SHARE * terms.value[candidates[best]] or surplus[best] <= 0.0:
+            return None
+        fee = (reservation[best] + economics.BARGAINING_SHARE * surplus[best]) / contracts.annuity()
+        domain = int(candidates[best])
+        return self.domains.start + domain, float(terms.usable[domain]), float(fee), float(gain[best])
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
         """Crawled text is taken, not sold: no payment and no deal, but copyrighted text not yet trained on adds to the

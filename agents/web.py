@@ -94,6 +94,7 @@ _DOMAIN_ARRAYS = {
     "sensitivity": float,
     "copyrighted": bool,
     "commons": bool,
+    "exclusive_end": np.int64,  # the step an exclusive licence ends (with `licensee`)
     "archived": bool,  # closed to crawlers since `archived_human` and `archived_ai` were taken
     "archived_human": float,
     "archived_ai": float,
@@ -139,6 +140,7 @@ class Web:
             "sensitivity": np.full(n, tier.sensitivity),
             "copyrighted": np.full(n, tier.copyrighted),
             "commons": np.full(n, publisher.commons),
+            "exclusive_end": np.zeros(n, dtype=np.int64),
             "archived": np.zeros(n, dtype=bool),
             "archived_human": np.zeros(n),
             "archived_ai": np.zeros(n),
@@ -309,6 +311,20 @@ class Web:
         ends[domains] = np.maximum(ends[domains], end_step)
         if lab_id in self.exposure:
             self.exposure[lab_id][domains] = 0.0
+        self.changed()
+
+    def others_licensed(self, lab_id: int) -> np.ndarray:
+        """Domains another lab holds under a licence in force."""
+        others = np.zeros(self.human_tokens.size, dtype=bool)
+        for other in self.licence_end:
+            if other != lab_id:
+                others |= self.licensed(other)
+        return others
+
+    def end_licences(self) -> None:
+        """Licences ending this month: exclusive domains reopen, and every lab's access is measured again."""
+        ended = (self.licensee != NOBODY) & (self.exclusive_end <= self.model.steps_done)
+        self.licensee[ended] = NOBODY
         self.changed()
 
     def exposure_of(self, lab_id: int) -> np.ndarray:

@@ -128,10 +128,20 @@ class ContractBook:
     end_step: list[int] = field(default_factory=list)
     usd_per_year: list[float] = field(default_factory=list)
     year: list[float] = field(default_factory=list)
+    exclusive: list[bool] = field(default_factory=list)
     _fees: np.ndarray | None = None
 
     def sign(
-        self, lab: int, holder: int, tier: str, domain: int, tokens: float, step: int, usd_per_year: float, year: float
+        self,
+        lab: int,
+        holder: int,
+        tier: str,
+        domain: int,
+        tokens: float,
+        step: int,
+        usd_per_year: float,
+        year: float,
+        exclusive: bool = False,
     ) -> None:
         self.lab.append(lab)
         self.holder.append(holder)
@@ -142,6 +152,7 @@ class ContractBook:
         self.end_step.append(step + LICENCE_TERM_MONTHS)
         self.usd_per_year.append(usd_per_year)
         self.year.append(year)
+        self.exclusive.append(exclusive)
         self._fees = None
 
     def __len__(self) -> int:

@@ -304,6 +304,12 @@ def _capability(params: float, effective_tokens: float, gain_oom: float) -> floa
     return math.log10(effective_compute_flop(loss)) + gain_oom
 
 
+def capability_lost(params: float, effective_tokens: float, lost_tokens: float) -> float:
+    """What a model of `params` on `effective_tokens` would lose in capability (orders of magnitude) without
+    `lost_tokens` of them (post-training's gain is the same either way)."""
+    return _capability(params, effective_tokens, 0.0) - _capability(params, max(effective_tokens - lost_tokens, 1.0), 0.0)
+
+
 def capability_oom(
     compute_flop: float,
     tokens: float,

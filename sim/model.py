@@ -47,8 +47,6 @@ class DataMarketModel(mesa.Model):
     ``usable_share=0.3``. `rng` seeds everything.
     """
 
-    EXCLUSIVE_PREMIUM = 3.0  # an exclusive licence costs this many times a non-exclusive one
-
     def __init__(self, params: MarketParams | None = None, *, rng=None, **overrides) -> None:
         super().__init__(rng=rng)
         params = params or MarketParams()
@@ -122,7 +120,7 @@ class DataMarketModel(mesa.Model):
         """One month of the market."""
         self._advance_clock()
         if self.contracts.expiring(self.steps_done):
-            self.web.changed()  # a term licence ended: its domains are closed to the lab again
+            self.web.end_licences()
         self._observe_market()
         self.regulator.apply_policies()
         self.web.produce()
@@ -312,10 +310,13 @@ class DataMarketModel(mesa.Model):
         edge["licences"] += 1
         edge["usd_per_year"] += usd_per_year
 
-    def sign_licence(self, holder, lab, key: int, tier: str, tokens: float, usd_per_year: float) -> None:
+    def sign_licence(
+        self, holder, lab, key: int, tier: str, tokens: float, usd_per_year: float, exclusive: bool = False
+    ) -> None:
         """`lab` licenses `holder`'s text (`key`: a domain, or a broker's tier) for a term (`sim.contracts`)."""
-        start = holder.grant_licence(lab, key, usd_per_year)
-        self.contracts.sign(lab.unique_id, holder.unique_id, tier, key, tokens, start, usd_per_year, self.year)
+        grant = holder.grant_exclusive if exclusive else holder.grant_licence
+        start = grant(lab, key, usd_per_year)
+        self.contracts.sign(lab.unique_id, holder.unique_id, tier, key, tokens, start, usd_per_year, self.year, exclusive)
         self.record_licence(holder, lab, usd_per_year)
 
     def record_membership(self, lab, alliance, member: bool) -> None:
