@@ -192,7 +192,7 @@ def token_value_usd(compute_usd: float, params: float, tokens: float) -> float:
     return 2.0 * compute_usd * data_term / (tokens * (data_term + params_term))
 
 
-AI_STEPS = 40  # AI-written data is weighed in slices of the run's tokens, as its value falls with its share
+AI_STEPS = 40  # AI-written data is weighed in slices of the run's tokens, as its value falls with its share; the last is partial
 
 
 def choose_dataset(
@@ -283,7 +283,9 @@ def choose_dataset(
         return quality[worst] * token_value * (1.0 + math.log1p(ratio) - ratio / (1.0 + ratio)) - cost_usd_per_token[worst]
 
     replace = collapse_regime == "replace"
-    while ai and u > 0.0:
+    for _ in range(4 * AI_STEPS * max(len(ai), 1)):  # every slice is full or zeroes an offer's gain: this never binds
+        if not ai or u <= 0.0:
+            break
         displaced = margin()
         best, best_gain, best_room = -1, min_gain, 0.0
         for i in ai:  # plain comparisons, not min(): this loop is the hottest in a run
@@ -297,18 +299,29 @@ def choose_dataset(
                 affordable = (budget if budget > 0.0 else 0.0) / cost
                 if affordable < left:
                     left = affordable
+            if replace:  # up to the collapse threshold: s + q x <= threshold (u + s + q x)
+                bound = (collapse_threshold * (u + s) - s) / (quality[i] * (1.0 - collapse_threshold))
+                if bound < left:
+                    left = bound
+            if step < left:
+                left = step
+            # The slice ends where its marginal value, q / (1 + S / U), falls to what it displaces: a partial slice,
+            # so that the AI share moves continuously with every input, not in slices.
+            price = cost + displaced
+            if price > 0.0:
+                end = (u * (quality[i] * token_value / price - 1.0) - s) / quality[i]
+                if end < left:
+                    left = end
             if left <= negligible:
                 continue
-            added = quality[i] * (step if step < left else left)
-            if replace and s + added > collapse_threshold * (u + s + added):
-                continue
-            # The marginal value at the middle of the slice: q / (1 + S / U) falls as the slice is added.
+            added = quality[i] * left
+            # The marginal value at the middle of the slice.
             gain = quality[i] * token_value / (1.0 + (s + 0.5 * added) / u) - cost - displaced
             if gain > best_gain:
                 best, best_gain, best_room = i, gain, left
         if best < 0:
             break
-        x = min(step, best_room)
+        x = best_room
         taken[best] += x
         s += quality[best] * x
         s_raw += x
