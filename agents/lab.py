@@ -197,10 +197,10 @@ class Lab(mesa.Agent):
     # --- as the seller of its own data, to itself alone -------------------------------------
 
     def own_offers(self, plan: RunPlan) -> list[Offer]:
-        """Its platforms' posts under the consent rule, and synthetic data made in-house: real text rephrased
-        by a small model, and text from its own model."""
+        """Its platforms' posts under the consent rule, text transcribed from media, and synthetic data made
+        in-house: real text rephrased by a small model, and text from its own model."""
         market = self.model
-        offers = self.platform_offers()
+        offers = self.platform_offers() + self.media_offers()
         if not market.params.constants.synthetic_sourcing or self.deployed is None:
             return offers
         u = market.params.uncertainties
@@ -223,6 +223,18 @@ class Lab(mesa.Agent):
         cost = generator.inference_usd_per_token(self.deployed.params, market.usd_per_flop)
         offers.append(Offer(self, Source.SYNTHETIC, "generated", generator.UNLIMITED_TOKENS, quality, cost, True))
         return offers
+
+    def media_offers(self) -> list[Offer]:
+        """Video, audio and images turned into text by a small model (speech recognition, captions), at its serving
+        cost, each text-equivalent token worth `multimodal_text_value` of a web token to a text model. Like AI-written
+        text, it is a partial substitute for the web's kind of text: its value falls as its share grows (U ln(1 + S/U),
+        `economics.effective_data`), so it is weighed slice by slice beside synthetic data, not before it."""
+        market = self.model
+        value = market.params.uncertainties.multimodal_text_value
+        if not market.params.constants.multimodal_sourcing or value <= 0.0 or market.media_tokens <= 0.0:
+            return []
+        cost = generator.inference_usd_per_token(generator.REPHRASER_PARAMS, market.usd_per_flop)
+        return [Offer(self, Source.MULTIMODAL, "media", market.media_tokens, value, cost, ai_generated=True)]
 
     def platform_offers(self) -> list[Offer]:
         """The posts of its platforms' users who consent under the regime's rule, in usable tokens, at compliance cost."""

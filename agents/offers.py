@@ -31,6 +31,7 @@ class Source(StrEnum):
     ALLIANCE = "alliance"
     BROKER = "broker"
     SYNTHETIC = "synthetic"
+    MULTIMODAL = "multimodal"  # text-equivalent tokens transcribed from video and audio, or captions of images
 
 
 PRIVATE_SOURCES = (Source.OWN_USER, Source.ALLIANCE, Source.BROKER)

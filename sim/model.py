@@ -64,6 +64,10 @@ class DataMarketModel(mesa.Model):
         self.human_growth_per_month = (1.0 + self.params.uncertainties.public_growth_per_year) ** (1 / 12) - 1.0
         self.private_growth_per_month = (1.0 + self.params.uncertainties.private_growth_per_year) ** (1 / 12) - 1.0
         self.private_text_tokens = self.params.uncertainties.private_text_tokens  # grows each month
+        u = self.params.uncertainties
+        self.media_growth_per_month = (1.0 + u.media_growth_per_year) ** (1 / 12) - 1.0
+        # Video and images, in text-token equivalents, back-cast from 2024 like the web; grows each month.
+        self.media_tokens = u.media_tokens_2024 / (1.0 + u.media_growth_per_year) ** (2024.0 - self.start_year)
         self.incidents_total = 0
         # What labs paid others for data, and the legal risk they bore, since the last month was measured.
         self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = 0.0
@@ -165,6 +169,7 @@ class DataMarketModel(mesa.Model):
         self.incidents_month = 0
         if self.steps_done > 0:
             self.private_text_tokens *= 1.0 + self.private_growth_per_month
+            self.media_tokens *= 1.0 + self.media_growth_per_month
 
     def usd_per_flop_at(self, year: float) -> float:
         """The price of a FLOP of training compute in `year` (labs project it when they value a licence)."""

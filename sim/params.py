@@ -131,6 +131,20 @@ class Uncertainties(_Strict):
         description="What a publisher loses a year per raw token it licenses, in traffic to AI answers, at full AI awareness"
         " and for a licensee with the whole market (assumed: ~2e-4 $/token/yr of web revenue, ~1% of it displaced)",
     )
+    media_tokens_2024: float = Field(
+        1.65e15,
+        ge=0.0,
+        le=1e18,
+        description="Video and images, in text-token equivalents, 2024: Villalobos Table 1 (video ~1,350T, images ~300T)",
+    )
+    media_growth_per_year: float = Field(0.1, ge=0.0, le=1.0, description="Growth of the media stock (assumed)")
+    multimodal_text_value: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Value of a transcribed or captioned text-equivalent token to a text model, against filtered web"
+        " text (assumed small: the exchange rate is unknown)",
+    )
     ai_text_share_max: float = Field(
         0.5,
         ge=0.0,
@@ -375,6 +389,7 @@ class Constants(_Strict):
     ai_pollution: bool = True
     private_sourcing: bool = True
     synthetic_sourcing: bool = True
+    multimodal_sourcing: bool = True  # labs may transcribe video and audio and caption images into text
     post_training: bool = True  # labs may move training compute into post-training and RL
     # Force every lab to a fixed overtraining factor from a year on (Epoch's "5x from 2025").
     override_k: float | None = Field(None, ge=0.05, le=10_000.0)

@@ -233,6 +233,7 @@ MIX_LABELS = {
     Source.ALLIANCE: "alliance",
     Source.BROKER: "brokers",
     Source.SYNTHETIC: "synthetic",
+    Source.MULTIMODAL: "media",
 }
 
 

@@ -26,6 +26,7 @@ SOURCE_COLOURS = {
     Source.ALLIANCE: "#DD8452",
     Source.BROKER: "#937860",
     Source.SYNTHETIC: "#55A868",
+    Source.MULTIMODAL: "#8C8C8C",
 }
 
 
