@@ -174,6 +174,7 @@ class Web:
 
     def produce(self) -> None:
         """New human text arrives; deployed models add AI-written text beside it."""
+        self.rights()  # domains that closed since access was last measured are archived as they stood, before new text
         market = self.model
         new_human = self.human_tokens * market.human_growth_per_month
         self.human_tokens += new_human

@@ -5,11 +5,16 @@ import pytest
 
 from agents import DataBroker, Publisher, Source
 from agents.web import NOBODY
-from sim import DataMarketModel, economics
+from sim import DataMarketModel, contracts, economics
 
 
 def _news(model) -> Publisher:
     return next(p for p in model.publishers if p.tier.name == "news")
+
+
+def _most_exposed(model, publisher):
+    """The lab holding the most liability for a tier's text."""
+    return max(model.lab_list, key=lambda lab: model.web.exposure_of(lab.unique_id)[publisher.domains].sum())
 
 
 def test_opt_outs_rise_with_uncompensated_scraping():
@@ -40,13 +45,31 @@ def test_sensitive_tiers_and_large_domains_restrict_crawlers_first():
     assert share["news"] > 2 * share["general_web"]
 
 
-def test_a_domain_that_restricts_crawlers_is_licensable_to_every_lab():
-    model = DataMarketModel(rng=2)
+def test_an_opt_out_closes_new_text_only_the_archive_keeps_the_rest_and_a_licence_reopens_it():
+    model = DataMarketModel(rng=2, robots_compliance=1.0)
+    lab = model.frontier
     news = _news(model)
+    before = news.effective_public_tokens(lab.unique_id)
     news.opted_out[:] = True
     model.web.changed()
     assert not news.crawlable().any()
-    assert news._licensable().all()
+    # The archive's snapshot stays open to every lab: nothing is lost at once.
+    assert news.effective_public_tokens(lab.unique_id) == pytest.approx(before, rel=1e-9)
+    for _ in range(12):
+        model.web.produce()
+    model.web.changed(text_only=True)
+    grown = float(news.human_tokens.sum()) * news.usable_share
+    assert news.effective_public_tokens(lab.unique_id) == pytest.approx(before, rel=1e-9) and grown > before
+    # A crawler that ignores robots.txt on 20% of its requests takes a fifth of the new text.
+    model.params = model.params.with_overrides(robots_compliance=0.8)
+    model.web.changed()
+    assert news.effective_public_tokens(lab.unique_id) == pytest.approx(before + 0.2 * (grown - before), rel=1e-6)
+    # A term licence reopens a domain's new text to its licensee only.
+    rival = next(other for other in model.lab_list if other is not lab)
+    domain = news.domains.start + int(np.argmax(news.human_tokens))
+    start = news.grant_licence(lab, domain, usd_per_year=1e6)
+    assert start == model.steps_done and model.web.licensed(lab.unique_id)[domain]
+    assert news.effective_public_tokens(lab.unique_id) > news.effective_public_tokens(rival.unique_id)
 
 
 def test_opt_out_regime_decides_whether_robots_txt_blocks_crawlers():
@@ -59,50 +82,89 @@ def test_opt_out_regime_decides_whether_robots_txt_blocks_crawlers():
     assert news.crawlable().all()
 
 
-def test_licensing_mandate_takes_books_and_news_out_of_the_crawl_and_prices_their_licences_by_value():
-    model = DataMarketModel(rng=3, licensing_mandate=True, end="2024-12").run()  # datasets past the free high-quality text
+def test_licensing_mandate_takes_books_and_news_out_of_the_crawl_archives_included():
+    model = DataMarketModel(rng=3, licensing_mandate=True, end="2024-12").run()
     lab = model.frontier
     offers = [o for p in model.publishers for o in p.tier_offers(lab, lab.plan)]
     crawled_tiers = {o.tier for o in offers if o.source is Source.PUBLIC and o.tokens > 0}
-    licences = [o for o in offers if o.source is Source.LICENSED and o.usd_per_token > 0]
-    assert {"books", "news"} <= {o.tier for o in licences} and not {"books", "news"} & crawled_tiers
-    # Bargained: half of what a token is worth to the lab over its margin, so a better token costs more.
-    value, margin = lab.plan.token_value_usd, lab.marginal_usd(lab.plan)
-    for offer in licences:
-        assert offer.usd_per_token == pytest.approx(0.5 * (offer.quality * value - margin))
+    assert not {"books", "news"} & crawled_tiers
+    # Only a licence reaches them: every lab that licensed any holds the text it licensed.
+    licensed = {model.contracts.tier[i] for i in range(len(model.contracts)) if model.contracts.lab[i] == lab.unique_id}
+    held = {o.tier for o in offers if o.source is Source.LICENSED and o.tokens > 0}
+    assert held <= {"books", "news", "academic", "code", "forums", "general_web", "social"} and held >= licensed & {"books", "news"}
 
 
-def test_crawling_copyrighted_text_is_licensed_when_the_risk_is_worth_clearing_and_otherwise_bears_the_risk():
-    lab_offers = {}
-    for risk in (0.0, 1e-9, 0.1):
-        model = DataMarketModel(rng=3, copyright_risk_usd_per_token=risk, end="2024-12").run()
-        lab = model.frontier
-        lab_offers[risk] = [
-            o for o in _news(model).tier_offers(lab, lab.plan) if o.source is Source.PUBLIC and not o.ai_generated
-        ]
-    assert all(o.usd_per_token == 0 and o.risk_usd_per_token == 0 for o in lab_offers[0.0])
-    # A small risk: a licence clears it at half its cost, for the text worth more than the lab's margin (the
-    # high-quality part); the rest is worth no more than other text, so nobody pays to clear it.
-    high, rest = sorted(lab_offers[1e-9], key=lambda o: -o.quality)
-    assert high.usd_per_token == pytest.approx(0.5e-9) and high.risk_usd_per_token == 0
-    assert rest.usd_per_token == 0 and rest.risk_usd_per_token == 1e-9
-    # A risk above what the text is worth: the licence is worth only the text's value over the margin; the
-    # part of the tier not worth more than the margin is offered at its risk, unlicensed.
-    assert any(o.usd_per_token > 0 for o in lab_offers[0.1]) and any(o.risk_usd_per_token == 0.1 for o in lab_offers[0.1])
+def test_copyright_liability_is_a_stock_that_a_suit_settles_once_and_a_licence_clears():
+    model = DataMarketModel(rng=3, end="2021-06").run()  # before AI products: nobody expects suits, nobody licenses
+    web, news = model.web, _news(model)
+    lab = _most_exposed(model, news)
+    exposure = web.exposure_of(lab.unique_id)[news.domains]
+    assert exposure.sum() > 0  # it trained on crawled news without licences
+    # What it already trained on adds no liability; only text it has not is offered at its expected settlement.
+    model.awareness = 1.0
+    for _ in range(12):
+        web.produce()  # new text it has not trained on
+    offers = [o for o in news.tier_offers(lab, lab.plan) if o.source is Source.PUBLIC and not o.ai_generated]
+    risky = [o for o in offers if o.exposes]
+    assert risky and all(o.risk_usd_per_token > 0 for o in risky)
+    assert all(o.risk_usd_per_token == 0 for o in offers if not o.exposes)
+    # A suit settles a holder's stock at the settlement rate, once.
+    model.params = model.params.with_overrides(suit_hazard_per_year=1.0)
+    stock = float(exposure.sum() + web.exposure_of(lab.unique_id)[: news.domains.start].sum())
+    paid_before = model.settlements_usd_total
+    for _ in range(120):
+        web.bring_suits()
+    assert web.exposure_of(lab.unique_id).sum() == 0.0
+    assert model.settlements_usd_total - paid_before >= stock * model.params.uncertainties.settlement_usd_per_token * 0.999
+    # A licence clears a domain's liability.
+    model = DataMarketModel(rng=3, end="2021-06").run()
+    news = _news(model)
+    lab = _most_exposed(model, news)
+    domain = news.domains.start + int(np.argmax(model.web.exposure_of(lab.unique_id)[news.domains]))
+    news.grant_licence(lab, domain, usd_per_year=1e6)
+    assert model.web.exposure_of(lab.unique_id)[domain] == 0.0
 
 
-def test_an_exclusive_licence_removes_a_domain_from_everyone_elses_commons():
-    model = DataMarketModel(rng=4)
-    buyer, rival = model.labs.to_list()[0], model.labs.to_list()[1]
+def test_a_licence_is_worth_more_the_more_liability_it_clears_and_is_priced_between_the_sides():
+    model = DataMarketModel(rng=3, end="2021-06", suit_hazard_per_year=0.1).run()
+    model.awareness = 1.0  # suits are expected: clearing liability is worth something
+    news = _news(model)
+    lab = _most_exposed(model, news)
+    outlook = lab.outlook(lab.plan)
+    terms = news.licence_terms(lab, outlook)
+    assert terms is not None
+    deals = news.licence_deals(lab, outlook)
+    assert deals
+    for domain, tokens, fee in deals:
+        local = domain - news.domains.start
+        # The yearly fee pays the domain's reservation and half the surplus, never more than the lab's value.
+        total = fee * contracts.annuity()
+        assert terms.reservation[local] < total < terms.value[local]
+    model.web.exposure[lab.unique_id][news.domains] *= 2.0
+    doubled = news.licence_terms(lab, outlook)
+    assert (doubled.value >= terms.value).all() and (doubled.value > terms.value).any()
+
+
+def test_an_exclusive_licence_closes_a_domains_new_text_to_everyone_else_for_its_term():
+    model = DataMarketModel(rng=4, robots_compliance=1.0)
+    buyer, rival = model.lab_list[0], model.lab_list[1]
     publisher = next(p for p in model.publishers if p.head.any())
-    before_rival = model.effective_public_tokens(rival.unique_id)
-    domain = int(np.flatnonzero(publisher.head)[0])
-    tokens = float(publisher.human_tokens[domain] * publisher.usable_share)
-    cost = publisher.license_exclusive(domain, buyer.unique_id, usd_per_token=1e-5)
-    assert cost == pytest.approx(tokens * 1e-5)
-    assert publisher.licensee[domain] == buyer.unique_id
-    assert model.effective_public_tokens(rival.unique_id) == pytest.approx(before_rival - tokens, rel=1e-6)
-    assert model.effective_public_tokens(buyer.unique_id) == pytest.approx(before_rival, rel=1e-6)
+    domain = publisher.domains.start + int(np.flatnonzero(publisher.head)[0])
+    before = model.effective_public_tokens(rival.unique_id)
+    publisher.grant_exclusive(buyer, domain, usd_per_year=1e6)
+    assert model.web.licensee[domain] == buyer.unique_id
+    # The archive keeps the domain's text as it stood: the rival loses only what the domain writes from now on.
+    assert model.effective_public_tokens(rival.unique_id) == pytest.approx(before, rel=1e-9)
+    for _ in range(12):
+        model.web.produce()
+    model.web.changed(text_only=True)
+    new = float(model.web.human_tokens[domain] - model.web.archived_human[domain]) * publisher.usable_share
+    assert new > 0
+    assert model.effective_public_tokens(buyer.unique_id) - model.effective_public_tokens(rival.unique_id) >= new * (1 - 1e-9)
+    # At the end of the term the domain reopens.
+    model.steps_done = int(model.web.exclusive_end[domain])
+    model.web.end_licences()
+    assert model.web.licensee[domain] == NOBODY
 
 
 def test_brokers_offer_less_private_data_under_stricter_privacy():
@@ -111,25 +173,66 @@ def test_brokers_offer_less_private_data_under_stricter_privacy():
     assert (strict.brokers.to_list()[0].floor_usd() > lax.brokers.to_list()[0].floor_usd()).all()
 
 
-def test_broker_prices_rise_when_labs_want_more_than_there_is():
+def test_broker_prices_move_with_the_labs_that_ask_never_below_cost_and_not_without_asks():
     model = DataMarketModel(rng=6)
     broker: DataBroker = model.brokers.to_list()[0]
+    broker.adjust_prices()  # the asks of the labs' first runs
     before = broker.price_usd.copy()
-    broker.sell(model.labs.to_list()[0].unique_id, "social", tokens=1e12, wanted=5e12, exclusive=False)
+    broker.adjust_prices()  # nobody asked since: no evidence, no move
+    assert (broker.price_usd == before).all()
+    broker.signed_month[0] = 1e12  # every lab that asked about social text signed
+    broker.declined_month[1] = 1e12  # every lab that asked about messages declined
     broker.adjust_prices()
-    assert broker.price_usd[0] > before[0]
-    assert broker.price_usd[1] <= before[1]  # no demand for messages: the price drifts down
+    assert broker.price_usd[0] > before[0] and broker.price_usd[1] < before[1] and broker.price_usd[2] == before[2]
+    for _ in range(500):
+        broker.declined_month[:] = 1e12
+        broker.adjust_prices()
+    assert (broker.price_usd >= broker.floor_usd() * (1 - 1e-12)).all()
+    assert broker.price_usd[1] == pytest.approx(broker.floor_usd()[1])
 
 
-def test_exclusive_private_data_stays_with_its_buyer_and_leaves_the_market():
+def test_a_broker_that_suffers_incidents_expects_more_spends_on_safeguards_and_asks_more():
     model = DataMarketModel(rng=6)
-    broker, buyer, rival = model.brokers.to_list()[0], model.labs.to_list()[0], model.labs.to_list()[1]
-    open_before = broker.available_tokens()[3]
-    broker.sell(buyer.unique_id, "enterprise", tokens=1e11, wanted=1e11, exclusive=True)
-    assert broker.available_tokens()[3] == pytest.approx(open_before - 1e11)
-    own = [o for o in broker.offers_to(buyer) if o.tier == "enterprise" and o.usd_per_token == 0]
-    assert own and own[0].tokens == pytest.approx(1e11 * 0.8)  # offered in usable tokens: enterprise text is 80% usable
-    assert not [o for o in broker.offers_to(rival) if o.usd_per_token == 0]
+    broker: DataBroker = model.brokers.to_list()[0]
+    calm_floor, calm_safeguard = broker.floor_usd().copy(), broker.choose_safeguard()
+    broker.incidents += 20
+    assert broker.expected_incidents_per_trillion() > model.params.uncertainties.incidents_per_trillion_tokens
+    assert broker.choose_safeguard() >= calm_safeguard
+    broker.safeguard = broker.choose_safeguard()
+    assert (broker.floor_usd() > calm_floor).all()
+
+
+def test_a_broker_licence_opens_a_tier_to_its_licensee_only():
+    model = DataMarketModel(rng=6)
+    broker, buyer, rival = model.brokers.to_list()[0], model.lab_list[0], model.lab_list[1]
+    assert broker.offers_to(buyer) == []
+    broker.grant_licence(buyer, 3, usd_per_year=1e6)
+    own = broker.offers_to(buyer)
+    assert [o.tier for o in own] == ["enterprise"] and own[0].usd_per_token == 0
+    assert own[0].tokens == pytest.approx(broker.available_tokens()[3] * 0.8)  # usable tokens: enterprise text is 80% usable
+    assert broker.offers_to(rival) == []
+
+
+def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up():
+    model = DataMarketModel(rng=6, end="2021-06").run()
+    lab, news = model.frontier, _news(model)
+    news.opted_out[:] = True  # closed: new text only a licence gives
+    model.web.changed()
+    for _ in range(24):
+        model.web.produce()
+    model.web.changed(text_only=True)
+    outlook = lab.outlook(lab.plan)
+    rivals = [other for other in model.lab_list if other is not lab]
+    rival_terms = [news.licence_terms(other, other.outlook(other.plan)) for other in rivals]
+    nothing = news.exclusive_deal(lab, outlook, lambda closed: np.zeros(closed.size), rival_terms)
+    assert nothing is None  # no foreclosure gain: an exclusive only costs the domain its other buyers
+    domain, tokens, fee, gain = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, [])
+    assert gain > 0 and fee > 0
+    # The more the rivals would have paid the domain, the dearer the exclusive.
+    rich_rivals = [news.licence_terms(lab, outlook)]
+    rich_rivals[0] = type(rich_rivals[0])(**{**rich_rivals[0].__dict__, "value": rich_rivals[0].value + 1e8})
+    dearer = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, rich_rivals)
+    assert dearer is None or dearer[2] > fee
 
 
 def test_fixed_k_labs_plan_20k_tokens_per_parameter():

@@ -101,7 +101,7 @@ def test_the_page_explains_itself_and_shows_every_chart_and_setting(page):
 
 def test_the_picker_lists_every_runnable_scenario_and_policy_and_no_study():
     files = list(scenario_choices())
-    assert files[0] == "baseline.toml" and len([f for f in files if f.startswith("policies/")]) == 10
+    assert files[0] == "baseline.toml" and len([f for f in files if f.startswith("policies/")]) == 11
     assert "sensitivity.toml" not in files and not any(f.startswith("validation/") for f in files)
     assert files == [e.file for e in runnable()] and all(scenario_choices().values())
 
