@@ -23,6 +23,9 @@ PLATFORM_POST_QUALITY = PRIVATE_TIERS[TIER_INDEX["social"]].quality  # posts are
 # budget; above it, the lab values data again at the compute left, damped, up to VALUE_ROUNDS times.
 SMALL_SPEND_SHARE = 0.05
 VALUE_ROUNDS = 4
+# A rival's capability is measured at its model and at this share less of its effective data: the slope that
+# prices foreclosure (`Lab.seek_exclusive`).
+FORECLOSURE_STEP = 1e-3
 
 
 @dataclass
@@ -438,23 +441,27 @@ class Lab(mesa.Agent):
         if not rivals:
             return
         outlooks = [rival.outlook(rival.plan) for rival in rivals]
-        temperature = market.params.constants.market_temperature
         u = market.params.uncertainties
+        # Per rival: the profit a lost effective token of its data gains this lab over the term, at the rival's
+        # present model (its capability is about linear in so small a loss), and the rival's margin.
+        worth = market.ai_revenue_usd_per_year * contracts.annuity() * self.market_share / market.params.constants.market_temperature
+        per_token = []
+        for rival in rivals:
+            model, step = rival.deployed, FORECLOSURE_STEP * rival.deployed.effective_tokens
+            per_token.append(worth * rival.market_share * firm.capability_lost(model.params, model.effective_tokens, step) / step)
         best = None
         for publisher in market.web.publishers:
             hq = publisher.tier.high_quality_share
+            lost = [
+                hq * max(u.high_quality_value - view.margin_ratio, 0.0) + (1.0 - hq) * max(1.0 - view.margin_ratio, 0.0)
+                for view in outlooks
+            ]
+            gain = sum(p * q for p, q in zip(per_token, lost))
 
-            def foreclosure(closed: np.ndarray, hq: float = hq) -> np.ndarray:
-                gain = np.zeros(closed.size)
-                for rival, view in zip(rivals, outlooks):
-                    lost = hq * max(u.high_quality_value - view.margin_ratio, 0.0) + (1.0 - hq) * max(1.0 - view.margin_ratio, 0.0)
-                    model = rival.deployed
-                    capability = np.array([firm.capability_lost(model.params, model.effective_tokens, x * lost) for x in closed])
-                    gain += self.market_share * rival.market_share / temperature * capability
-                return gain * market.ai_revenue_usd_per_year * contracts.annuity()
+            def rival_terms(publisher=publisher):
+                return [publisher.licence_terms(rival, view) for rival, view in zip(rivals, outlooks)]
 
-            rival_terms = [publisher.licence_terms(rival, view) for rival, view in zip(rivals, outlooks)]
-            deal = publisher.exclusive_deal(self, outlook, foreclosure, rival_terms)
+            deal = publisher.exclusive_deal(self, outlook, lambda closed, gain=gain: closed * gain, rival_terms)
             if deal is not None and (best is None or deal[3] > best[1][3]):
                 best = (publisher, deal)
         if best is not None:

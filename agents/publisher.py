@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -274,14 +274,18 @@ class Publisher(mesa.Agent):
         return [(start + int(signed[i]), float(terms.usable[signed[i]]), float(fees[i])) for i in order]
 
     def exclusive_deal(
-        self, buyer: mesa.Agent, outlook: contracts.Outlook, foreclosure: Callable[[np.ndarray], np.ndarray], rival_terms
+        self,
+        buyer: mesa.Agent,
+        outlook: contracts.Outlook,
+        foreclosure: Callable[[np.ndarray], np.ndarray],
+        rival_terms: Callable[[], list[LicenceTerms | None]],
     ) -> tuple[int, float, float, float] | None:
         """The domain whose exclusive licence gains the buyer most over a non-exclusive one, if any gains.
 
         An exclusive is worth to the buyer its non-exclusive value plus `foreclosure(closed tokens)`: the profit it
         gains over the term as rivals lose the text only a licence gives (the archive keeps the rest for all). It
-        costs the domain its reservation plus its share of the licences the rivals would have signed (`rival_terms`:
-        each rival's `licence_terms`). The price splits the surplus equally. Returns (domain index in the web,
+        costs the domain its reservation plus its share of the licences the rivals would have signed (`rival_terms()`:
+        each rival's `licence_terms`, asked only if a domain is a candidate). The price splits the surplus equally. Returns (domain index in the web,
         usable tokens, yearly fee, the buyer's gain over the non-exclusive licence), or None.
         """
         terms = self.licence_terms(buyer, outlook)
@@ -293,7 +297,7 @@ class Publisher(mesa.Agent):
             return None
         candidates = candidates[np.argsort(-terms.closed[candidates], kind="stable")[:EXCLUSIVE_CANDIDATES]]
         forgone = np.zeros(candidates.size)
-        for rival in rival_terms:
+        for rival in rival_terms():
             if rival is not None:
                 forgone += economics.BARGAINING_SHARE * np.maximum(rival.surplus[candidates], 0.0) * rival.candidates[candidates]
         reservation = terms.reservation[candidates] + forgone

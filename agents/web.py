@@ -247,7 +247,9 @@ class Web:
         market = self.model
         ai_value = 0.0 if market.policy.synthetic_labelling else market.params.uncertainties.pollution_value
         archived = rights.archive_open
-        open_human = np.where(crawl, self.human_tokens, np.where(archived, np.minimum(self.archived_human, self.human_tokens), 0.0))
+        open_human = np.where(
+            crawl, self.human_tokens, np.where(archived, np.minimum(self.archived_human, self.human_tokens), 0.0)
+        )
         open_ai = np.where(crawl, self.ai_tokens, np.where(archived, np.minimum(self.archived_ai, self.ai_tokens), 0.0))
         ignored_human = np.where(rights.robots_closed, self.human_tokens - open_human, 0.0)
         ignored_ai = np.where(rights.robots_closed, self.ai_tokens - open_ai, 0.0)

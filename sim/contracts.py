@@ -1,29 +1,37 @@
-"""Data as contracts: term licences between labs and the holders of text (docs/model.md, "Data as contracts").
+"""Data as contracts: term licences, liability, and their prices (docs/model.md, "Data as contracts").
 
 **A licence** gives one lab the use of a holder's text, and of the new text the holder writes, for a term of
-`LICENCE_TERM_YEARS`, for a yearly fee. The holder is a web publisher's domain (one domain, one deal) or a
-broker's tier of consented private text. Once signed, the text costs the lab nothing more for every run it makes
-in the term (`Publisher.tier_offers`, `DataBroker.offers_to`); renewal is a new decision when the term ends.
+`LICENCE_TERM_YEARS`, for a yearly fee. The holder is a web publisher's domain (one domain, one deal) or a broker's
+tier of consented private text. Once signed, the text costs the lab nothing more in any run it makes in the term
+(`Publisher.tier_offers`, `DataBroker.offers_to`); renewal is a new decision, made before the lab's last run in the
+term. An exclusive licence also closes the domain's new text to every other lab for the term.
 
 **The lab's value** of a licence is what it adds to the firm's profit over the term (`Outlook.value_per_token`):
 
-    sum over the lab's runs j in the term of  discount(t_j) x shadow x v_j x max(q - mu, 0)     (text it cannot crawl)
-    ... or of  discount(t_j) x min(risk, shadow x v_j x max(q - mu, 0))                       (text it may crawl at a legal risk)
+    sum over the lab's runs j in the term of  discount(t_j) x shadow x v_j x max(q - mu, 0)
 
-- v_j is what an effective token is worth to run j in compute (`economics.token_value_usd`), projected along the
-  compute trend the lab can raise; q the text's quality; mu the lab's price of data at the margin, as a share of
-  v (what the slot the text would take is worth otherwise: a web token, or a repetition once the web is used up).
-- shadow is what a dollar of compute adds to the lab's lifetime profit (`firm.profit_per_compute_usd`): a licence is
-  paid from the lab's income, not from the run's compute, so a token is worth its compute-equivalent times that.
-  While labs spend all they can raise (through about 2028) a compute dollar earns several; after, about one.
-- risk is the expected legal cost per run of crawling the text unlicensed; a licence clears it, and it clears the
-  liability the lab already holds for the holder's text (its expected settlement).
+per token it could not otherwise have, where v_j is what an effective token is worth to run j in compute
+(`economics.token_value_usd`), projected along the compute trend the lab can raise; q the text's quality; mu the
+lab's price of data at the margin as a share of v (what the slot the text would take is worth otherwise: a web
+token, or a repetition once the web is used up); shadow what a dollar of compute adds to the lab's lifetime profit
+(`firm.profit_per_compute_usd`): a licence is paid from the lab's income, not from the run's compute, and while
+labs spend all they can raise (through about 2028) a compute dollar earns several. To that the licence adds:
 
-**The holder's reservation** is what it gives up: for a publisher, the traffic that AI answers drawing on its text
-take (`holder_reservation_usd_per_token_year` at full awareness, times the licensee's market share); for a broker,
-its posted price, which never falls below its cost. **The price** of a publisher's licence splits the surplus
-(value less reservation less `DEAL_COST_USD`, the buyer's cost of negotiating and delivering a deal) equally
-(`economics.bargained_price`); a broker posts its price and the lab takes it or leaves it.
+- for copyrighted text the lab may crawl at a legal risk: the part of that risk it saves (the lab would use the text
+  unlicensed at its expected settlement, or not at all);
+- for liability the lab already holds: the expected award, and the litigation it saves (`settlement_terms`).
+
+**Liability** is a stock: training on copyrighted text without a licence leaves the lab liable for it, per holder,
+until a suit settles it once (`settlement_usd_per_token`, Bartz v. Anthropic) or a licence clears it. Suits arrive
+at `suit_hazard_per_year` per holder, times AI awareness (`Web.bring_suits`); a lab weighs new exposure at the
+expected settlement within the statute of limitations (`suit_probability`).
+
+**The price.** A publisher's reservation is the traffic the lab's AI answers would take from it
+(`holder_reservation_usd_per_token_year` at full awareness, times the lab's market share), plus the award it could
+win less what a suit would cost it. The fee splits the surplus (value less reservation less the buyer's cost of a
+deal, `DEAL_COST_USD`) equally (`economics.BARGAINING_SHARE`). An exclusive adds foreclosure to the value and the
+rivals' licences the holder gives up to the reservation (`Publisher.exclusive_deal`). A broker posts a yearly price
+and the lab takes it or leaves it; the broker discovers its price from who takes it (`DataBroker.adjust_prices`).
 """
 
 from __future__ import annotations
@@ -33,12 +41,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-LICENCE_TERM_YEARS = 3  # Reddit's licences run 2-3 years (S-1), HarperCollins' 3, News Corp's 5 (docs/calibration.md §12)
+LICENCE_TERM_YEARS = 3  # Reddit's licences run 2-3 years (S-1), HarperCollins' 3, News Corp's 5 (docs/calibration.md §11)
 LICENCE_TERM_MONTHS = 12 * LICENCE_TERM_YEARS
 DISCOUNT_RATE_PER_YEAR = 0.1  # a technology firm's cost of capital (assumed)
 # What a deal costs the buyer beyond its price: negotiation, legal review, and the pipeline that delivers the text
-# (assumed: a few months of a small team and outside counsel). It keeps small domains out of the market: deals are
-# counted in tens, not in thousands.
+# (assumed: a few months of a small team and outside counsel; docs/calibration.md §11).
 DEAL_COST_USD = 5e5
 
 
@@ -183,3 +190,11 @@ class ContractBook:
     def signed_by(self, year: float) -> int:
         """Licences signed before the end of calendar `year`."""
         return sum(1 for y in self.year if y < year + 1.0)
+
+    def largest_fee(self, year: int, tier: str) -> float:
+        """The largest yearly fee of a licence on `tier` text signed in calendar `year` (0 if none)."""
+        return max((f for f, t, y in zip(self.usd_per_year, self.tier, self.year) if t == tier and int(y) == year), default=0.0)
+
+    def first_signed(self, holders: set[int]) -> float | None:
+        """When a licence with one of `holders` was first signed (None if never)."""
+        return min((y for h, y in zip(self.holder, self.year) if h in holders), default=None)

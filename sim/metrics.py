@@ -100,6 +100,9 @@ MONTHLY_SERIES: dict[str, Series] = {
         "USD",
         "what every suit the labs could face would settle for: unlicensed copyrighted text trained on, at the settlement rate",
     ),
+    "broker_price_to_cost": Series(
+        "Broker price over cost", "ratio", "the lowest ratio of a broker's posted price to its cost, over brokers and tiers"
+    ),
     "licences_in_force": Series("Licences in force", "licences", "term licences in force this month, all labs"),
     "licence_fees_usd": Series("Licence fees", "USD/month", "what the term licences in force cost their licensees this month"),
     "opted_out_share": Series(
@@ -276,6 +279,7 @@ def monthly(
         "settlements_usd": model.settlements_usd_month,
         "liability_usd": sum(float(e.sum()) for e in web.exposure.values()) * model.params.uncertainties.settlement_usd_per_token,
         "licences_in_force": model.contracts.in_force(model.steps_done),
+        "broker_price_to_cost": min((float((b.price_usd / b.floor_usd()).min()) for b in brokers), default=float("nan")),
         "licence_fees_usd": model.contracts.fees_usd_month(model.steps_done),
         "opted_out_share": opted / raw,
         "opted_out_share_head": opted_head / raw_head if raw_head else 0.0,

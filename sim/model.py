@@ -315,9 +315,7 @@ class DataMarketModel(mesa.Model):
         edge["licences"] += 1
         edge["usd_per_year"] += usd_per_year
 
-    def sign_licence(
-        self, holder, lab, key: int, tier: str, tokens: float, usd_per_year: float, exclusive: bool = False
-    ) -> None:
+    def sign_licence(self, holder, lab, key: int, tier: str, tokens: float, usd_per_year: float, exclusive: bool = False) -> None:
         """`lab` licenses `holder`'s text (`key`: a domain, or a broker's tier) for a term (`sim.contracts`)."""
         grant = holder.grant_exclusive if exclusive else holder.grant_licence
         start = grant(lab, key, usd_per_year)

@@ -17,7 +17,9 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.model import DataMarketModel
 
-Kind = Literal["date", "share", "tokens", "flop", "count", "usd", "usd_per_token", "loss", "index", "capability", "epochs"]
+Kind = Literal[
+    "date", "share", "tokens", "flop", "count", "usd", "usd_per_token", "loss", "index", "capability", "epochs", "ratio"
+]
 # How each kind is written; dates as decimal years (2027.42 is late May 2027).
 _FORMATS: dict[str, str] = {
     "date": "{:.2f}",
@@ -31,6 +33,7 @@ _FORMATS: dict[str, str] = {
     "index": "{:.0f}",
     "capability": "{:.2f}",
     "epochs": "{:.1f}",
+    "ratio": "{:.3g}",
 }
 _DIFFERENCES: dict[str, str] = {
     "date": "{:+.2f}",
@@ -220,6 +223,49 @@ OUTCOMES: dict[str, Outcome] = {
             "USD per token",
             "usd_per_token",
             "mean over 2030 of the brokers' asking price, weighted by consented supply",
+        ),
+        # --- contracts (sim/contracts.py) -------------------------------------------------------------------
+        Outcome(
+            "licences_signed_2024",
+            "Licences signed by the end of 2024",
+            "licences",
+            "count",
+            "term licences signed by the end of 2024, all labs: one per domain or broker tier, renewals included",
+            lambda model, series: model.contracts.signed_by(2024),
+        ),
+        Outcome(
+            "social_licence_usd_2024",
+            "Largest social-platform licence, 2024",
+            "USD per year",
+            "usd",
+            "the largest yearly fee of a licence on social-platform text (a social domain or a broker's social tier)"
+            " signed in 2024; 0 if none",
+            lambda model, series: model.contracts.largest_fee(2024, "social"),
+        ),
+        Outcome(
+            "first_broker_licence_year",
+            "First broker licence",
+            "year",
+            "date",
+            "when a lab first licensed a broker's private text",
+            lambda model, series: _date(model.contracts.first_signed({b.unique_id for b in model.broker_list})),
+            censored_by="first_broker_licence_censored",
+        ),
+        Outcome(
+            "broker_price_to_cost_min",
+            "Lowest broker price over its cost",
+            "ratio",
+            "ratio",
+            "the lowest ratio, over every month and broker tier, of the posted price to the broker's cost (1: at cost)",
+            lambda model, series: float(np.nanmin(series["broker_price_to_cost"])) if series["broker_price_to_cost"] else float("nan"),
+        ),
+        Outcome(
+            "settlements_usd_total",
+            "Copyright settlements, total",
+            "USD",
+            "usd",
+            "what labs paid to settle copyright suits over the whole run",
+            lambda model, series: model.settlements_usd_total,
         ),
         Outcome(
             "privacy_incidents_total",

@@ -91,7 +91,10 @@ def test_licensing_mandate_takes_books_and_news_out_of_the_crawl_archives_includ
     # Only a licence reaches them: every lab that licensed any holds the text it licensed.
     licensed = {model.contracts.tier[i] for i in range(len(model.contracts)) if model.contracts.lab[i] == lab.unique_id}
     held = {o.tier for o in offers if o.source is Source.LICENSED and o.tokens > 0}
-    assert held <= {"books", "news", "academic", "code", "forums", "general_web", "social"} and held >= licensed & {"books", "news"}
+    assert held <= {"books", "news", "academic", "code", "forums", "general_web", "social"} and held >= licensed & {
+        "books",
+        "news",
+    }
 
 
 def test_copyright_liability_is_a_stock_that_a_suit_settles_once_and_a_licence_clears():
@@ -135,7 +138,7 @@ def test_a_licence_is_worth_more_the_more_liability_it_clears_and_is_priced_betw
     assert terms is not None
     deals = news.licence_deals(lab, outlook)
     assert deals
-    for domain, tokens, fee in deals:
+    for domain, _tokens, fee in deals:
         local = domain - news.domains.start
         # The yearly fee pays the domain's reservation and half the surplus, never more than the lab's value.
         total = fee * contracts.annuity()
@@ -224,14 +227,14 @@ def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up
     outlook = lab.outlook(lab.plan)
     rivals = [other for other in model.lab_list if other is not lab]
     rival_terms = [news.licence_terms(other, other.outlook(other.plan)) for other in rivals]
-    nothing = news.exclusive_deal(lab, outlook, lambda closed: np.zeros(closed.size), rival_terms)
+    nothing = news.exclusive_deal(lab, outlook, lambda closed: np.zeros(closed.size), lambda: rival_terms)
     assert nothing is None  # no foreclosure gain: an exclusive only costs the domain its other buyers
-    domain, tokens, fee, gain = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, [])
+    _domain, _tokens, fee, gain = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, [])
     assert gain > 0 and fee > 0
     # The more the rivals would have paid the domain, the dearer the exclusive.
     rich_rivals = [news.licence_terms(lab, outlook)]
     rich_rivals[0] = type(rich_rivals[0])(**{**rich_rivals[0].__dict__, "value": rich_rivals[0].value + 1e8})
-    dearer = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, rich_rivals)
+    dearer = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, lambda: rich_rivals)
     assert dearer is None or dearer[2] > fee
 
 

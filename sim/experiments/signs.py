@@ -179,12 +179,53 @@ SIGNS = (
         " loss, which the labs weigh against serving and post-training, barely move",
     ),
     Sign(
-        "copyright_risk_usd_per_token",
+        "settlement_usd_per_token",
+        0.01,
+        0.05,
+        "? ? ? ? ? + ?",
+        "a suit costs more: the liability labs hold, and the risk of new copyrighted text, are worth more to clear,"
+        " so licences are dearer and more of them pay; labs drop the new copyrighted text they do not license, a"
+        " small part of what they need, so the dates and shares move either way",
+    ),
+    Sign(
+        "suit_hazard_per_year",
+        0.003,
+        0.03,
+        "? ? ? ? ? + ?",
+        "as a larger settlement: suits are likelier, so clearing liability is worth more",
+    ),
+    Sign(
+        "robots_compliance",
+        0.7,
+        1.0,
+        "- - ? ? ? ? ?",
+        "crawlers honour more opt-outs: less of the restricted domains' new text is crawled, a smaller stock; it is"
+        " a small part of what the frontier needs by the wall, so the later outcomes move either way",
+    ),
+    Sign(
+        "holder_reservation_usd_per_token_year",
         0.0,
         2e-5,
-        "0 ? 0 ? ? + ?",
-        "crawling copyrighted text costs: labs license the best of it and drop the rest; the wall comes from the"
-        " frontier's whole plan, which licensed text fills either way",
+        "? ? ? ? ? ? ?",
+        "publishers ask more for the traffic AI answers take: each licence is dearer and fewer pay, so spend moves"
+        " either way, and the text the unsigned licences would have opened is a small part of the stock",
+    ),
+    Sign(
+        "media_tokens_2024",
+        8e14,
+        3e15,
+        "? ? ? ? ? ? ?",
+        "more video and audio to transcribe: at a small exchange rate, transcripts stand in for little text, and"
+        " only once text is short; the effects are within noise either way",
+    ),
+    Sign("media_growth_per_year", 0.05, 0.2, "? ? ? ? ? ? ?", "as a larger media stock"),
+    Sign(
+        "multimodal_text_value",
+        0.01,
+        0.2,
+        "? ? ? ? ? ? ?",
+        "transcripts are worth more to a text model: once text is short labs take more of them, in place of some"
+        " synthetic and private text",
     ),
     Sign(
         "ai_text_share_max",
@@ -317,6 +358,13 @@ SIGNS = (
         "robots.txt binds: as more opt-outs; private text is bounded by consent and mostly taken either way. By"
         " the data wall (after 2033) the frontier's pretraining text is mostly chat logs, private and synthetic"
         " text, so the wall and the 2035 loss move within noise, either way",
+    ),
+    Sign(
+        "code_of_practice",
+        False,
+        True,
+        "? ? ? ? ? ? ?",
+        "the labs that sign honour every opt-out: as a higher robots.txt compliance for all but the one that does not sign",
     ),
     Sign(
         "licensing_mandate",
