@@ -234,3 +234,16 @@ def test_the_asset_list_names_every_package_at_the_version_solara_asks_for():
     specs = requested_versions()
     assert {spec.rsplit("@", 1)[0] for spec in specs} == set(PACKAGES)
     assert "requirejs@2.3.6" in specs  # what solara.html.j2 loads first
+
+
+def test_the_market_network_shows_who_signed_licences_with_whom_and_for_how_much():
+    from sim import DataMarketModel
+
+    model = DataMarketModel(rng=0, end="2024-12").run()
+    position = charts.layout(model.network)
+    data = charts.network_data(model.network, {}, position)
+    licences = [edge for edge in data["edges"] if edge["contract"] == "licence"]
+    assert licences and all(edge["licences"] > 0 and edge["usd_per_year"] > 0 and " → " in edge["deal"] for edge in licences)
+    assert sum(edge["licences"] for edge in licences) == len(model.contracts)  # every licence signed, on some edge
+    spec = charts.network()
+    assert {t["field"] for t in spec["layer"][0]["encoding"]["tooltip"]} == {"deal", "licences", "usd_per_year"}

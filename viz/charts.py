@@ -425,7 +425,8 @@ def network(span: tuple[float, float] = (0, 0), runs: Sequence[str] = (), height
         "usermeta": {
             "title": "Who sells data to whom",
             "subtitle": "Web publishers on the left; brokers, the alliance and generators in the middle; labs on the right. "
-            "Line width: tokens traded so far. Dashed: alliance membership.",
+            "Line width: tokens traded so far. Purple: term licences signed (hover: how many, and their yearly fees). "
+            "Dashed: alliance membership.",
         },
         "width": "container",
         "height": height,
@@ -434,8 +435,19 @@ def network(span: tuple[float, float] = (0, 0), runs: Sequence[str] = (), height
         "layer": [
             {
                 "data": {"name": "edges"},
-                "mark": {"type": "rule", "color": "#999999", "opacity": 0.7},
+                "mark": {"type": "rule", "opacity": 0.7},
                 "encoding": {
+                    "color": {
+                        "field": "contract",
+                        "type": "nominal",
+                        "legend": None,
+                        "scale": {"domain": ["trade", "licence", "membership"], "range": ["#999999", "#8172B3", "#999999"]},
+                    },
+                    "tooltip": [
+                        {"field": "deal", "title": "who with whom"},
+                        {"field": "licences", "title": "licences signed"},
+                        {"field": "usd_per_year", "title": "their fees, USD a year", "format": ",.3s"},
+                    ],
                     "x": {"field": "x", "type": "quantitative", **hidden},
                     "y": {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [-0.08, 1.08]}},
                     "x2": {"field": "x2"},
@@ -523,12 +535,21 @@ def network_data(graph: nx.DiGraph, labels: Mapping[int, str], position: Mapping
     for u, v, d in graph.edges(data=True):
         if u not in position or v not in position:
             continue
-        kind = d.get("kind")
-        if kind == "deal" and d.get("tokens", 0) > 0:
-            edges.append({"width": float(np.sqrt(d["tokens"])), "dash": "deal"})
+        kind, licences = d.get("kind"), int(d.get("licences", 0))
+        if kind == "deal" and (d.get("tokens", 0) > 0 or licences):
+            edges.append({"width": float(np.sqrt(d["tokens"])), "dash": "deal", "contract": "licence" if licences else "trade"})
         elif kind == "membership":
-            edges.append({"width": 0.0, "dash": "membership"})
+            edges.append({"width": 0.0, "dash": "membership", "contract": "membership"})
         else:
             continue
-        edges[-1] |= {"x": position[u][0], "y": position[u][1], "x2": position[v][0], "y2": position[v][1]}
+        seller, buyer = labels.get(u, graph.nodes[u]["name"]), labels.get(v, graph.nodes[v]["name"])
+        edges[-1] |= {
+            "x": position[u][0],
+            "y": position[u][1],
+            "x2": position[v][0],
+            "y2": position[v][1],
+            "deal": f"{seller} → {buyer}",
+            "licences": licences,
+            "usd_per_year": float(d.get("usd_per_year", 0.0)),
+        }
     return {"nodes": nodes, "edges": edges}
