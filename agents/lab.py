@@ -444,11 +444,14 @@ class Lab(mesa.Agent):
         u = market.params.uncertainties
         # Per rival: the profit a lost effective token of its data gains this lab over the term, at the rival's
         # present model (its capability is about linear in so small a loss), and the rival's margin.
-        worth = market.ai_revenue_usd_per_year * contracts.annuity() * self.market_share / market.params.constants.market_temperature
+        worth = (
+            market.ai_revenue_usd_per_year * contracts.annuity() * self.market_share / market.params.constants.market_temperature
+        )
         per_token = []
         for rival in rivals:
             model, step = rival.deployed, FORECLOSURE_STEP * rival.deployed.effective_tokens
-            per_token.append(worth * rival.market_share * firm.capability_lost(model.params, model.effective_tokens, step) / step)
+            lost = firm.capability_lost(model.params, model.effective_tokens, step) / step if step > 0.0 else 0.0
+            per_token.append(worth * rival.market_share * lost)
         best = None
         for publisher in market.web.publishers:
             hq = publisher.tier.high_quality_share

@@ -299,13 +299,12 @@ def choose_dataset(
                 affordable = (budget if budget > 0.0 else 0.0) / cost
                 if affordable < left:
                     left = affordable
-            if replace:  # up to the collapse threshold: s + q x <= threshold (u' + s + q x), u' after the real text given back
-                bound = (collapse_threshold * (u + s) - s) / (quality[i] * (1.0 - collapse_threshold))
+            weight = quality[i] * (1.0 - collapse_threshold)
+            if replace and weight > 0.0:  # up to the collapse threshold: s + q x <= threshold (u' + s + q x), u' after
+                bound = (collapse_threshold * (u + s) - s) / weight  # the real text given back
                 if bound > room and used:
                     worst = quality[used[-1]]
-                    bound = (collapse_threshold * (u + s + worst * room) - s) / (
-                        quality[i] * (1.0 - collapse_threshold) + collapse_threshold * worst
-                    )
+                    bound = (collapse_threshold * (u + s + worst * room) - s) / (weight + collapse_threshold * worst)
                 if bound < left:
                     left = bound
             if step < left:

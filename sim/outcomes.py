@@ -257,7 +257,9 @@ OUTCOMES: dict[str, Outcome] = {
             "ratio",
             "ratio",
             "the lowest ratio, over every month and broker tier, of the posted price to the broker's cost (1: at cost)",
-            lambda model, series: float(np.nanmin(series["broker_price_to_cost"])) if series["broker_price_to_cost"] else float("nan"),
+            lambda model, series: (
+                float(np.nanmin(series["broker_price_to_cost"])) if series["broker_price_to_cost"] else float("nan")
+            ),
         ),
         Outcome(
             "settlements_usd_total",

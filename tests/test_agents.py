@@ -229,7 +229,7 @@ def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up
     rival_terms = [news.licence_terms(other, other.outlook(other.plan)) for other in rivals]
     nothing = news.exclusive_deal(lab, outlook, lambda closed: np.zeros(closed.size), lambda: rival_terms)
     assert nothing is None  # no foreclosure gain: an exclusive only costs the domain its other buyers
-    _domain, _tokens, fee, gain = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, [])
+    _domain, _tokens, fee, gain = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, list)
     assert gain > 0 and fee > 0
     # The more the rivals would have paid the domain, the dearer the exclusive.
     rich_rivals = [news.licence_terms(lab, outlook)]
