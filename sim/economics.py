@@ -433,21 +433,7 @@ def compliance_usd_per_token(privacy_strictness: float) -> float:
     return COMPLIANCE_USD_PER_TOKEN * (1.0 + 3.0 * privacy_strictness)
 
 
-BARGAINING_SHARE = 0.5  # symmetric Nash bargaining: seller and buyer split the surplus of a licence
-
-
-def bargained_price(buyer_value_usd: float, scale_usd: float, seller_reservation_usd: float = 0.0) -> float:
-    """The price per token of a licence that splits its surplus over the seller's reservation value.
-
-    `buyer_value_usd` is what a token of the licence is worth to the buyer: the value of the tokens over
-    its next-best data, or the expected legal cost it saves. No surplus, no deal: 0. A surplus below
-    `NEGLIGIBLE_SHARE` of `scale_usd` (what a token is worth to the buyer) is rounding, not a surplus:
-    a value equal to the margin computed two ways must not open a deal on one CPU and not another.
-    """
-    surplus = buyer_value_usd - seller_reservation_usd
-    if surplus <= NEGLIGIBLE_SHARE * scale_usd:
-        return 0.0
-    return seller_reservation_usd + BARGAINING_SHARE * surplus
+BARGAINING_SHARE = 0.5  # symmetric Nash bargaining: seller and buyer split the surplus of a licence (sim/contracts.py)
 
 
 def incident_rate_per_month(base_rate_per_trillion_tokens: float, tokens_handled: float, safeguard_level: float) -> float:

@@ -183,6 +183,12 @@ def _lab_cases() -> list[Case]:
             ("data_budget_share = 0.25", "no longer a setting", "remove the line"),
             "labs",
         ),
+        run_case(
+            "a removed uncertainty",
+            "[uncertainties]\ncopyright_risk_usd_per_token = 2e-5\n",
+            ("copyright_risk_usd_per_token = 2e-05", "no longer a setting", "settlement_usd_per_token"),
+            "uncertainties",
+        ),
         run_case("two labs with one name", f"[[labs]]\n{LAB}[[labs]]\n{LAB}", ("'A'", "different name"), "labs"),
         run_case("no labs", "labs = []\n", ("labs", "at least 1"), "labs"),
         run_case(
