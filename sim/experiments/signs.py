@@ -64,48 +64,60 @@ SIGNS = (
         "public_stock_raw_tokens_2024",
         2.5e14,
         1e15,
-        "+ + + - - ? -",
+        "+ + + - + ? -",
         "more text: it runs out later, less need for private or synthetic data, more data for the loss; licence"
-        " spend gains from more licensable text and loses from less scarcity",
+        " spend gains from more licensable text and loses from less scarcity. In 2030 transcribed media fill the slots the text leaves, and their raw tokens outnumber synthetic ones, so more text means fewer transcripts in the mix and a higher synthetic share of the tokens",
     ),
-    Sign("usable_share", 0.1, 0.25, "+ + + - - ? -", "as a larger stock"),
+    Sign(
+        "usable_share",
+        0.1,
+        0.25,
+        "+ + + - + ? -",
+        "as a larger stock, and so a higher synthetic share in 2030 (fewer transcripts)",
+    ),
     Sign(
         "max_epochs",
         3.0,
         6.0,
-        "+ + + + - - -",
+        "+ + + + + ? -",
         "the stock a lab will repeat grows (Epoch's exhaustion), and so does the repetition a lab may choose: its"
         " plan fills longer (the wall later), with repeated human text (private among it) in place of synthetic"
-        " and bought data, and a little lower loss",
+        " and bought data, and a little lower loss. In 2030 transcribed media fill the slots the text leaves, and their raw tokens outnumber synthetic ones, so more repetition allowed means fewer transcripts in the mix and a higher synthetic share of the tokens; spend in 2030 moves within two standard errors",
     ),
-    Sign("public_growth_per_year", 0.04, 0.12, "+ + + - - ? -", "a stock that grows faster: as a larger stock"),
+    Sign(
+        "public_growth_per_year",
+        0.04,
+        0.12,
+        "+ + + - + ? -",
+        "a stock that grows faster: as a larger stock (and so a higher synthetic share in 2030, with fewer transcripts)",
+    ),
     Sign(
         "frontier_compute_flop_2024",
         2e25,
         8e25,
-        "- - ? ? + + ?",
+        "- - ? ? - - ?",
         "larger runs want more data sooner and value each token more; private text is bounded by consent, so its"
         " share of larger datasets can fall; by 2035 the spend cap and the labs' choice of compute set it either"
         " way. The data wall comes after that (about 2031), when compute no longer depends on where it started:"
         " what is left is"
-        " what the earlier, larger runs left behind (consent, rephrasing skill, licences), which pulls either way",
+        " what the earlier, larger runs left behind (consent, rephrasing skill, licences), which pulls either way. In 2030 transcribed media fill the slots the text leaves, and their raw tokens outnumber synthetic ones, so larger runs mean more transcripts in the mix and a lower synthetic share of the tokens. More compute makes compute cheap to the firm sooner: the shadow price of compute, which multiplies what a licence is worth, falls to 1 earlier, so the licences renewed by 2030 are worth, and cost, less",
     ),
     Sign(
         "compute_growth_per_year",
         3.5,
         5.5,
-        "- ? ? ? + + ?",
+        "- ? ? ? - - ?",
         "as larger runs, and sooner; growth is anchored at 2024, so a crossing near 2024 can move either way; the"
-        " wall comes once the spend cap binds, whichever the growth",
+        " wall comes once the spend cap binds, whichever the growth; as larger runs: more transcripts, a lower synthetic share in 2030; and the shadow price of compute falls sooner: cheaper licences by 2030",
     ),
     Sign(
         "training_spend_cap_usd",
         3e10,
         3e11,
-        "0 0 - ? + + -",
+        "0 0 - ? - - -",
         "a low cap binds from about 2028, after public text runs out but before the data wall (at $100B the"
         " frontier chooses to spend less than it may after 2029, at $30B it cannot): a higher one lets runs grow,"
-        " so the wall comes sooner, with more synthetic data, more spent and a lower loss",
+        " so the wall comes sooner, with more synthetic data, more spent and a lower loss; as larger runs: more transcripts, a lower synthetic share in 2030; and a higher cap keeps labs raising all they can for longer, but by 2030 the frontier chooses less than the cap, so the shadow price is 1 either way and the larger runs' licences are renewed on a smaller margin",
     ),
     Sign(
         "flop_price_halving_years",
@@ -182,50 +194,54 @@ SIGNS = (
         "settlement_usd_per_token",
         0.01,
         0.05,
-        "? ? ? ? ? + ?",
-        "a suit costs more: the liability labs hold, and the risk of new copyrighted text, are worth more to clear,"
-        " so licences are dearer and more of them pay; labs drop the new copyrighted text they do not license, a"
-        " small part of what they need, so the dates and shares move either way",
+        "0 0 0 0 0 0 0",
+        "a suit costs more, but nothing headline moves: the liability is cleared by 2024, by licences bargained in"
+        " the shadow of a suit (both sides expect the award, so it is in the price, not in whether to sign) and by"
+        " settlements (not data spend); after, new copyrighted text costs more to take unlicensed than it is worth"
+        " at either level, so labs license it or leave it alike",
     ),
     Sign(
         "suit_hazard_per_year",
         0.003,
         0.03,
-        "? ? ? ? ? + ?",
-        "as a larger settlement: suits are likelier, so clearing liability is worth more",
+        "? ? ? ? ? - ?",
+        "suits are likelier: more liability is settled in court before 2027, and the licences that would have"
+        " cleared it are not renewed on it; renewals in 2030 are priced on the text's value, which the hazard does"
+        " not move, so 2030 spend falls; the rest moves with the licences brought forward, either way",
     ),
     Sign(
         "robots_compliance",
         0.7,
         1.0,
-        "- - ? ? ? ? ?",
-        "crawlers honour more opt-outs: less of the restricted domains' new text is crawled, a smaller stock; it is"
-        " a small part of what the frontier needs by the wall, so the later outcomes move either way",
+        "0 0 - ? ? + +",
+        "crawlers honour more opt-outs: less of the restricting domains' new text is crawled, so the data wall comes"
+        " sooner, more of that text is licensed (spend up) and the loss is higher; by exhaustion (2028) that new"
+        " text is under a month of dataset growth, so the month of exhaustion does not move",
     ),
     Sign(
         "holder_reservation_usd_per_token_year",
         0.0,
         2e-5,
-        "? ? ? ? ? ? ?",
-        "publishers ask more for the traffic AI answers take: each licence is dearer and fewer pay, so spend moves"
-        " either way, and the text the unsigned licences would have opened is a small part of the stock",
+        "? ? - + ? + +",
+        "publishers ask more for the traffic AI answers take: fewer licences on closed text pay, so labs have less"
+        " text (the wall sooner, a higher loss, more private text), and the licences still signed cost more",
     ),
     Sign(
         "media_tokens_2024",
         8e14,
         3e15,
-        "? ? ? ? ? ? ?",
-        "more video and audio to transcribe: at a small exchange rate, transcripts stand in for little text, and"
-        " only once text is short; the effects are within noise either way",
+        "0 0 0 0 0 0 0",
+        "more video and audio to transcribe, but at the default exchange rate labs take a small part of the stock:"
+        " its size binds nothing",
     ),
-    Sign("media_growth_per_year", 0.05, 0.2, "? ? ? ? ? ? ?", "as a larger media stock"),
+    Sign("media_growth_per_year", 0.05, 0.2, "0 0 0 0 0 0 0", "as a larger media stock: it binds nothing"),
     Sign(
         "multimodal_text_value",
         0.01,
         0.2,
-        "? ? ? ? ? ? ?",
-        "transcripts are worth more to a text model: once text is short labs take more of them, in place of some"
-        " synthetic and private text",
+        "0 0 ? - - - ?",
+        "transcripts are worth more to a text model: labs take more of them, in place of some private and synthetic"
+        " text and of bought data; the public stock and the plan do not count them, so exhaustion does not move",
     ),
     Sign(
         "ai_text_share_max",
@@ -251,29 +267,35 @@ SIGNS = (
         "private_text_tokens",
         1.3e15,
         5.2e15,
-        "0 0 + + - ? ?",
+        "0 0 + + + ? ?",
         "more licensable private text: more of it bought, in place of synthetic data; datasets fill longer; spend"
-        " gains the brokers' sales and loses the licences they replace, at brokers' prices that fall with supply",
+        " gains the brokers' sales and loses the licences they replace, at brokers' prices that fall with supply. More private text also displaces transcripts, which outnumber synthetic tokens: a higher synthetic share in 2030",
     ),
     Sign(
         "private_growth_per_year",
         0.05,
         0.2,
-        "0 0 ? + - ? ?",
+        "0 0 ? + + ? ?",
         "as more private text, but the growth comes late and its use brings privacy incidents, which move the wall"
         " earlier (measured: 0.07 years earlier at the baseline, 0.5 years later with incidents off); by 2030 more of"
-        " it also means less licensed text needed, so spend can move either way",
+        " it also means less licensed text needed, so spend can move either way; more private text displaces transcripts: a higher synthetic share in 2030",
     ),
-    Sign("max_consented_share", 0.025, 0.1, "0 0 + + - + ?", "as more private text"),
+    Sign(
+        "max_consented_share",
+        0.025,
+        0.1,
+        "0 0 + + ? + ?",
+        "as more private text; the synthetic share moves within noise, as private text displaces transcripts and synthetic text alike",
+    ),
     Sign(
         "opt_out_hazard_per_month",
         0.0085,
         0.034,
-        "- - - + + + ?",
+        "- - - + - + ?",
         "more domains restrict crawlers: less free text, more licensed, private and synthetic data; what is"
         " licensed in its place costs part of the budget, so the wall comes sooner. By 2035 most compute is in"
         " post-training and the frontier chooses its compute and dataset by profit, so its pretraining loss follows"
-        " that choice and can move either way (by about 1e-5 nats)",
+        " that choice and can move either way (by about 1e-5 nats); less free text is made up with transcripts more than with synthetic text: a lower synthetic share in 2030",
     ),
     Sign(
         "incidents_per_trillion_tokens",
@@ -309,19 +331,19 @@ SIGNS = (
         "reasoning_returns",
         0.45,
         0.8,
-        "+ + + + - - ?",
+        "+ + + + + - ?",
         "post-training pays more: labs move compute out of pretraining, so their runs want less data (later"
         " dates, less synthetic filler, private text a larger share) and value each pretraining token less (less"
         " bought); by 2035 most compute is in post-training on both sides, so the pretraining loss follows the"
-        " dataset each chose and can move either way",
+        " dataset each chose and can move either way; runs that want less data take fewer transcripts: a higher synthetic share in 2030",
     ),
     Sign(
         "post_training_ceiling_oom",
         1.5,
         3.0,
-        "+ + + + - - ?",
+        "+ + + + + - ?",
         "as higher returns: post-training levels off later, so labs move more compute out of pretraining and"
-        " it stands in for text longer once text is short (the wall later)",
+        " it stands in for text longer once text is short (the wall later); runs that want less data take fewer transcripts: a higher synthetic share in 2030",
     ),
     Sign(
         "annotation_usd_per_token",
@@ -346,25 +368,26 @@ SIGNS = (
         "privacy_strictness",
         0.1,
         0.9,
-        "0 0 - - + ? ?",
+        "0 0 - - - ? ?",
         "less consent and dearer compliance: fewer chat logs and less private data bought, more synthetic, the"
-        " wall sooner; spend loses the brokers' sales and gains the licences that replace the chat logs",
+        " wall sooner; spend loses the brokers' sales and gains the licences that replace the chat logs; the private text lost is replaced by transcripts more than by synthetic text: a lower synthetic share in 2030",
     ),
     Sign(
         "opt_out_regime",
         "none",
         "robots",
-        "- - ? ? + + ?",
+        "- - ? ? - + ?",
         "robots.txt binds: as more opt-outs; private text is bounded by consent and mostly taken either way. By"
         " the data wall (after 2033) the frontier's pretraining text is mostly chat logs, private and synthetic"
-        " text, so the wall and the 2035 loss move within noise, either way",
+        " text, so the wall and the 2035 loss move within noise, either way; the text lost to opt-outs is replaced by transcripts more than by synthetic text: a lower synthetic share in 2030",
     ),
     Sign(
         "code_of_practice",
         False,
         True,
-        "? ? ? ? ? ? ?",
-        "the labs that sign honour every opt-out: as a higher robots.txt compliance for all but the one that does not sign",
+        "0 0 - + ? + +",
+        "from August 2025 the labs that sign honour every opt-out: as a higher robots.txt compliance for all but"
+        " the one that does not sign (the wall sooner, more private and licensed text, a higher loss)",
     ),
     Sign(
         "licensing_mandate",
@@ -374,7 +397,11 @@ SIGNS = (
         "copyrighted tiers leave the crawl: a smaller stock; labs already license the part worth licensing",
     ),
     Sign(
-        "data_commons_tokens", 0.0, 5e13, "+ ? + - - - -", "a released commons adds free text (of ordinary quality): less to buy"
+        "data_commons_tokens",
+        0.0,
+        5e13,
+        "+ ? + - + - -",
+        "a released commons adds free text (of ordinary quality): less to buy; a commons displaces transcripts, which outnumber synthetic tokens: a higher synthetic share in 2030",
     ),
     Sign(
         "synthetic_labelling",
@@ -396,9 +423,9 @@ SIGNS = (
         "compute_cap_flop",
         1e28,
         float("inf"),
-        "- 0 - + + + -",
+        "- 0 - + + - -",
         "lifting a cap of 1e28 FLOP, which binds from about 2028, as public text runs out: larger runs, which want"
-        " more data sooner",
+        " more data sooner; lifting it lets the frontier raise more compute, whose shadow price then falls to 1 sooner: the licences renewed by 2030 are worth, and cost, less",
     ),
     Sign(
         "tighten_privacy_after_incidents", False, True, "0 0 ? ? ? ? ?", "incidents raise strictness: a little less private data"

@@ -491,7 +491,8 @@ LADDER = (
     ("+ AI-written text pollutes the web", "ai_pollution"),
     ("+ exclusive licences", "exclusive_deals"),
     ("+ private data (brokers, alliance, own users)", "private_sourcing"),
-    ("+ synthetic data: the baseline market", "synthetic_sourcing"),
+    ("+ synthetic data", "synthetic_sourcing"),
+    ("+ media transcribed into text: the baseline market", "multimodal_sourcing"),
 )
 
 
