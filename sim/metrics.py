@@ -125,7 +125,7 @@ MONTHLY_SERIES: dict[str, Series] = {
     ),
     "privacy_strictness": Series("Privacy strictness", "0-1", "privacy strictness in force"),
     "private_price_usd_per_token": Series(
-        "Private data price", "USD/token", "brokers' mean asking price, weighted by consented supply"
+        "Private data price", "USD/token/year", "brokers' mean posted yearly licence price, weighted by consented supply"
     ),
     "broker_volume_tokens": Series("Broker volume", "tokens/month", "tokens licensed by brokers this month"),
     "frontier_compute_flop": Series("Frontier compute", "FLOP", "compute of the frontier lab's deployed model"),

@@ -220,9 +220,9 @@ OUTCOMES: dict[str, Outcome] = {
             "private_price_usd_per_token",
             2030,
             "Private token price, 2030",
-            "USD per token",
+            "USD per token per year",
             "usd_per_token",
-            "mean over 2030 of the brokers' asking price, weighted by consented supply",
+            "mean over 2030 of the brokers' posted yearly licence price, weighted by consented supply",
         ),
         # --- contracts (sim/contracts.py) -------------------------------------------------------------------
         Outcome(

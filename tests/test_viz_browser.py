@@ -181,7 +181,7 @@ def test_a_journalist_can_read_run_and_compare_the_market_on_a_desktop(server, b
     # The picker lists every runnable scenario and policy with its description, and no study file.
     files = [entry.file for entry in runnable()]
     assert _options(page, "Scenario or policy") == files
-    assert "sensitivity.toml" not in files and len(files) == 11
+    assert "sensitivity.toml" not in files and len(files) == 12
     assert runnable()[0].description[:40] in text
 
     # Before the first month, every chart says how to start it (charts carry their note for screen readers too).
