@@ -181,13 +181,14 @@ class DataBroker(mesa.Agent):
         self._available = None
 
     def adjust_prices(self) -> None:
-        """Move each asked-about tier's price with the demand at it (never below cost), then bear the month's incidents."""
+        """Bear the month's incidents, then move each asked-about tier's price with the demand at it, never below the
+        cost the broker now expects (an incident raises its expected fines before it posts its next price)."""
+        self.sold_last_month = float(self.signed_month.sum())
+        self._risk_incidents(self.sold_last_month)
         asked = self.signed_month + self.declined_month
         excess = np.divide(self.signed_month - self.declined_month, asked, out=np.zeros_like(asked), where=asked > 0)
         speed = self.model.params.constants.price_adjustment_speed
         self.price_usd = np.maximum(self.floor_usd(), self.price_usd * np.exp(speed * excess))
-        self.sold_last_month = float(self.signed_month.sum())
-        self._risk_incidents(self.sold_last_month)
         self.signed_month[:] = 0.0
         self.declined_month[:] = 0.0
         self.months_since_sale += 1

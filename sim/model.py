@@ -24,9 +24,10 @@ from sim.params import MarketParams
 AWARENESS_MIDPOINT_LOG10_FLOP = 24.6
 AWARENESS_STEEPNESS = 5.8
 # Scraping pressure is measured against mid-2023, when the labs' current datasets together held
-# about a third of the usable web (measured in the baseline, seeds 0-2: 0.32-0.36; it was 0.6 before
+# about a quarter of the usable web (measured in the baseline, seeds 0-2: 0.26-0.28 since licensed text counts as
+# licensed and new copyrighted text is left unlicensed at its expected settlement; 0.32-0.36 before; 0.6 before
 # labs repeated high-quality text by choice in place of more web text).
-REFERENCE_SCRAPING_SHARE = 0.33
+REFERENCE_SCRAPING_SHARE = 0.27
 # The head: the largest domains, holding 20% of tokens. Longpre et al. 2024 find ~5% of all C4 tokens
 # but ~28% of head tokens restricted, so the head holds roughly 5/28 ~ 18-25% of the tokens.
 HEAD_TOKEN_SHARE = 0.2
