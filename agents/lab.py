@@ -143,8 +143,10 @@ class Lab(mesa.Agent):
     def outlook(self, plan: RunPlan) -> contracts.Outlook:
         """What a token is worth to its runs over a licence's term, from now (`sim.contracts`).
 
-        Its runs fall every cadence; each is planned as this one, with the same share of what the lab can raise,
-        overtraining factor and post-training share, on the compute trend. A compute dollar is worth one dollar of
+        Its runs fall every cadence; each is planned as this one, with the same share of what the lab can raise and
+        post-training share, on the compute trend, and the overtraining factor of the run it last chose: the plan's
+        k assumes plentiful data, while the run the lab trains re-plans to the data it has (`firm.choose_run`), and
+        that is where the text's worth and the margin it displaces (from the same run) are measured. A compute dollar is worth one dollar of
         profit where the lab chose to spend less than it could, and what it would add to the model's lifetime
         profit where it spends all it can (`firm.profit_per_compute_usd`).
         """
@@ -152,11 +154,12 @@ class Lab(mesa.Agent):
         cadence = self.spec.cadence_months / 12.0
         years = [market.year + i * cadence for i in range(math.ceil(contracts.LICENCE_TERM_YEARS / cadence))]
         fraction = plan.compute_flop / self.compute_budget_flop()
+        k = self.deployed.k if self.deployed is not None else plan.k
         values = []
         for year in years:
             compute = min(market.frontier_compute_at(year) * self.spec.compute_share, market.policy.compute_cap_flop) * fraction
             pretraining = compute * (1.0 - plan.post_training_share)
-            params, tokens = scaling.allocate_compute(pretraining, plan.k)
+            params, tokens = scaling.allocate_compute(pretraining, k)
             values.append(economics.token_value_usd(pretraining * market.usd_per_flop_at(year), params, tokens))
         if self.spec.strategy == "adaptive" and fraction < 1.0:
             shadow = 1.0

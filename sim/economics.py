@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import optimize
 
 from sim.scaling import LOSS_A, LOSS_ALPHA, LOSS_B, LOSS_BETA, REPETITION_HALF_LIFE_EPOCHS
 
@@ -195,6 +196,29 @@ def token_value_usd(compute_usd: float, params: float, tokens: float) -> float:
 AI_STEPS = 40  # AI-written data is weighed in slices of the run's tokens, as its value falls with its share; the last is partial
 
 
+def displacing_end(q: float, cost: float, worst_q: float, worst_cost: float, token_value: float, s: float, u: float) -> float:
+    """How many raw tokens of AI text of quality `q` pay to take in place of the worst real text taken.
+
+    Each AI token gives back one real token of quality `worst_q`, so S = s + q x and U = u - worst_q x, and the
+    ratio rho = S / U rises along the way. The AI token's marginal value, q v / (1 + rho), less its cost, falls;
+    the real token's, worst_q v (1 + ln(1 + rho) - rho / (1 + rho)) less its cost, rises (d/dU of U ln(1 + S / U)).
+    Returns the x where they meet (0 if they already have).
+    """
+
+    def gain(rho: float) -> float:
+        kept = worst_q * token_value * (1.0 + math.log1p(rho) - rho / (1.0 + rho)) - worst_cost
+        return q * token_value / (1.0 + rho) - cost - kept
+
+    rho = s / u
+    if gain(rho) <= 0.0:
+        return 0.0
+    high = 2.0 * rho + 1.0
+    while gain(high) > 0.0:  # the real token's worth grows without bound in rho, the AI token's falls to 0
+        high *= 2.0
+    rho = optimize.brentq(gain, rho, high, xtol=1e-12 * high, rtol=1e-12)
+    return (rho * u - s) / (q + rho * worst_q)
+
+
 def choose_dataset(
     available_tokens: list[float],
     quality: list[float],
@@ -310,10 +334,21 @@ def choose_dataset(
             if step < left:
                 left = step
             # The slice ends where its marginal value, q / (1 + S / U), falls to what it displaces: a partial slice,
-            # so that the AI share moves continuously with every input, not in slices.
-            price = cost + displaced
-            if price > 0.0:
-                end = (u * (quality[i] * token_value / price - 1.0) - s) / quality[i]
+            # so that the AI share moves continuously with every input, not in slices. It fills spare slots or
+            # gives back the worst real text, never both, so that what it displaces is one thing along it.
+            if room > negligible:
+                if room < left:
+                    left = room
+                price = cost + displaced
+                if price > 0.0:
+                    end = (u * (quality[i] * token_value / price - 1.0) - s) / quality[i]
+                    if end < left:
+                        left = end
+            else:
+                worst = used[-1]
+                if taken[worst] < left:
+                    left = taken[worst]
+                end = displacing_end(quality[i], cost, quality[worst], cost_usd_per_token[worst], token_value, s, u)
                 if end < left:
                     left = end
             if left <= negligible:

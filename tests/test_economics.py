@@ -103,6 +103,19 @@ def test_synthetic_data_has_an_interior_optimum_that_rises_with_its_quality_and_
     assert share(0.9, 0.0) == 0.0  # worse than the web text it would replace
 
 
+def test_the_synthetic_share_moves_continuously_on_a_fine_sweep_of_its_quality():
+    # No grid shows in the output: the last AI slice is taken in part, where its marginal value meets what it
+    # displaces, so a fine sweep of one input moves the share by small, distinct amounts (it used to move in
+    # exact 1 / AI_STEPS steps, and stand still between them).
+    qualities = np.linspace(1.3, 1.7, 201)
+    shares = np.array(
+        [_choose([(1e6, 1.0, 0.0, False, 0.0), (1e18, q, 0.0, True, 0.0)], seen=1000.0)[0][1] / 1000.0 for q in qualities]
+    )
+    steps = np.diff(shares)
+    assert (steps > 0.0).all()  # rises with every step of the input: no plateau
+    assert steps.max() < 0.25 / economics.AI_STEPS  # and by far less than a slice at a time
+
+
 def test_the_chosen_mix_is_the_best_the_law_allows_to_within_a_slice():
     offers = [(1e6, 1.0, 0.0, False, 0.0), (1e18, 1.5, 0.05, True, 0.0)]
     taken, _ = _choose(offers, seen=1000.0)
