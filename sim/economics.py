@@ -418,6 +418,21 @@ def logistic(x: float, midpoint: float, steepness: float) -> float:
     return float(1.0 / (1.0 + np.exp(-steepness * (x - midpoint))))
 
 
+def ai_writing_share(share_at_reference: float, cost_elasticity: float, cost_ratio: float) -> float:
+    """The share of new text that writers who can use AI write with it: a logit choice between writing by hand and
+    with a model, across writers who differ in what readers and search engines make of AI text.
+
+    `share_at_reference` is the choice at the reference price of AI writing; `cost_ratio` is that price over
+    today's (above 1 as AI writing gets cheaper), and `cost_elasticity` how strongly the log-odds follow it. The
+    writing itself is near free beside a writer's hour, so what holds the share back is the reader's penalty,
+    which is why it levelled off in 2024-25 as prices kept falling (docs/calibration.md §5).
+    """
+    if share_at_reference <= 0.0:
+        return 0.0
+    log_odds = math.log(share_at_reference / (1.0 - share_at_reference)) + cost_elasticity * math.log(cost_ratio)
+    return 1.0 / (1.0 + math.exp(-log_odds))
+
+
 def opt_out_hazard(
     base_hazard_per_month: float,
     awareness: float,

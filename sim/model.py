@@ -23,6 +23,8 @@ from sim.params import MarketParams
 # ~95% two years after (Graphite 2025; docs/calibration.md §5).
 AWARENESS_MIDPOINT_LOG10_FLOP = 24.6
 AWARENESS_STEEPNESS = 5.8
+# When AI writing's share of new articles was measured at about half (Graphite 2025: past 50% in November 2024).
+AI_TEXT_REFERENCE_YEAR = 2024.83
 # Scraping pressure is measured against mid-2023, when the labs' current datasets together held
 # about a quarter of the usable web (measured in the baseline, seeds 0-2: 0.26-0.28 since licensed text counts as
 # licensed and new copyrighted text is left unlicensed at its expected settlement; 0.32-0.36 before; 0.6 before
@@ -212,7 +214,11 @@ class DataMarketModel(mesa.Model):
         parity = economics.open_weight_parity(min(open_losses, default=np.inf), min(lab.deployed.loss for lab in self.lab_list))
         self.open_weight_parity = parity
         writers = 0.5 * (1.0 + parity)
-        self.ai_share_of_new_text = u.ai_text_share_max * self.awareness * writers if self.params.constants.ai_pollution else 0.0
+        # Those who can write with AI do so as it pays: AI writing costs what inference does, which falls with the
+        # price of compute.
+        cheaper = self.usd_per_flop_at(AI_TEXT_REFERENCE_YEAR) / self.usd_per_flop
+        chosen = economics.ai_writing_share(u.ai_text_share_2024, u.ai_writing_cost_elasticity, cheaper)
+        self.ai_share_of_new_text = chosen * self.awareness * writers if self.params.constants.ai_pollution else 0.0
         public_used = sum(lab.deployed.tokens_by_source[Source.PUBLIC] for lab in self.lab_list)
         web = self.web
         usable = sum(tokens * p.usable_share for p, tokens in zip(web.publishers, web.tier_sums(web.human_tokens)))

@@ -55,6 +55,12 @@ class Uncertainties(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _removed_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "ai_text_share_max" in data:
+            raise ValueError(
+                f"ai_text_share_max = {data['ai_text_share_max']!r} is no longer a setting: the AI-written share of new "
+                "text is the writers' choice as AI writing gets cheaper; allowed: remove the line, or set "
+                "ai_text_share_2024 (0 to below 1) and ai_writing_cost_elasticity (0 to 1)"
+            )
         if isinstance(data, dict) and "copyright_risk_usd_per_token" in data:
             raise ValueError(
                 f"copyright_risk_usd_per_token = {data['copyright_risk_usd_per_token']!r} is no longer a setting: "
@@ -145,11 +151,19 @@ class Uncertainties(_Strict):
         description="Value of a transcribed or captioned text-equivalent token to a text model, against filtered web"
         " text (assumed small: the exchange rate is unknown)",
     )
-    ai_text_share_max: float = Field(
+    ai_text_share_2024: float = Field(
         0.5,
         ge=0.0,
         lt=1.0,
-        description="Plateau of AI-written share of new web text; Graphite 2025. Below 1: AI text is written beside human text",
+        description="Share of new web text that writers who can use AI wrote with it in November 2024; Graphite 2025."
+        " Below 1: AI text is written beside human text",
+    )
+    ai_writing_cost_elasticity: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="How the log-odds of writing with AI follow the log of its falling cost (0.1: bounded by the"
+        " 2024-25 plateau while inference prices fell; docs/calibration.md §5)",
     )
     pollution_value: float = Field(0.5, ge=0.0, le=1.0, description="Value of an unlabelled AI-written web token")
     private_text_tokens: float = Field(

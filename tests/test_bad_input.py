@@ -189,6 +189,12 @@ def _lab_cases() -> list[Case]:
             ("copyright_risk_usd_per_token = 2e-05", "no longer a setting", "settlement_usd_per_token"),
             "uncertainties",
         ),
+        run_case(
+            "a plateau that is now a choice",
+            "[uncertainties]\nai_text_share_max = 0.5\n",
+            ("ai_text_share_max = 0.5", "no longer a setting", "ai_writing_cost_elasticity"),
+            "uncertainties",
+        ),
         run_case("two labs with one name", f"[[labs]]\n{LAB}[[labs]]\n{LAB}", ("'A'", "different name"), "labs"),
         run_case("no labs", "labs = []\n", ("labs", "at least 1"), "labs"),
         run_case(

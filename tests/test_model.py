@@ -171,6 +171,9 @@ def test_open_weights_near_the_frontier_raise_web_pollution():
 def test_ai_text_at_almost_all_of_new_text_keeps_the_pool_finite():
     """Found by the draws above: a plateau of 1 made AI text infinite beside no human text."""
     model = DataMarketModel(
-        MarketParams().with_overrides(ai_text_share_max=0.999, public_growth_per_year=0.0, start="2033-01", end="2037-12"), rng=0
+        MarketParams().with_overrides(
+            ai_text_share_2024=0.999, ai_writing_cost_elasticity=1.0, public_growth_per_year=0.0, start="2033-01", end="2037-12"
+        ),
+        rng=0,
     )
     _assert_invariants_every_month(model)

@@ -244,7 +244,7 @@ SIGNS = (
         " text and of bought data; the public stock and the plan do not count them, so exhaustion does not move",
     ),
     Sign(
-        "ai_text_share_max",
+        "ai_text_share_2024",
         0.3,
         0.7,
         "+ + ? - - 0 0",
@@ -252,6 +252,16 @@ SIGNS = (
         " some of their own synthetic and private data. By the data wall (after 2033) it is a small part of what"
         " the frontier needs, worth less than the private and rephrased text it displaces, so the wall can move"
         " either way (by a few thousandths of a year)",
+    ),
+    Sign(
+        "ai_writing_cost_elasticity",
+        0.0,
+        0.3,
+        "+ ? ? - - 0 0",
+        "writers follow AI writing's falling cost more: after November 2024 more of the new web text is AI-written,"
+        " which counts in the stock and stands in for some synthetic and private data, as a larger"
+        " ai_text_share_2024 does; before then AI writing was dearer than at the reference, so a little less of it,"
+        " which is why the high-quality stock (used up early in 2025) can move either way",
     ),
     Sign(
         "pollution_value",

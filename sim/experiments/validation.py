@@ -7,7 +7,8 @@ Seven checks, each against a published figure with its source (docs/calibration.
 3. Profit-maximising overtraining under Epoch's three App. F demand regimes, read at 5e25 FLOP.
 4. A back-test of the frontier dataset size, 2020-2026, against real models.
 5. The market of 2024-2026: the synthetic share, paid data spend and deal sizes.
-6. The consent shock (Longpre et al. 2024) in the baseline, mean and median of runs.
+6. The consent shock (Longpre et al. 2024) in the baseline, mean and median of runs, and the AI-written share
+   of new web text (Graphite 2025).
 7. The baseline market against the replication: the move in exhaustion date and private uptake, and
    which mechanism moves them (paired runs, switching mechanisms on one at a time).
 Every number in the report is computed here from the stored runs; a miss is marked as a miss.
@@ -184,7 +185,7 @@ def _validate(out: Path, docs: Path, size: Size, **runner: Any) -> list[Check]:
     # 4. Back-test --------------------------------------------------------------------------------
     baseline_design = Design(kind="monte_carlo", samples=1, replications=size.baseline, seed=7)
     baseline = _sweep(Study(params=load_scenario(SCENARIOS / "baseline.toml"), design=baseline_design), out, "baseline", **runner)
-    series = baseline.series(["frontier_tokens", "opted_out_share", "opted_out_share_head"])
+    series = baseline.series(["frontier_tokens", "opted_out_share", "opted_out_share_head", "ai_share_new_text"])
     band = fan(series, "frontier_tokens")
     backtest = _backtest_table(band)
     plots.save_figure(_backtest_figure(band), figures / "backtest.png")
@@ -215,6 +216,43 @@ def _validate(out: Path, docs: Path, size: Size, **runner: Any) -> list[Check]:
             )
             for quantity, column, year, target, low, high in consent
         ]
+
+    # The AI-written share of new web text (Graphite 2025: ~39% a year after ChatGPT, 50.3% in November 2024, and
+    # about level from May 2024 to May 2025 while inference prices kept falling).
+    graphite = "Graphite 2025, 65,000 Common Crawl articles (docs/calibration.md §5)"
+    level = share_at("ai_share_new_text", 2025.42) - share_at("ai_share_new_text", 2024.42)
+    checks += [
+        Check(
+            "AI text",
+            "AI-written share of new text, Nov 2023 (mean)",
+            share_at("ai_share_new_text", 2023.92),
+            "~39%",
+            0.33 / s,
+            0.45 * s,
+            graphite,
+            "{:.1%}",
+        ),
+        Check(
+            "AI text",
+            "AI-written share of new text, Nov 2024 (mean)",
+            share_at("ai_share_new_text", 2024.83),
+            "~50%",
+            0.45 / s,
+            0.55 * s,
+            graphite,
+            "{:.1%}",
+        ),
+        Check(
+            "AI text",
+            "its change, May 2024 to May 2025 (mean, points)",
+            level,
+            "a plateau: within ±5 points",
+            -0.05 * s,
+            0.05 * s,
+            graphite,
+            "{:+.1%}",
+        ),
+    ]
 
     # 4b. The market of 2024-2026 (docs/calibration.md §9) -----------------------------------------
     runs = baseline.runs
