@@ -283,8 +283,8 @@ def post_training_data(
     usd_per_token = annotated * tasks.annotation_usd_per_token + (1.0 - annotated) * tasks.generated_usd_per_token
     # A lab that cannot pay for every task (a generator far larger than its model) reads those it can afford,
     # each more often, which is worth as much less.
-    affordable = min(1.0, budget_usd / (tokens * usd_per_token)) if usd_per_token > 0.0 else 1.0
-    tokens *= affordable
+    cost_usd = tokens * usd_per_token
+    tokens *= budget_usd / cost_usd if cost_usd > budget_usd else 1.0
     return PostTrainingData(
         tokens,
         annotated,
