@@ -284,7 +284,8 @@ def post_training_data(
     # A lab that cannot pay for every task (a generator far larger than its model) reads those it can afford,
     # each more often, which is worth as much less.
     cost_usd = tokens * usd_per_token
-    tokens *= budget_usd / cost_usd if cost_usd > budget_usd else 1.0
+    affordable = budget_usd / cost_usd if cost_usd > budget_usd else 1.0
+    tokens *= affordable
     return PostTrainingData(
         tokens,
         annotated,

@@ -114,10 +114,10 @@ SIGNS = (
         "training_spend_cap_usd",
         3e10,
         3e11,
-        "0 0 - ? - - -",
+        "0 0 - ? - + -",
         "a low cap binds from about 2028, after public text runs out but before the data wall (at $100B the"
         " frontier chooses to spend less than it may after 2029, at $30B it cannot): a higher one lets runs grow,"
-        " so the wall comes sooner, with more synthetic data, more spent and a lower loss; as larger runs: more transcripts, a lower synthetic share in 2030; and a higher cap keeps labs raising all they can for longer, but by 2030 the frontier chooses less than the cap, so the shadow price is 1 either way and the larger runs' licences are renewed on a smaller margin",
+        " so the wall comes sooner, with more synthetic data, more spent and a lower loss; as larger runs: more transcripts, a lower synthetic share in 2030; and a higher cap keeps labs raising all they can for longer, but by 2030 the frontier chooses less than the cap, so the shadow price is 1 either way; licences are valued at the run the lab chooses, and a larger run's tokens are worth more in compute, so more are renewed and more is spent (20 seeds: +$37M, 8 standard errors)",
     ),
     Sign(
         "flop_price_halving_years",
@@ -257,19 +257,23 @@ SIGNS = (
         "ai_writing_cost_elasticity",
         0.0,
         0.3,
-        "+ ? ? - - 0 0",
+        "0 ? ? - - 0 0",
         "writers follow AI writing's falling cost more: after November 2024 more of the new web text is AI-written,"
         " which counts in the stock and stands in for some synthetic and private data, as a larger"
         " ai_text_share_2024 does; before then AI writing was dearer than at the reference, so a little less of it,"
-        " which is why the high-quality stock (used up early in 2025) can move either way",
+        " which is why the high-quality stock (used up early in 2025) can move either way. By 2028 it adds a few"
+        " points to the AI share of a year's new text, too little of the stock to move the month public text runs"
+        " out (measured: no move on 20 seeds)",
     ),
     Sign(
         "pollution_value",
         0.25,
         0.75,
-        "+ + + - ? 0 ?",
-        "AI-written web text counts for more in the stock; labs take a little more of it, in place of private data,"
-        " so the wall comes a little later; it is AI-written, so it shares the effective-data law's diminishing"
+        "+ + ? - ? - ?",
+        "AI-written web text counts for more in the stock; labs take a little more of it, in place of private data"
+        " and a little paid text (a few thousand dollars in 2030); by the wall it is a small part of what the"
+        " frontier needs, and it displaces private and rephrased text worth more, so the wall can move either way"
+        " (by a ten-thousandth of a year, within noise); it is AI-written, so it shares the effective-data law's diminishing"
         " returns with synthetic text, which can move the synthetic share, and the frontier's 2035 loss (by about"
         " 1e-8 nats), either way",
     ),
@@ -369,9 +373,11 @@ SIGNS = (
         "annotation_supply_elasticity",
         0.5,
         3.0,
-        "0 0 0 0 0 0 0",
-        "annotators' wages rise less with demand; but labs' demand outgrows 2024's workforce only when generated"
-        " tasks are already nearly as good as the human ones they would pay for, so nothing headline moves",
+        "0 0 0 0 0 + 0",
+        "annotators' wages rise less with demand; labs' demand outgrows 2024's workforce only when generated"
+        " tasks are already nearly as good as the human ones they would pay for, so no date, share or loss moves;"
+        " but the labs that still annotate in 2030 buy more at the lower wage, and, generated tasks being a close"
+        " substitute, their demand is elastic, so they spend more",
     ),
     # --- levers --------------------------------------------------------------------------------------
     Sign(
