@@ -583,6 +583,7 @@ def _write_report(path: Path, checks, backtest, ladder, size: Size, notes: dict[
         ("contracts", "5b. Data as contracts: licences, brokers"),
         ("firms", "6. Labs as firms: post-training, revenue, concentration"),
         ("consent", "7. The consent shock in the baseline"),
+        ("AI text", "7b. AI-written text on the web"),
     ):
         lines += [
             f"## {title}",
@@ -699,6 +700,12 @@ _NOTES = {
         "head is the largest domains, together holding 20% of the tokens. **Tuned** to the April 2024 figures:",
         "`opt_out_hazard_per_month` = 0.017 (0.014 before the labs became firms, which changed how much they scrape), the hazard's growth with domain size (`SIZE_HAZARD_EXPONENT` = 1.4,",
         "agents/web.py) and `publisher_size_tail` = 2.0 with 1,000 domains, so that the head is several domains.",
+    ],
+    "AI text": [
+        "The share of a month's new web text written by AI, in the baseline: awareness of AI products (tuned to",
+        "Graphite's rise), times the writers who can use a good model, times their choice, whose log-odds follow",
+        "the log of AI writing's falling cost (`ai_writing_cost_elasticity` = 0.1, **assumed** inside the bound",
+        "the plateau sets; docs/calibration.md §5). Graphite counts an article as AI-written past 50% AI text.",
     ],
     "market": [
         "The baseline market, at its point values. A lab buys data when it lowers the loss more per dollar than",
