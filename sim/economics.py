@@ -430,6 +430,12 @@ def ai_writing_share(share_at_reference: float, cost_elasticity: float, cost_rat
     if share_at_reference <= 0.0:
         return 0.0
     log_odds = math.log(share_at_reference / (1.0 - share_at_reference)) + cost_elasticity * math.log(cost_ratio)
+    # Past log-odds of 36 the share is within a float's last bit of 1, and rounding it to 1 would leave no human
+    # text beside the AI text (`Web.produce` writes AI text at share / (1 - share) of the human).
+    log_odds = min(log_odds, 36.0)
+    if log_odds < 0.0:  # the two forms of the logistic, each where its exponential cannot overflow
+        odds = math.exp(log_odds)
+        return odds / (1.0 + odds)
     return 1.0 / (1.0 + math.exp(-log_odds))
 
 

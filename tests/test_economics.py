@@ -221,3 +221,15 @@ def test_users_stay_in_under_opt_out_and_few_opt_in():
     assert economics.user_consent_share(0.0) == pytest.approx(0.8)
     assert economics.user_consent_share(1.0) == pytest.approx(0.1)
     assert economics.user_consent_share(0.0) > economics.user_consent_share(0.5) > economics.user_consent_share(1.0)
+
+
+def test_writers_choose_more_ai_text_as_it_gets_cheaper_and_never_all_of_it():
+    assert economics.ai_writing_share(0.5, 0.1, 1.0) == pytest.approx(0.5)  # at the reference price, the reference share
+    shares = [economics.ai_writing_share(0.5, 0.1, ratio) for ratio in (0.5, 1.0, 2.0, 10.0, 1e3)]
+    assert shares == sorted(shares) and len(set(shares)) == len(shares)  # cheaper AI writing, more of it
+    assert economics.ai_writing_share(0.5, 0.0, 1e3) == pytest.approx(0.5)  # writers who ignore its cost
+    assert economics.ai_writing_share(0.5, 0.3, 1e3) > economics.ai_writing_share(0.5, 0.1, 1e3)
+    # Extremes stay a share of new text, with some human text beside the AI text, and never overflow.
+    for share, elasticity, ratio in ((2.2e-311, 0.0, 3e-8), (0.999, 1.0, 1e300), (0.999, 1.0, 1e-300)):
+        value = economics.ai_writing_share(share, elasticity, ratio)
+        assert 0.0 <= value < 1.0
