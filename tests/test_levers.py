@@ -112,13 +112,15 @@ def test_a_compute_cap_limits_frontier_training_runs_from_its_year():
 
 @pytest.mark.slow
 def test_privacy_backlash_tightens_after_incidents_only_once_in_force():
-    risky = {"incidents_per_trillion_tokens": 100.0, "end": "2031-12"}
+    # Brokers choose their safeguards, and price their text, against the fines they expect: under any fines they
+    # sell little and safely, and incidents are rare. With no fines at all (strictness 0), risky text sells.
+    risky = {"incidents_per_trillion_tokens": 3.0, "privacy_strictness": 0.0, "end": "2033-12"}
     base = timeseries(DataMarketModel(rng=29, **risky).run())
     policy = timeseries(DataMarketModel(rng=29, tighten_privacy_after_incidents={"value": True, "year": YEAR}, **risky).run())
     assert_identical_before(base, policy, YEAR)
     assert base["privacy_incidents_total"].iloc[-1] >= 3  # enough incidents to trigger it
-    assert (base["privacy_strictness"] == 0.5).all()
-    assert after(policy, "privacy_strictness").max() > 0.5
+    assert (base["privacy_strictness"] == 0.0).all()
+    assert after(policy, "privacy_strictness").max() > 0.0
 
 
 def test_the_docs_lever_table_is_the_one_the_declarations_give():
