@@ -69,19 +69,20 @@ def effective_compute_flop(loss: float) -> float:
     """The compute of a compute-optimal run (D = 20 N) on unlimited web text that reaches `loss`.
 
     Solves A N^-alpha + B (20 N)^-beta = loss - E for N by Newton's method in log N (the left side is
-    convex and falling in log N, so it converges from any start), then C = 6 N D = 120 N^2.
+    convex and falling in log N, so it converges from any start), then C = 6 N D = 120 N^2. It starts where
+    (A + B) N^-beta would reach the target, just left of the root since alpha < beta, and stops once a step is
+    below 1e-7: convergence is quadratic, so the root is then good to ~1e-14 (four or five steps).
     """
     target = loss - scaling.LOSS_E
     if target <= 0.0:
         return math.inf
     alpha, beta, a, b = scaling.LOSS_ALPHA, scaling.LOSS_BETA, scaling.LOSS_A, _REDUCIBLE_AT_OPTIMUM_B
-    # Start where the slower-falling data term alone would reach the target: at or left of the root.
-    log_n = min(math.log(a / target) / alpha, math.log(b / target) / beta)
+    log_n = math.log((a + b) / target) / max(alpha, beta)
     for _ in range(50):
         pa, pb = a * math.exp(-alpha * log_n), b * math.exp(-beta * log_n)
         step = (pa + pb - target) / (alpha * pa + beta * pb)
         log_n += step
-        if abs(step) < 1e-12:
+        if abs(step) < 1e-7:
             break
     params = math.exp(log_n)
     return scaling.FLOP_PER_PARAM_TOKEN * scaling.TOKENS_PER_PARAM_OPTIMAL * params * params
@@ -301,7 +302,7 @@ def pretrained_params(compute_flop: float, tokens: float, share: float) -> float
 
 
 def _capability(params: float, effective_tokens: float, gain_oom: float) -> float:
-    loss = float(scaling.loss(params, max(effective_tokens, 1.0)))
+    loss = scaling.model_loss(params, max(effective_tokens, 1.0))
     return math.log10(effective_compute_flop(loss)) + gain_oom
 
 
@@ -365,6 +366,7 @@ def best_post_training(
     Capability is concave in the share (falling returns on both sides): a golden-section search finds it.
     """
 
+    @functools.cache  # the search's last points are asked again
     def cap(share: float) -> float:
         return capability_oom(compute_flop, tokens, effective_tokens, share, returns, ceiling_oom=ceiling_oom)
 
@@ -540,7 +542,7 @@ class RunPlan:
 
     @functools.cached_property
     def target_loss(self) -> float:
-        return float(scaling.loss(self.params, self.tokens))
+        return scaling.model_loss(self.params, self.tokens)
 
     @functools.cached_property
     def token_value_usd(self) -> float:
@@ -585,6 +587,7 @@ def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, choose_share: bo
     tokens, effective = plan.tokens, max(sourcing.effective_tokens, 1.0)
     returns, ceiling, usd_per_flop = market.post_training_returns, market.post_training_ceiling_oom, market.usd_per_flop
 
+    @functools.cache  # the search's last points are asked again
     def model(share: float) -> tuple[float, float, float, PostTrainingData, Earnings]:
         params = pretrained_params(data_left, tokens, share)
         tasks = post_training_data(data_left * share, params, data_left * usd_per_flop, share, returns, market.tasks, ceiling)
@@ -597,7 +600,7 @@ def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, choose_share: bo
     if choose_share:
         share = _golden_max(lambda x: model(x)[4].profit_usd_per_year, 0.0, SHARE_SEARCH_END, scale=market.revenue_usd_per_year)
     compute, params, capability, tasks, earned = model(share)
-    loss = float(scaling.loss(params, effective))
+    loss = scaling.model_loss(params, effective)
     return Run(plan, sourcing, compute, share, tasks, params, loss, capability, earned)
 
 
