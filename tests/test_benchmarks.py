@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("## Targets", "## One default run", "## Profile", "## Scaling", "## Sweep throughput", "## Memory")
+SECTIONS = ("## Targets", "## One default run", "## Whole commands", "## Profile", "## Scaling", "## Sweep throughput", "## Memory")
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +27,24 @@ def test_quick_benchmark_writes_every_section_and_a_verdict_per_target(quick_rep
         assert heading in report
     targets = report.split("## Targets")[1].split("\n## ")[0]
     rows = [line for line in targets.splitlines() if line.startswith("| ") and not line.startswith("| target")]
-    assert len(rows) == 7
+    assert len(rows) == 9
     assert all(re.search(r"\| (met|\*\*missed\*\*|not measured) \|$", row) for row in rows)
     assert "not measured" in rows[1]  # the quick run skips the 10,000-run sweep
+    assert sum("whole process" in row for row in rows) == 2
 
 
 @pytest.mark.slow
 def test_benchmark_verdicts_use_the_measured_numbers(quick_report):
     report, measured = quick_report
-    run_ms = measured["run_seconds"] * 1e3
-    assert f"| One default run, median | {run_ms:.0f} ms" in report
-    verdict = "met" if run_ms <= 50 else "**missed**"
-    assert re.search(rf"\| One default run, median \|[^|]*\| {re.escape(verdict)} \|", report)
+    ratio = measured["run_seconds"] / measured["reference_seconds"]
+    assert 0 < measured["reference_seconds"] < measured["run_seconds"] * 100
+    assert f"| One default run against Mesa's Boltzmann example, same process | {ratio:.2f}x" in report
+    verdict = "met" if ratio <= 0.75 else "**missed**"
+    assert re.search(rf"\| One default run against Mesa's Boltzmann example[^|]*\|[^|]*\| {re.escape(verdict)} \|", report)
+    for name, limit in (("peakdata run", 0.8), ("peakdata --help", 0.3)):
+        seconds = measured["command_seconds"][name]
+        verdict = "met" if seconds <= limit else "**missed**"
+        assert re.search(rf"\| `{re.escape(name)}`, whole process \| {seconds:.2f} s[^|]*\| {re.escape(verdict)} \|", report)
 
     rate = {key: m["runs"] / m["wall_seconds"] for key, m in measured["throughput"].items()}
     efficiency = rate["run_sweep/2"] / (2 * rate["run_sweep/1"])
