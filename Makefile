@@ -11,12 +11,14 @@ test-setup: setup  # what only the tests need: Debian's chromium and npm (apt-ge
 run: setup
 	.venv/bin/peakdata run scenarios/baseline.toml --seed 0 --out results/baseline
 
-# Every test natively, then the golden tests again at the lowest SIMD level (tests/portability.py).
+# Every test natively, then the golden tests again at the lowest SIMD level (tests/portability.py) and with the
+# compiled kernels run as plain Python (NUMBA_DISABLE_JIT=1, sim/compiled.py).
 # The suite fails if it changed a tracked file or left a new untracked one (tests/conftest.py).
 test: test-setup
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q
 	.venv/bin/python -m tests.portability pytest -q tests/test_equivalence.py
+	NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -q tests/test_equivalence.py
 
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -44,6 +44,7 @@ class Access:
     human_ignored: list[float]
     ai_ignored: list[float]
     _effective: dict[float, float] = field(default_factory=dict)  # common_effective_tokens, by compliance
+    _crawled: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # crawled, by compliance
 
     @functools.cached_property
     def any_holder(self) -> set[int]:
@@ -54,7 +55,10 @@ class Access:
         """Per domain, the human and AI tokens a lab crawls that honours robots.txt on `compliance` of its requests."""
         if compliance >= 1.0:
             return self.open_human, self.open_ai
-        return self.open_human + (1.0 - compliance) * self.ignored_human, self.open_ai + (1.0 - compliance) * self.ignored_ai
+        if compliance not in self._crawled:
+            ignored = 1.0 - compliance
+            self._crawled[compliance] = self.open_human + ignored * self.ignored_human, self.open_ai + ignored * self.ignored_ai
+        return self._crawled[compliance]
 
     def tier_crawl(self, tier: int, compliance: float) -> tuple[float, float]:
         """A tier's human and AI tokens a lab with that compliance crawls, before the usable share."""

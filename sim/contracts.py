@@ -36,6 +36,7 @@ and the lab takes it or leaves it; the broker discovers its price from who takes
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -82,6 +83,7 @@ def discount(years: float | np.ndarray) -> float | np.ndarray:
     return (1.0 + DISCOUNT_RATE_PER_YEAR) ** -np.asarray(years, dtype=float)
 
 
+@functools.cache
 def annuity(term_years: int = LICENCE_TERM_YEARS) -> float:
     """The present value of a dollar a year over the term, paid at the start of each year."""
     return float(np.sum(discount(np.arange(term_years))))

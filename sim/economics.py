@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
+from sim.compiled import inlined_kernel, kernel
 from sim.scaling import LOSS_A, LOSS_ALPHA, LOSS_B, LOSS_BETA, REPETITION_HALF_LIFE_EPOCHS
 
 ArrayOrFloat = np.ndarray | float
@@ -124,6 +124,7 @@ def collapse_factor(ai_share: float, threshold: float) -> float:
     return max(0.0, 1.0 - (ai_share - threshold) / (1.0 - threshold)) ** 2
 
 
+@kernel
 def passes_at_level(quality: np.ndarray, level: float, max_epochs: float = math.inf) -> np.ndarray:
     """The epochs of each source at which another pass over it is worth `level` effective tokens.
 
@@ -133,10 +134,12 @@ def passes_at_level(quality: np.ndarray, level: float, max_epochs: float = math.
     return _passes(np.log(quality), math.log(level), max_epochs)
 
 
-def _passes(log_quality: np.ndarray, log_level: ArrayOrFloat, max_epochs: float) -> np.ndarray:
-    return np.clip(1.0 + REPETITION_HALF_LIFE_EPOCHS * (log_quality - log_level), 1.0, max_epochs)
+@kernel
+def _passes(log_quality: np.ndarray, log_level: float, max_epochs: float) -> np.ndarray:
+    return np.minimum(np.maximum(1.0 + REPETITION_HALF_LIFE_EPOCHS * (log_quality - log_level), 1.0), max_epochs)
 
 
+@kernel
 def repetition_epochs(
     quality: np.ndarray, tokens: np.ndarray, slots: float, max_epochs: float = math.inf
 ) -> tuple[np.ndarray, float]:
@@ -149,23 +152,24 @@ def repetition_epochs(
     found exactly, between the kinks. Past `max_epochs` passes of everything, the spare slots are worth
     nothing (level 0). Below one pass, every source is seen in the same part.
     """
-    unique = float(tokens.sum())
+    unique = tokens.sum()
     if unique <= 0.0:
         return np.zeros_like(tokens), 0.0
     if slots <= unique:
-        share = slots / unique
-        return np.full_like(tokens, share), float(quality @ tokens) / unique
+        return np.full_like(tokens, slots / unique), (quality * tokens).sum() / unique
     # Step 1 of `choose_dataset` stops human data exactly at the bound: "at the bound" must not rest on last bits.
     if slots >= max_epochs * unique * (1.0 - NEGLIGIBLE_SHARE):
         return np.full_like(tokens, max_epochs), 0.0
     log_q = np.log(quality)
-    kinks = log_q if math.isinf(max_epochs) else np.concatenate([log_q, log_q - (max_epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS])
+    kinks = log_q if math.isinf(max_epochs) else np.concatenate((log_q, log_q - (max_epochs - 1.0) / REPETITION_HALF_LIFE_EPOCHS))
     kinks = np.unique(kinks)  # sorted: the total passes fall as the level rises
-    total = _passes(log_q[None, :], kinks[:, None], max_epochs) @ tokens
+    total = np.empty(kinks.size)
+    for k in range(kinks.size):
+        total[k] = (_passes(log_q, kinks[k], max_epochs) * tokens).sum()
     # Slots that fill the passes at a kink to within last bits are at the kink (step 1 of `choose_dataset` stops
     # there by construction). Where a bound holds the total flat between kinks, the level is the highest of them:
     # the last pass taken, which is what a slot given up loses, on every CPU alike.
-    above = int(np.searchsorted(-total, -slots * (1.0 - NEGLIGIBLE_SHARE), side="right"))  # kinks giving the slots
+    above = np.searchsorted(-total, -slots * (1.0 - NEGLIGIBLE_SHARE), side="right")  # kinks giving the slots
     if above == 0:  # below the lowest kink every source still gains R* passes per unit of log level
         log_level = kinks[0] - (slots - total[0]) / (REPETITION_HALF_LIFE_EPOCHS * unique)
     elif total[above - 1] <= slots * (1.0 + NEGLIGIBLE_SHARE):
@@ -196,27 +200,72 @@ def token_value_usd(compute_usd: float, params: float, tokens: float) -> float:
 AI_STEPS = 40  # AI-written data is weighed in slices of the run's tokens, as its value falls with its share; the last is partial
 
 
+@kernel
 def displacing_end(q: float, cost: float, worst_q: float, worst_cost: float, token_value: float, s: float, u: float) -> float:
     """How many raw tokens of AI text of quality `q` pay to take in place of the worst real text taken.
 
     Each AI token gives back one real token of quality `worst_q`, so S = s + q x and U = u - worst_q x, and the
     ratio rho = S / U rises along the way. The AI token's marginal value, q v / (1 + rho), less its cost, falls;
     the real token's, worst_q v (1 + ln(1 + rho) - rho / (1 + rho)) less its cost, rises (d/dU of U ln(1 + S / U)).
-    Returns the x where they meet (0 if they already have).
+    Returns the x where they meet (0 if they already have), found by Brent's method (`_brentq`).
     """
-
-    def gain(rho: float) -> float:
-        kept = worst_q * token_value * (1.0 + math.log1p(rho) - rho / (1.0 + rho)) - worst_cost
-        return q * token_value / (1.0 + rho) - cost - kept
-
+    args = (q, cost, worst_q, worst_cost, token_value)
     rho = s / u
-    if gain(rho) <= 0.0:
+    if _displacing_gain(rho, *args) <= 0.0:
         return 0.0
     high = 2.0 * rho + 1.0
-    while gain(high) > 0.0:  # the real token's worth grows without bound in rho, the AI token's falls to 0
+    while _displacing_gain(high, *args) > 0.0:  # the real token's worth grows without bound in rho, the AI token's falls to 0
         high *= 2.0
-    rho = optimize.brentq(gain, rho, high, xtol=1e-12 * high, rtol=1e-12)
+    rho = _brentq(_displacing_gain, args, rho, high, 1e-12 * high, 1e-12)
     return (rho * u - s) / (q + rho * worst_q)
+
+
+@kernel
+def _displacing_gain(rho: float, q: float, cost: float, worst_q: float, worst_cost: float, token_value: float) -> float:
+    """The AI token's marginal value less the real token's it gives back, at S / U = rho (`displacing_end`)."""
+    kept = worst_q * token_value * (1.0 + math.log1p(rho) - rho / (1.0 + rho)) - worst_cost
+    return q * token_value / (1.0 + rho) - cost - kept
+
+
+@inlined_kernel
+def _brentq(f, args: tuple, xa: float, xb: float, xtol: float, rtol: float) -> float:
+    """A root of `f(x, *args)` in [xa, xb], where it changes sign: SciPy's `optimize.brentq` (Brent 1973, as in
+    scipy/optimize/Zeros/brentq.c, step for step), compiled with its caller."""
+    xpre, xcur = xa, xb
+    xblk = fblk = spre = scur = 0.0
+    fpre, fcur = f(xpre, *args), f(xcur, *args)
+    if fpre == 0.0:
+        return xpre
+    if fcur == 0.0:
+        return xcur
+    for _ in range(100):
+        if fpre != 0.0 and fcur != 0.0 and (fpre < 0.0) != (fcur < 0.0):
+            xblk, fblk = xpre, fpre
+            spre = scur = xcur - xpre
+        if abs(fblk) < abs(fcur):
+            xpre, xcur, xblk = xcur, xblk, xcur
+            fpre, fcur, fblk = fcur, fblk, fcur
+        delta = (xtol + rtol * abs(xcur)) / 2.0
+        sbis = (xblk - xcur) / 2.0
+        if fcur == 0.0 or abs(sbis) < delta:
+            return xcur
+        if abs(spre) > delta and abs(fcur) < abs(fpre):
+            if xpre == xblk:  # interpolate
+                stry = -fcur * (xcur - xpre) / (fcur - fpre)
+            else:  # extrapolate
+                dpre = (fpre - fcur) / (xpre - xcur)
+                dblk = (fblk - fcur) / (xblk - xcur)
+                stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
+            if 2.0 * abs(stry) < min(abs(spre), 3.0 * abs(sbis) - delta):  # a good short step
+                spre, scur = scur, stry
+            else:  # bisect
+                spre = scur = sbis
+        else:  # bisect
+            spre = scur = sbis
+        xpre, fpre = xcur, fcur
+        xcur += scur if abs(scur) > delta else (delta if sbis > 0.0 else -delta)
+        fcur = f(xcur, *args)
+    return xcur
 
 
 def choose_dataset(
@@ -252,32 +301,68 @@ def choose_dataset(
     within `budget_usd`. Returns the raw tokens taken from each offer, and what the run's last slot is worth
     in USD (the lab's price of data at the margin).
     """
-    n = len(quality)
-    taken = [0.0] * n
+    taken, marginal = _choose_dataset(
+        np.asarray(available_tokens, dtype=np.float64),
+        np.asarray(quality, dtype=np.float64),
+        np.asarray(cost_usd_per_token, dtype=np.float64),
+        np.asarray(ai_generated, dtype=np.bool_),
+        np.asarray(per_real_token, dtype=np.float64),
+        float(seen_tokens),
+        float(token_value),
+        float(budget_usd),
+        collapse_regime == "replace",
+        float(collapse_threshold),
+        float(max_epochs),
+    )
+    return taken.tolist(), marginal
+
+
+@kernel
+def _choose_dataset(
+    available_tokens: np.ndarray,
+    quality: np.ndarray,
+    cost_usd_per_token: np.ndarray,
+    ai_generated: np.ndarray,
+    per_real_token: np.ndarray,
+    seen_tokens: float,
+    token_value: float,
+    budget_usd: float,
+    replace: bool,
+    collapse_threshold: float,
+    max_epochs: float,
+) -> tuple[np.ndarray, float]:
+    """`choose_dataset` on arrays, compiled: the hottest loop of a run."""
+    n = quality.size
+    taken = np.zeros(n)
     if seen_tokens <= 0.0 or token_value <= 0.0:
         return taken, 0.0
-    net = [q * token_value - c for q, c in zip(quality, cost_usd_per_token)]
+    net = quality * token_value - cost_usd_per_token
     negligible = NEGLIGIBLE_SHARE * seen_tokens
     min_gain = NEGLIGIBLE_SHARE * token_value
-    # 1. Human data, best net value first (sorted() is stable: ties keep the sellers' order).
-    human = [i for i in range(n) if not ai_generated[i] and available_tokens[i] > 0.0 and quality[i] > 0.0 and net[i] > min_gain]
+    # 1. Human data, best net value first (a stable sort: ties keep the sellers' order).
+    human = np.flatnonzero(~ai_generated & (available_tokens > 0.0) & (quality > 0.0) & (net > min_gain))
     # Net values that differ only in their last bits are a tie (a licence bargained over the margin is worth
     # exactly what a free web token is), settled by the sellers' order, on every CPU alike.
-    human.sort(key=lambda i: -round(net[i] / token_value, 9))
+    keys = np.empty(human.size)
+    for k in range(human.size):
+        keys[k] = -round(net[human[k]] / token_value, 9)
+    human = human[np.argsort(keys, kind="mergesort")]
     room = seen_tokens
     budget = budget_usd
     u = r = 0.0
-    used: list[int] = []  # the human offers taken, best first
+    used = np.empty(n, dtype=np.int64)  # the human offers taken, best first: a stack of `n_used`
+    n_used = 0
     for i in human:
         if room <= negligible:
             break
         x = min(available_tokens[i], room)
-        if used:
+        if n_used:
             # Its slot would otherwise hold a pass over the data already taken: take it only while that pass,
             # where the passes are worth most, is worth less than a token of it seen once.
             worth = net[i] / token_value  # its value seen once, net of its cost, in effective tokens
-            passes = passes_at_level(np.array([quality[j] for j in used]), worth, max_epochs)
-            x = min(x, max(seen_tokens - float(passes @ np.array([taken[j] for j in used])), 0.0))
+            taken_so_far = used[:n_used]
+            passes = passes_at_level(quality[taken_so_far], worth, max_epochs)
+            x = min(x, max(seen_tokens - (passes * taken[taken_so_far]).sum(), 0.0))
         if cost_usd_per_token[i] > 0.0:
             x = min(x, max(budget, 0.0) / cost_usd_per_token[i])
             budget -= x * cost_usd_per_token[i]
@@ -287,70 +372,44 @@ def choose_dataset(
         u += quality[i] * x
         r += x
         room -= x
-        used.append(i)
+        used[n_used] = i
+        n_used += 1
     # 2. AI-written data, a slice at a time.
-    ai = [i for i in range(n) if ai_generated[i] and available_tokens[i] > 0.0 and quality[i] > 0.0]
+    ai = np.flatnonzero(ai_generated & (available_tokens > 0.0) & (quality > 0.0))
     s = s_raw = 0.0
     step = seen_tokens / AI_STEPS
-
-    def margin() -> float:
-        """What the run's last slot is worth: a repetition of the real data while slots are spare, else the worst
-        real token, counting what it adds to the value of the AI text beside it (d/dU of U ln(1 + S/U))."""
-        if room > negligible:
-            if r <= 0.0:
-                return 0.0
-            qualities, tokens = np.array([quality[j] for j in used]), np.array([taken[j] for j in used])
-            return repetition_epochs(qualities, tokens, seen_tokens - s_raw, max_epochs)[1] * token_value
-        if not used:
-            return 0.0
-        worst, ratio = used[-1], s / u
-        return quality[worst] * token_value * (1.0 + math.log1p(ratio) - ratio / (1.0 + ratio)) - cost_usd_per_token[worst]
-
-    replace = collapse_regime == "replace"
-    for _ in range(4 * AI_STEPS * max(len(ai), 1)):  # every slice is full or zeroes an offer's gain: this never binds
-        if not ai or u <= 0.0:
+    for _ in range(4 * AI_STEPS * max(ai.size, 1)):  # every slice is full or zeroes an offer's gain: this never binds
+        if ai.size == 0 or u <= 0.0:
             break
-        displaced = margin()
+        displaced = _slot_margin(quality, cost_usd_per_token, taken, used[:n_used], room, negligible, r, s, s_raw, u, seen_tokens, token_value, max_epochs)
         best, best_gain, best_room = -1, min_gain, 0.0
-        for i in ai:  # plain comparisons, not min(): this loop is the hottest in a run
+        for i in ai:
             left = available_tokens[i] - taken[i]
             if per_real_token[i] > 0.0:
-                bound = per_real_token[i] * r - taken[i]
-                if bound < left:
-                    left = bound
+                left = min(left, per_real_token[i] * r - taken[i])
             cost = cost_usd_per_token[i]
             if cost > 0.0:
-                affordable = (budget if budget > 0.0 else 0.0) / cost
-                if affordable < left:
-                    left = affordable
+                left = min(left, max(budget, 0.0) / cost)
             weight = quality[i] * (1.0 - collapse_threshold)
             if replace and weight > 0.0:  # up to the collapse threshold: s + q x <= threshold (u' + s + q x), u' after
                 bound = (collapse_threshold * (u + s) - s) / weight  # the real text given back
-                if bound > room and used:
-                    worst = quality[used[-1]]
+                if bound > room and n_used:
+                    worst = quality[used[n_used - 1]]
                     bound = (collapse_threshold * (u + s + worst * room) - s) / (weight + collapse_threshold * worst)
-                if bound < left:
-                    left = bound
-            if step < left:
-                left = step
+                left = min(left, bound)
+            left = min(left, step)
             # The slice ends where its marginal value, q / (1 + S / U), falls to what it displaces: a partial slice,
             # so that the AI share moves continuously with every input, not in slices. It fills spare slots or
             # gives back the worst real text, never both, so that what it displaces is one thing along it.
             if room > negligible:
-                if room < left:
-                    left = room
+                left = min(left, room)
                 price = cost + displaced
                 if price > 0.0:
-                    end = (u * (quality[i] * token_value / price - 1.0) - s) / quality[i]
-                    if end < left:
-                        left = end
+                    left = min(left, (u * (quality[i] * token_value / price - 1.0) - s) / quality[i])
             else:
-                worst = used[-1]
-                if taken[worst] < left:
-                    left = taken[worst]
-                end = displacing_end(quality[i], cost, quality[worst], cost_usd_per_token[worst], token_value, s, u)
-                if end < left:
-                    left = end
+                worst = used[n_used - 1]
+                left = min(left, taken[worst])
+                left = min(left, displacing_end(quality[i], cost, quality[worst], cost_usd_per_token[worst], token_value, s, u))
             if left <= negligible:
                 continue
             added = quality[i] * left
@@ -368,8 +427,8 @@ def choose_dataset(
         # Make room: spare slots first, then give back the worst real tokens.
         need = x - min(room, x)
         room = max(room - x, 0.0)
-        while need > negligible and used:
-            worst = used[-1]
+        while need > negligible and n_used:
+            worst = used[n_used - 1]
             back = min(taken[worst], need)
             taken[worst] -= back
             u -= quality[worst] * back
@@ -378,10 +437,38 @@ def choose_dataset(
             need -= back
             if taken[worst] <= negligible:
                 taken[worst] = 0.0
-                used.pop()
+                n_used -= 1
         if r <= negligible:
             break
-    return taken, margin()
+    return taken, _slot_margin(quality, cost_usd_per_token, taken, used[:n_used], room, negligible, r, s, s_raw, u, seen_tokens, token_value, max_epochs)
+
+
+@kernel
+def _slot_margin(
+    quality: np.ndarray,
+    cost_usd_per_token: np.ndarray,
+    taken: np.ndarray,
+    used: np.ndarray,
+    room: float,
+    negligible: float,
+    r: float,
+    s: float,
+    s_raw: float,
+    u: float,
+    seen_tokens: float,
+    token_value: float,
+    max_epochs: float,
+) -> float:
+    """What the run's last slot is worth (`choose_dataset`): a repetition of the real data while slots are spare, else
+    the worst real token, counting what it adds to the value of the AI text beside it (d/dU of U ln(1 + S/U))."""
+    if room > negligible:
+        if r <= 0.0:
+            return 0.0
+        return repetition_epochs(quality[used], taken[used], seen_tokens - s_raw, max_epochs)[1] * token_value
+    if used.size == 0:
+        return 0.0
+    worst, ratio = used[-1], s / u
+    return quality[worst] * token_value * (1.0 + math.log1p(ratio) - ratio / (1.0 + ratio)) - cost_usd_per_token[worst]
 
 
 def adjust_price(

@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim import economics, scaling
+from sim.compiled import inlined_kernel, kernel
 
 if TYPE_CHECKING:
     from agents.lab import Sourcing
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
 _REDUCIBLE_AT_OPTIMUM_B = scaling.LOSS_B * scaling.TOKENS_PER_PARAM_OPTIMAL**-scaling.LOSS_BETA
 
 
+@kernel
 def effective_compute_flop(loss: float) -> float:
     """The compute of a compute-optimal run (D = 20 N) on unlimited web text that reaches `loss`.
 
@@ -105,11 +107,13 @@ SHARE_SEARCH_END = 0.999
 _LN10 = math.log(10.0)
 
 
+@kernel
 def _curvature(returns: float, ceiling_oom: float) -> float:
     """lambda = a / ceiling, the ceiling in nats: 0 with no ceiling."""
     return returns / (ceiling_oom * _LN10)
 
 
+@kernel
 def _gain_nats(x: float, returns: float, ceiling_oom: float) -> float:
     """a [1 - (1 + x)^-lambda] / lambda with lambda = a / ceiling: a ln(1 + x) with no ceiling."""
     log1p = math.log1p(x)
@@ -119,11 +123,13 @@ def _gain_nats(x: float, returns: float, ceiling_oom: float) -> float:
     return -returns * math.expm1(-curvature * log1p) / curvature
 
 
+@kernel
 def _gain_slope(x: float, returns: float, ceiling_oom: float) -> float:
     """d gain / d x in nats: a (1 + x)^(-lambda - 1)."""
     return returns * math.exp(-_curvature(returns, ceiling_oom) * math.log1p(x)) / (1.0 + x)
 
 
+@kernel
 def post_training_gain_oom(share: float, returns: float, quality: float = 1.0, ceiling_oom: float = math.inf) -> float:
     """Compute-equivalent gain of putting `share` of training compute into post-training, in log10 FLOP.
 
@@ -137,6 +143,7 @@ def post_training_gain_oom(share: float, returns: float, quality: float = 1.0, c
     return _gain_nats(quality * ratio / POST_TRAINING_RATIO_SCALE, returns, ceiling_oom) / _LN10
 
 
+@kernel
 def planned_post_training_share(returns: float, quality: float = 1.0, ceiling_oom: float = math.inf) -> float:
     """The post-training share a lab plans for when data is plentiful, on tasks worth `quality`.
 
@@ -152,14 +159,11 @@ def planned_post_training_share(returns: float, quality: float = 1.0, ceiling_oo
     if curvature <= 0.0:
         share = (returns * quality - POST_TRAINING_RATIO_SCALE) / (quality - POST_TRAINING_RATIO_SCALE)
         return min(share, SHARE_SEARCH_END)
-
-    def excess(s: float) -> float:  # log of the left side over the right
-        return math.log(returns * scaled) + curvature * math.log1p(-s) - (curvature + 1.0) * math.log1p((scaled - 1.0) * s)
-
     lo, hi = 0.0, 1.0
     for _ in range(50):
         mid = 0.5 * (lo + hi)
-        if excess(mid) > 0.0:
+        # the log of the left side over the right
+        if math.log(returns * scaled) + curvature * math.log1p(-mid) - (curvature + 1.0) * math.log1p((scaled - 1.0) * mid) > 0.0:
             lo = mid
         else:
             hi = mid
@@ -192,11 +196,13 @@ class Tasks:
 FREE_TASKS = Tasks(1.0, 0.0, 0.0)
 
 
+@kernel
 def task_tokens(post_training_flop: float, params: float) -> float:
     """Task tokens that `post_training_flop` of post-training on a model of `params` reads (each rolled out many times)."""
     return post_training_flop / (scaling.FLOP_PER_PARAM_TOKEN * params * ROLLOUT_TOKENS_PER_TASK_TOKEN)
 
 
+@kernel
 def task_quality(annotated_share: float, generated_quality: float) -> float:
     """Worth of a task mix against all-human tasks: people write first the tasks models do worst (1 - (1-g)(1-a)^2).
 
@@ -235,31 +241,43 @@ def annotated_share(
     found by bisection: 0 when even the first human task costs more capability than it adds, 1 when people
     cost less than generation.
     """
-    if tokens <= 0.0 or budget_usd <= 0.0 or share <= 0.0 or returns <= 0.0 or tasks.generated_quality >= 1.0:
+    return _annotated_share(
+        share, returns, tokens, budget_usd, tasks.generated_quality, tasks.generated_usd_per_token, tasks.annotation_usd_per_token, ceiling_oom
+    )
+
+
+@kernel
+def _annotated_slope(a: float, scaled_ratio: float, returns: float, ceiling_oom: float, generated_quality: float, left: float, extra: float) -> float:
+    """d capability / d a, times ln 10 (`annotated_share`)."""
+    quality = task_quality(a, generated_quality)
+    gain = _gain_slope(quality * scaled_ratio, returns, ceiling_oom) * scaled_ratio * 2.0 * (1.0 - generated_quality) * (1.0 - a)
+    return gain - extra / (left - a * extra)
+
+
+@kernel
+def _annotated_share(
+    share: float,
+    returns: float,
+    tokens: float,
+    budget_usd: float,
+    generated_quality: float,
+    generated_usd_per_token: float,
+    annotation_usd_per_token: float,
+    ceiling_oom: float,
+) -> float:
+    if tokens <= 0.0 or budget_usd <= 0.0 or share <= 0.0 or returns <= 0.0 or generated_quality >= 1.0:
         return 0.0
     scaled_ratio = share / (1.0 - share) / POST_TRAINING_RATIO_SCALE  # r / r0
-    left = 1.0 - tokens * tasks.generated_usd_per_token / budget_usd  # the budget share left after generated tasks
-    extra = tokens * (tasks.annotation_usd_per_token - tasks.generated_usd_per_token) / budget_usd  # per unit of a
+    left = 1.0 - tokens * generated_usd_per_token / budget_usd  # the budget share left after generated tasks
+    extra = tokens * (annotation_usd_per_token - generated_usd_per_token) / budget_usd  # per unit of a
     if extra <= 0.0:
         return 1.0
-
-    def slope(a: float) -> float:  # d capability / d a, times ln 10
-        quality = task_quality(a, tasks.generated_quality)
-        gain = (
-            _gain_slope(quality * scaled_ratio, returns, ceiling_oom)
-            * scaled_ratio
-            * 2.0
-            * (1.0 - tasks.generated_quality)
-            * (1.0 - a)
-        )
-        return gain - extra / (left - a * extra)
-
-    if left <= 0.0 or slope(0.0) <= 0.0:
+    if left <= 0.0 or _annotated_slope(0.0, scaled_ratio, returns, ceiling_oom, generated_quality, left, extra) <= 0.0:
         return 0.0
     lo, hi = 0.0, min(1.0, left / extra)
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        if mid >= hi or slope(mid) <= 0.0:
+        if mid >= hi or _annotated_slope(mid, scaled_ratio, returns, ceiling_oom, generated_quality, left, extra) <= 0.0:
             hi = mid
         else:
             lo = mid
@@ -277,30 +295,62 @@ def post_training_data(
 ) -> PostTrainingData:
     """The tasks `post_training_flop` (`share` of the run) on a model of `params` reads, with the annotated share
     chosen (`annotated_share`); `budget_usd` is what the run's compute is worth, from which the tasks are paid."""
+    return PostTrainingData(
+        *_post_training_data(
+            post_training_flop,
+            params,
+            budget_usd,
+            share,
+            returns,
+            tasks.generated_quality,
+            tasks.generated_usd_per_token,
+            tasks.annotation_usd_per_token,
+            ceiling_oom,
+        )
+    )
+
+
+@kernel
+def _post_training_data(
+    post_training_flop: float,
+    params: float,
+    budget_usd: float,
+    share: float,
+    returns: float,
+    generated_quality: float,
+    generated_usd_per_token: float,
+    annotation_usd_per_token: float,
+    ceiling_oom: float,
+) -> tuple[float, float, float, float, float]:
+    """`post_training_data`'s fields, compiled."""
     tokens = task_tokens(post_training_flop, params)
     if tokens <= 0.0:
-        return NO_POST_TRAINING_DATA
-    annotated = annotated_share(share, returns, tokens, budget_usd, tasks, ceiling_oom)
-    usd_per_token = annotated * tasks.annotation_usd_per_token + (1.0 - annotated) * tasks.generated_usd_per_token
+        return 0.0, 0.0, 1.0, 0.0, 0.0  # NO_POST_TRAINING_DATA
+    annotated = _annotated_share(
+        share, returns, tokens, budget_usd, generated_quality, generated_usd_per_token, annotation_usd_per_token, ceiling_oom
+    )
+    usd_per_token = annotated * annotation_usd_per_token + (1.0 - annotated) * generated_usd_per_token
     # A lab that cannot pay for every task (a generator far larger than its model) reads those it can afford,
     # each more often, which is worth as much less.
     cost_usd = tokens * usd_per_token
     affordable = budget_usd / cost_usd if cost_usd > budget_usd else 1.0
     tokens *= affordable
-    return PostTrainingData(
+    return (
         tokens,
         annotated,
-        task_quality(annotated, tasks.generated_quality) * affordable,
-        tokens * annotated * tasks.annotation_usd_per_token,
-        tokens * (1.0 - annotated) * tasks.generated_usd_per_token,
+        task_quality(annotated, generated_quality) * affordable,
+        tokens * annotated * annotation_usd_per_token,
+        tokens * (1.0 - annotated) * generated_usd_per_token,
     )
 
 
+@kernel
 def pretrained_params(compute_flop: float, tokens: float, share: float) -> float:
     """Parameters the pretraining part of a run's compute buys for `tokens` (C_pre = 6 N D)."""
     return max(scaling.params_for_tokens(compute_flop * (1.0 - share), tokens), 1.0)
 
 
+@kernel
 def _capability(params: float, effective_tokens: float, gain_oom: float) -> float:
     loss = scaling.model_loss(params, max(effective_tokens, 1.0))
     return math.log10(effective_compute_flop(loss)) + gain_oom
@@ -312,6 +362,7 @@ def capability_lost(params: float, effective_tokens: float, lost_tokens: float) 
     return _capability(params, effective_tokens, 0.0) - _capability(params, max(effective_tokens - lost_tokens, 1.0), 0.0)
 
 
+@kernel
 def capability_oom(
     compute_flop: float,
     tokens: float,
@@ -335,27 +386,29 @@ _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 TIE_SHARE = 1e-9
 
 
-def _golden_max(value: Callable[[float], float], lo: float, hi: float, scale: float, tolerance: float = 1e-4) -> float:
-    """The argument in [lo, hi] where a unimodal `value` is highest, rounded to a thousandth.
+@inlined_kernel
+def _golden_max(value: Callable[..., float], args: tuple, lo: float, hi: float, scale: float, tolerance: float) -> float:
+    """The argument x in [lo, hi] where a unimodal `value(x, *args)` is highest, rounded to a thousandth.
 
     Values within `TIE_SHARE` of `scale` are ties, settled toward `lo`, and the result is rounded, so
     that no decision rests on the last bits of a float. The lower end is checked too, since the best
-    there is often none (no post-training, no overtraining).
+    there is often none (no post-training, no overtraining). Compiled, with `value` a compiled function
+    of the module (each search below is one), so that a search costs a few microseconds.
     """
     bottom, tie = lo, TIE_SHARE * abs(scale)
     x1, x2 = hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo)
-    f1, f2 = value(x1), value(x2)
+    f1, f2 = value(x1, *args), value(x2, *args)
     while hi - lo > tolerance:
         if f2 - f1 > tie:
             lo, x1, f1 = x1, x2, f2
             x2 = lo + _GOLDEN * (hi - lo)
-            f2 = value(x2)
+            f2 = value(x2, *args)
         else:
             hi, x2, f2 = x2, x1, f1
             x1 = hi - _GOLDEN * (hi - lo)
-            f1 = value(x1)
+            f1 = value(x1, *args)
     inside = round(0.5 * (lo + hi), 3)
-    return inside if value(inside) - value(bottom) > tie else bottom
+    return inside if value(inside, *args) - value(bottom, *args) > tie else bottom
 
 
 def best_post_training(
@@ -366,12 +419,19 @@ def best_post_training(
     Capability is concave in the share (falling returns on both sides): a golden-section search finds it.
     """
 
-    @functools.cache  # the search's last points are asked again
-    def cap(share: float) -> float:
-        return capability_oom(compute_flop, tokens, effective_tokens, share, returns, ceiling_oom=ceiling_oom)
+    share = _best_post_training_share(compute_flop, tokens, effective_tokens, returns, ceiling_oom)
+    return share, capability_oom(compute_flop, tokens, effective_tokens, share, returns, 1.0, ceiling_oom)
 
-    share = _golden_max(cap, 0.0, SHARE_SEARCH_END, scale=1.0)  # capability: tens of orders of magnitude
-    return share, cap(share)
+
+@kernel
+def _capability_at_share(share: float, compute_flop: float, tokens: float, effective_tokens: float, returns: float, ceiling_oom: float) -> float:
+    return capability_oom(compute_flop, tokens, effective_tokens, share, returns, 1.0, ceiling_oom)
+
+
+@kernel
+def _best_post_training_share(compute_flop: float, tokens: float, effective_tokens: float, returns: float, ceiling_oom: float) -> float:
+    args = (compute_flop, tokens, effective_tokens, returns, ceiling_oom)
+    return _golden_max(_capability_at_share, args, 0.0, SHARE_SEARCH_END, 1.0, 1e-4)  # capability: tens of orders of magnitude
 
 
 # --- the market as a firm sees it ------------------------------------------------------------------
@@ -398,6 +458,18 @@ class Market:
         return planned_post_training_share(self.post_training_returns, self.expected_task_quality, self.post_training_ceiling_oom)
 
     @functools.cached_property
+    def terms(self) -> tuple[float, float, float, float, float, float]:
+        """What a model's share and earnings depend on, as the compiled functions take it (`_earnings`)."""
+        return (
+            self.revenue_usd_per_year,
+            self.served_tokens_per_year,
+            self.usd_per_flop,
+            self.rivals_log_weight,
+            self.reach,
+            self.temperature_oom,
+        )
+
+    @functools.cached_property
     def planned_gain_oom(self) -> float:
         """Post-training's gain at the planned share, in log10 FLOP."""
         return post_training_gain_oom(
@@ -414,9 +486,14 @@ def market_share(capability: float, market: Market) -> float:
     The logit of `economics.market_shares`, for one model against rivals held fixed, in log space so that
     a sharp market (a small temperature) cannot overflow.
     """
-    if market.rivals_log_weight == -math.inf:
+    return _market_share(capability, market.rivals_log_weight, market.reach, market.temperature_oom)
+
+
+@kernel
+def _market_share(capability: float, rivals_log_weight: float, reach: float, temperature_oom: float) -> float:
+    if rivals_log_weight == -math.inf:
         return 1.0
-    gap = market.rivals_log_weight - math.log(market.reach) - capability / market.temperature_oom
+    gap = rivals_log_weight - math.log(reach) - capability / temperature_oom
     return 1.0 / (1.0 + math.exp(gap)) if gap < 700.0 else 0.0
 
 
@@ -448,10 +525,24 @@ class Earnings:
 
 def earnings(capability: float, params: float, market: Market) -> Earnings:
     """What a model of this capability and size would earn and cost to serve a year, if it were offered."""
-    share = market_share(capability, market)
-    served = share * market.served_tokens_per_year
-    serving = served * scaling.INFERENCE_FLOP_PER_PARAM_TOKEN * params * market.usd_per_flop
-    return Earnings(share, share * market.revenue_usd_per_year, serving)
+    return Earnings(*_earnings(capability, params, *market.terms))
+
+
+@kernel
+def _earnings(
+    capability: float,
+    params: float,
+    revenue_usd_per_year: float,
+    served_tokens_per_year: float,
+    usd_per_flop: float,
+    rivals_log_weight: float,
+    reach: float,
+    temperature_oom: float,
+) -> tuple[float, float, float]:
+    """`earnings`' share, yearly revenue and yearly serving cost, compiled; the market as `Market.terms`."""
+    share = _market_share(capability, rivals_log_weight, reach, temperature_oom)
+    serving = share * served_tokens_per_year * scaling.INFERENCE_FLOP_PER_PARAM_TOKEN * params * usd_per_flop
+    return share, share * revenue_usd_per_year, serving
 
 
 def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 1000.0) -> float:
@@ -463,13 +554,25 @@ def profit_optimal_k(pretraining_flop: float, market: Market, max_k: float = 100
     answer a narrower question, the cheapest model of a given loss; here the loss is priced too, by the
     share it wins. Epoch's App. F labs (`strategy = "profit"`) keep their demand law instead.
     """
-    gain = market.planned_gain_oom
+    return 10.0 ** _best_log_k(pretraining_flop, market.planned_gain_oom, math.log10(max_k), *market.terms)
 
-    def profit(log_k: float) -> float:
-        params, tokens = scaling.allocate_compute(pretraining_flop, 10.0**log_k)
-        return earnings(_capability(params, tokens, gain), params, market).profit_usd_per_year
 
-    return 10.0 ** _golden_max(profit, 0.0, math.log10(max_k), scale=market.revenue_usd_per_year, tolerance=1e-3)
+@kernel
+def _profit(capability: float, params: float, *terms: float) -> float:
+    """A model's yearly revenue less its serving cost, if it were offered (`earnings`); the market as `Market.terms`."""
+    _, revenue, serving = _earnings(capability, params, *terms)
+    return revenue - serving
+
+
+@kernel
+def _profit_at_log_k(log_k: float, pretraining_flop: float, gain: float, *terms: float) -> float:
+    params, tokens = scaling.allocate_compute(pretraining_flop, 10.0**log_k)
+    return _profit(_capability(params, tokens, gain), params, *terms)
+
+
+@kernel
+def _best_log_k(pretraining_flop: float, gain: float, max_log_k: float, *terms: float) -> float:
+    return _golden_max(_profit_at_log_k, (pretraining_flop, gain, *terms), 0.0, max_log_k, terms[0], 1e-3)
 
 
 # A lab weighs spending down to this many decades below what it can raise (the choice stays well inside: tests).
@@ -487,22 +590,31 @@ def profit_optimal_compute(most_flop: float, k: float, market: Market, life_year
     (it moves little over the range), so that the search costs one capability per point; golden-section on
     log compute, rounded to a thousandth of a decade, ties to the larger run.
     """
-    # Searched as the negative log fraction, so that `_golden_max` settles ties toward the whole budget.
-    cut = _golden_max(
-        lambda x: _lifetime_value(most_flop * 10.0**-x, k, market, life_years),
-        0.0,
-        BUDGET_SEARCH_DECADES,
-        scale=market.revenue_usd_per_year,
-        tolerance=1e-3,
-    )
+    cut = _best_cut(most_flop, k, market.planned_post_training_share, market.planned_gain_oom, life_years, *market.terms)
     return most_flop * 10.0**-cut
 
 
 def _lifetime_value(compute_flop: float, k: float, market: Market, life_years: float) -> float:
     """A model's profit over its life less its compute, with plentiful web text and the planned post-training."""
-    params, tokens = scaling.allocate_compute(compute_flop * (1.0 - market.planned_post_training_share), k)
-    profit = earnings(_capability(params, tokens, market.planned_gain_oom), params, market).profit_usd_per_year
-    return profit * life_years - compute_flop * market.usd_per_flop
+    return _lifetime_value_of(compute_flop, k, market.planned_post_training_share, market.planned_gain_oom, life_years, *market.terms)
+
+
+@kernel
+def _lifetime_value_of(compute_flop: float, k: float, share: float, gain: float, life_years: float, *terms: float) -> float:
+    params, tokens = scaling.allocate_compute(compute_flop * (1.0 - share), k)
+    return _profit(_capability(params, tokens, gain), params, *terms) * life_years - compute_flop * terms[2]
+
+
+@kernel
+def _lifetime_value_at_cut(cut: float, most_flop: float, k: float, share: float, gain: float, life_years: float, *terms: float) -> float:
+    return _lifetime_value_of(most_flop * 10.0**-cut, k, share, gain, life_years, *terms)
+
+
+@kernel
+def _best_cut(most_flop: float, k: float, share: float, gain: float, life_years: float, *terms: float) -> float:
+    # Searched as the negative log fraction, so that `_golden_max` settles ties toward the whole budget.
+    args = (most_flop, k, share, gain, life_years, *terms)
+    return _golden_max(_lifetime_value_at_cut, args, 0.0, BUDGET_SEARCH_DECADES, terms[0], 1e-3)
 
 
 # The step, in decades of compute, over which the worth of a compute dollar is measured (a central difference).
@@ -583,25 +695,67 @@ def evaluate(plan: RunPlan, sourcing: Sourcing, market: Market, choose_share: bo
     serve, and more tasks to read, generated or paid for (`post_training_data`), whose worth scales
     post-training's gain. With `choose_share` off (post-training switched off), the plan's share is kept.
     """
-    data_left = plan.trained_on(sourcing.spend_usd)
-    tokens, effective = plan.tokens, max(sourcing.effective_tokens, 1.0)
-    returns, ceiling, usd_per_flop = market.post_training_returns, market.post_training_ceiling_oom, market.usd_per_flop
+    tasks = market.tasks
+    args = (
+        plan.trained_on(sourcing.spend_usd),
+        plan.tokens,
+        max(sourcing.effective_tokens, 1.0),
+        market.post_training_returns,
+        market.post_training_ceiling_oom,
+        tasks.generated_quality,
+        tasks.generated_usd_per_token,
+        tasks.annotation_usd_per_token,
+        *market.terms,
+    )
+    share = _best_run_share(*args) if choose_share else plan.post_training_share
+    compute, params, capability, read, earned = _run_at_share(share, *args)
+    loss = scaling.model_loss(params, args[2])
+    return Run(plan, sourcing, compute, share, PostTrainingData(*read), params, loss, capability, Earnings(*earned))
 
-    @functools.cache  # the search's last points are asked again
-    def model(share: float) -> tuple[float, float, float, PostTrainingData, Earnings]:
-        params = pretrained_params(data_left, tokens, share)
-        tasks = post_training_data(data_left * share, params, data_left * usd_per_flop, share, returns, market.tasks, ceiling)
-        compute = max(data_left - tasks.spend_usd / usd_per_flop, 0.0)  # the tasks are paid from the run's budget too
-        params = pretrained_params(compute, tokens, share)
-        capability = _capability(params, effective, post_training_gain_oom(share, returns, tasks.quality, ceiling))
-        return compute, params, capability, tasks, earnings(capability, params, market)
 
-    share = plan.post_training_share
-    if choose_share:
-        share = _golden_max(lambda x: model(x)[4].profit_usd_per_year, 0.0, SHARE_SEARCH_END, scale=market.revenue_usd_per_year)
-    compute, params, capability, tasks, earned = model(share)
-    loss = scaling.model_loss(params, effective)
-    return Run(plan, sourcing, compute, share, tasks, params, loss, capability, earned)
+@kernel
+def _run_at_share(
+    share: float,
+    data_left: float,
+    tokens: float,
+    effective: float,
+    returns: float,
+    ceiling: float,
+    generated_quality: float,
+    generated_usd_per_token: float,
+    annotation_usd_per_token: float,
+    *terms: float,
+) -> tuple[float, float, float, tuple[float, float, float, float, float], tuple[float, float, float]]:
+    """`evaluate`'s model at a post-training share: the compute left for training once the tasks are paid, the
+    parameters, capability, the tasks (`PostTrainingData`'s fields) and the earnings (`Earnings`' fields)."""
+    usd_per_flop = terms[2]
+    params = pretrained_params(data_left, tokens, share)
+    read = _post_training_data(
+        data_left * share,
+        params,
+        data_left * usd_per_flop,
+        share,
+        returns,
+        generated_quality,
+        generated_usd_per_token,
+        annotation_usd_per_token,
+        ceiling,
+    )
+    compute = max(data_left - (read[3] + read[4]) / usd_per_flop, 0.0)  # the tasks are paid from the run's budget too
+    params = pretrained_params(compute, tokens, share)
+    capability = _capability(params, effective, post_training_gain_oom(share, returns, read[2], ceiling))
+    return compute, params, capability, read, _earnings(capability, params, *terms)
+
+
+@kernel
+def _run_profit_at_share(share: float, *args: float) -> float:
+    _, revenue, serving = _run_at_share(share, *args)[4]
+    return revenue - serving
+
+
+@kernel
+def _best_run_share(*args: float) -> float:
+    return _golden_max(_run_profit_at_share, args, 0.0, SHARE_SEARCH_END, args[-6], 1e-4)
 
 
 REPLAN_STEPS = 8  # a lab short of data weighs datasets down to 1/16 of its plan at most

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.compiled import kernel
+
 # Besiroglu et al. 2024, "Chinchilla Scaling: A replication attempt" (arXiv 2404.10102),
 # corrected fit of L(N, D) = E + A / N**ALPHA + B / D**BETA.
 LOSS_E = 1.8172
@@ -40,12 +42,14 @@ def reducible_loss(params: np.ndarray | float, effective_tokens: np.ndarray | fl
     return LOSS_A * np.power(params, -LOSS_ALPHA) + LOSS_B * np.power(effective_tokens, -LOSS_BETA)
 
 
+@kernel
 def model_loss(params: float, effective_tokens: float) -> float:
-    """`loss` of one model, in plain floats: the firm's searches call it ~60,000 times a run, and a NumPy call on
-    one number costs several times the arithmetic (the two agree to the last bit or two)."""
+    """`loss` of one model, in plain floats and compiled (`sim.compiled`): the firm's searches call it ~60,000 times a
+    run, and a NumPy call on one number costs several times the arithmetic (the two agree to the last bit or two)."""
     return LOSS_E + (LOSS_A * params**-LOSS_ALPHA + LOSS_B * effective_tokens**-LOSS_BETA)
 
 
+@kernel
 def allocate_compute(compute_flop: float, overtraining_k: float) -> tuple[float, float]:
     """Split a training budget into (parameters, tokens) with C = 6 N D and D = 20 k N."""
     tokens_per_param = TOKENS_PER_PARAM_OPTIMAL * overtraining_k
@@ -53,6 +57,7 @@ def allocate_compute(compute_flop: float, overtraining_k: float) -> tuple[float,
     return params, params * tokens_per_param
 
 
+@kernel
 def params_for_tokens(compute_flop: float, tokens: float) -> float:
     """Parameters a budget affords when the dataset size is fixed (C = 6 N D)."""
     return compute_flop / (FLOP_PER_PARAM_TOKEN * tokens)
