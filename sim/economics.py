@@ -381,7 +381,21 @@ def _choose_dataset(
     for _ in range(4 * AI_STEPS * max(ai.size, 1)):  # every slice is full or zeroes an offer's gain: this never binds
         if ai.size == 0 or u <= 0.0:
             break
-        displaced = _slot_margin(quality, cost_usd_per_token, taken, used[:n_used], room, negligible, r, s, s_raw, u, seen_tokens, token_value, max_epochs)
+        displaced = _slot_margin(
+            quality,
+            cost_usd_per_token,
+            taken,
+            used[:n_used],
+            room,
+            negligible,
+            r,
+            s,
+            s_raw,
+            u,
+            seen_tokens,
+            token_value,
+            max_epochs,
+        )
         best, best_gain, best_room = -1, min_gain, 0.0
         for i in ai:
             left = available_tokens[i] - taken[i]
@@ -440,7 +454,9 @@ def _choose_dataset(
                 n_used -= 1
         if r <= negligible:
             break
-    return taken, _slot_margin(quality, cost_usd_per_token, taken, used[:n_used], room, negligible, r, s, s_raw, u, seen_tokens, token_value, max_epochs)
+    return taken, _slot_margin(
+        quality, cost_usd_per_token, taken, used[:n_used], room, negligible, r, s, s_raw, u, seen_tokens, token_value, max_epochs
+    )
 
 
 @kernel

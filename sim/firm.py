@@ -242,12 +242,21 @@ def annotated_share(
     cost less than generation.
     """
     return _annotated_share(
-        share, returns, tokens, budget_usd, tasks.generated_quality, tasks.generated_usd_per_token, tasks.annotation_usd_per_token, ceiling_oom
+        share,
+        returns,
+        tokens,
+        budget_usd,
+        tasks.generated_quality,
+        tasks.generated_usd_per_token,
+        tasks.annotation_usd_per_token,
+        ceiling_oom,
     )
 
 
 @kernel
-def _annotated_slope(a: float, scaled_ratio: float, returns: float, ceiling_oom: float, generated_quality: float, left: float, extra: float) -> float:
+def _annotated_slope(
+    a: float, scaled_ratio: float, returns: float, ceiling_oom: float, generated_quality: float, left: float, extra: float
+) -> float:
     """d capability / d a, times ln 10 (`annotated_share`)."""
     quality = task_quality(a, generated_quality)
     gain = _gain_slope(quality * scaled_ratio, returns, ceiling_oom) * scaled_ratio * 2.0 * (1.0 - generated_quality) * (1.0 - a)
@@ -424,12 +433,16 @@ def best_post_training(
 
 
 @kernel
-def _capability_at_share(share: float, compute_flop: float, tokens: float, effective_tokens: float, returns: float, ceiling_oom: float) -> float:
+def _capability_at_share(
+    share: float, compute_flop: float, tokens: float, effective_tokens: float, returns: float, ceiling_oom: float
+) -> float:
     return capability_oom(compute_flop, tokens, effective_tokens, share, returns, 1.0, ceiling_oom)
 
 
 @kernel
-def _best_post_training_share(compute_flop: float, tokens: float, effective_tokens: float, returns: float, ceiling_oom: float) -> float:
+def _best_post_training_share(
+    compute_flop: float, tokens: float, effective_tokens: float, returns: float, ceiling_oom: float
+) -> float:
     args = (compute_flop, tokens, effective_tokens, returns, ceiling_oom)
     return _golden_max(_capability_at_share, args, 0.0, SHARE_SEARCH_END, 1.0, 1e-4)  # capability: tens of orders of magnitude
 
@@ -596,7 +609,9 @@ def profit_optimal_compute(most_flop: float, k: float, market: Market, life_year
 
 def _lifetime_value(compute_flop: float, k: float, market: Market, life_years: float) -> float:
     """A model's profit over its life less its compute, with plentiful web text and the planned post-training."""
-    return _lifetime_value_of(compute_flop, k, market.planned_post_training_share, market.planned_gain_oom, life_years, *market.terms)
+    return _lifetime_value_of(
+        compute_flop, k, market.planned_post_training_share, market.planned_gain_oom, life_years, *market.terms
+    )
 
 
 @kernel
@@ -606,7 +621,9 @@ def _lifetime_value_of(compute_flop: float, k: float, share: float, gain: float,
 
 
 @kernel
-def _lifetime_value_at_cut(cut: float, most_flop: float, k: float, share: float, gain: float, life_years: float, *terms: float) -> float:
+def _lifetime_value_at_cut(
+    cut: float, most_flop: float, k: float, share: float, gain: float, life_years: float, *terms: float
+) -> float:
     return _lifetime_value_of(most_flop * 10.0**-cut, k, share, gain, life_years, *terms)
 
 

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("## Targets", "## One default run", "## Whole commands", "## Profile", "## Scaling", "## Sweep throughput", "## Memory")
+SECTIONS = (
+    "## Targets",
+    "## One default run",
+    "## Whole commands",
+    "## Profile",
+    "## Scaling",
+    "## Sweep throughput",
+    "## Memory",
+)
 
 
 @pytest.fixture(scope="module")
