@@ -129,6 +129,7 @@ class Publisher(mesa.Agent):
         web.licensee[domain] = lab.unique_id
         web.exclusive_end[domain] = start + contracts.LICENCE_TERM_MONTHS
         web.grant_licence(lab.unique_id, np.array([domain]), start + contracts.LICENCE_TERM_MONTHS)
+        web.changed()  # closed to every other crawler
         return start
 
     # --- what labs can get -----------------------------------------------------------------

@@ -313,12 +313,20 @@ class Web:
         return (self.licensee == lab_id) | self.licensed(lab_id)
 
     def grant_licence(self, lab_id: int, domains: np.ndarray, end_step: int) -> None:
-        """Open `domains` (indices) to one lab until `end_step`; the licence clears the lab's liability for them."""
+        """Open `domains` (indices) to one lab until `end_step`; the licence clears the lab's liability for them.
+
+        A term licence changes only who holds domains, not what any crawler may take: the lab joins the holders of
+        the domains' tiers, and the measures of access stand (an exclusive changes both: `Publisher.grant_exclusive`).
+        """
         ends = self.licence_end.setdefault(lab_id, np.zeros(self.human_tokens.size, dtype=np.int64))
         ends[domains] = np.maximum(ends[domains], end_step)
         if lab_id in self.exposure:
             self.exposure[lab_id][domains] = 0.0
-        self.changed()
+        if self._rights is not None:
+            for tier in np.unique(np.searchsorted(self.starts, domains, side="right") - 1):
+                self._rights.holders[tier].add(lab_id)  # the same lists as `Access.holders`
+            if self._access is not None:
+                self._access.__dict__.pop("any_holder", None)
 
     def others_licensed(self, lab_id: int) -> np.ndarray:
         """Domains another lab holds under a licence in force."""
