@@ -327,14 +327,8 @@ class Publisher(mesa.Agent):
     # --- measurements ----------------------------------------------------------------------
 
     def effective_public_tokens(self, lab_id: int) -> float:
-        """Usable tokens a lab may crawl or holds, AI text at its value."""
-        access, lab = self._access(), self.model.lab_by_id[lab_id]
-        if lab_id not in access.holders[self.tier_index]:
-            human, ai = access.tier_crawl(self.tier_index, self.model.robots_compliance(lab))
-            return (human + access.ai_value * ai) * self.usable_share
-        human, ai, held = self._crawled_by(lab)
-        human, ai = human + np.where(held, self.human_tokens, 0.0), ai + np.where(held, self.ai_tokens, 0.0)
-        return float((human + access.ai_value * ai).sum()) * self.usable_share
+        """Usable tokens a lab may crawl or holds, AI text at its value (`Web.tier_effective_tokens`)."""
+        return self.model.web.tier_effective_tokens(lab_id)[self.tier_index]
 
     @property
     def raw_tokens(self) -> np.ndarray:

@@ -377,14 +377,35 @@ class Web:
 
     def high_quality_tokens(self, lab_id: int) -> float:
         """Usable high-quality tokens a lab may use once (crawlable or its own)."""
-        return sum(p.effective_public_tokens(lab_id) * p.tier.high_quality_share for p in self.publishers)
+        return sum(t * p.tier.high_quality_share for t, p in zip(self.tier_effective_tokens(lab_id), self.publishers))
 
     def effective_public_tokens(self, lab_id: int) -> float:
         """Usable public tokens a lab may use once (crawlable or its own)."""
         access = self.access()
         if lab_id in access.any_holder:
-            return sum(p.effective_public_tokens(lab_id) for p in self.publishers)
+            return sum(self.tier_effective_tokens(lab_id))
         return access.common_effective_tokens(self.model.robots_compliance(self.model.lab_by_id[lab_id]))
+
+    def tier_effective_tokens(self, lab_id: int) -> list[float]:
+        """Per tier, the usable tokens a lab may use once: what it crawls, and all of the domains it holds, AI text at
+        its value. The tiers where it holds domains are measured over the whole web at once."""
+        access = self.access()
+        compliance = self.model.robots_compliance(self.model.lab_by_id[lab_id])
+        holds = [lab_id in holders for holders in access.holders]
+        if any(holds):
+            human, ai = access.crawled(compliance)
+            held = self.held_by(lab_id)
+            human = np.where(held, 0.0, human) + np.where(held, self.human_tokens, 0.0)
+            ai = np.where(held, 0.0, ai) + np.where(held, self.ai_tokens, 0.0)
+            held_sums = self.tier_sums(human + access.ai_value * ai)
+        tiers = []
+        for tier, p in enumerate(self.publishers):
+            if holds[tier]:
+                tiers.append(held_sums[tier] * p.usable_share)
+            else:
+                human_open, ai_open = access.tier_crawl(tier, compliance)
+                tiers.append((human_open + access.ai_value * ai_open) * p.usable_share)
+        return tiers
 
     def tier_sums(self, values: np.ndarray) -> list[float]:
         """Per tier, the sum of its stretch of `values`.
