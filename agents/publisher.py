@@ -180,7 +180,7 @@ class Publisher(mesa.Agent):
     def _crawled_by(self, lab: mesa.Agent) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per domain, the human and AI tokens `lab` crawls (none of those it holds), and the domains it holds."""
         human, ai = self._access().crawled(self.model.robots_compliance(lab))
-        held = self.model.web.held_by(lab.unique_id)[self.domains]
+        held = self.model.web.held_by(lab.unique_id, self.domains)
         return np.where(held, 0.0, human[self.domains]), np.where(held, 0.0, ai[self.domains]), held
 
     def _new_text(self, buyer: mesa.Agent, crawled_usable: np.ndarray) -> np.ndarray:

@@ -301,16 +301,17 @@ class Web:
 
     # --- term licences (sim/contracts.py) ------------------------------------------------------
 
-    def licensed(self, lab_id: int) -> np.ndarray:
-        """Domains a lab holds under a term licence in force this month."""
+    def licensed(self, lab_id: int, domains: slice = slice(None)) -> np.ndarray:
+        """Which of `domains` (all of them by default) a lab holds under a term licence in force this month."""
         ends = self.licence_end.get(lab_id)
         if ends is None:
-            return np.zeros(self.human_tokens.size, dtype=bool)
-        return ends > self.model.steps_done
+            return np.zeros(self.human_tokens[domains].size, dtype=bool)
+        return ends[domains] > self.model.steps_done
 
-    def held_by(self, lab_id: int) -> np.ndarray:
-        """Domains a lab may use beside the open crawl: its exclusive domains and its term licences."""
-        return (self.licensee == lab_id) | self.licensed(lab_id)
+    def held_by(self, lab_id: int, domains: slice = slice(None)) -> np.ndarray:
+        """Which of `domains` (all by default) a lab may use beside the open crawl: its exclusive ones and its term
+        licences."""
+        return (self.licensee[domains] == lab_id) | self.licensed(lab_id, domains)
 
     def grant_licence(self, lab_id: int, domains: np.ndarray, end_step: int) -> None:
         """Open `domains` (indices) to one lab until `end_step`; the licence clears the lab's liability for them.
