@@ -245,7 +245,8 @@ class Publisher(mesa.Agent):
         if not candidates.any():
             return None
         u, hq = market.params.uncertainties, self.tier.high_quality_share
-        per_token = hq * outlook.value_per_token(u.high_quality_value) + (1.0 - hq) * outlook.value_per_token(1.0)
+        high, web_text = outlook.value_per_token(np.array([u.high_quality_value, 1.0]))
+        per_token = hq * high + (1.0 - hq) * web_text
         chance = contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
         # The lab would use crawlable copyrighted text unlicensed, or not at all: the licence saves the lesser.
         cleared = min(u.settlement_usd_per_token * chance, per_token) if self.tier.copyrighted else 0.0
