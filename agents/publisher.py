@@ -298,12 +298,18 @@ class Publisher(mesa.Agent):
         if candidates.size == 0:
             return None
         candidates = candidates[np.argsort(-terms.closed[candidates], kind="stable")[:EXCLUSIVE_CANDIDATES]]
+        # The rivals' licences forgone only lower the surplus: where none would gain without them, none gains.
+        value = terms.value[candidates] + foreclosure(terms.closed[candidates])
+        most = value - terms.reservation[candidates] - contracts.DEAL_COST_USD
+        most_gain = economics.BARGAINING_SHARE * (most - np.maximum(terms.surplus[candidates], 0.0))
+        if not ((most_gain > economics.NEGLIGIBLE_SHARE * terms.value[candidates]) & (most > 0.0)).any():
+            return None
         forgone = np.zeros(candidates.size)
         for rival in rival_terms():
             if rival is not None:
                 forgone += economics.BARGAINING_SHARE * np.maximum(rival.surplus[candidates], 0.0) * rival.candidates[candidates]
         reservation = terms.reservation[candidates] + forgone
-        surplus = terms.value[candidates] + foreclosure(terms.closed[candidates]) - reservation - contracts.DEAL_COST_USD
+        surplus = value - reservation - contracts.DEAL_COST_USD
         gain = economics.BARGAINING_SHARE * (surplus - np.maximum(terms.surplus[candidates], 0.0))
         best = int(np.argmax(gain))
         if gain[best] <= economics.NEGLIGIBLE_SHARE * terms.value[candidates[best]] or surplus[best] <= 0.0:
