@@ -23,5 +23,5 @@ test: test-setup
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-bench: setup  # every benchmark, ~20 minutes on 2 cores; report in benchmarks/results/ (docs/performance.md)
+bench: setup  # every benchmark (its 10,000-run sweep ~1 hour on 2 cores); report in benchmarks/results/ (docs/performance.md)
 	.venv/bin/python -m benchmarks

@@ -1,7 +1,7 @@
 """Every benchmark, as one Markdown report that ends with each performance target marked met or missed.
 
-    .venv/bin/python -m benchmarks                      # everything, about 25 minutes on 2 cores
-    .venv/bin/python -m benchmarks --quick              # a smoke test of every section, about a minute
+    .venv/bin/python -m benchmarks                      # everything: the 10,000-run sweep alone takes ~1 hour on 2 cores
+    .venv/bin/python -m benchmarks --quick              # a smoke test of every section, a few minutes
     .venv/bin/python -m benchmarks --baseline DIR       # also time another source tree, interleaved
 
 Sections: one default run (median, agent-steps/s), a profile, cost against scale (with a plot),
@@ -91,7 +91,8 @@ def commands(repeats: int, measured: Measured, out: Path) -> str:
     for name, command in timed.items():
         times = time_command(command, repeats)
         measured.command_seconds[name] = statistics.median(times)
-        lines.append(f"| `{' '.join(['peakdata', *command[1:]])}` | {statistics.median(times):.2f} | {min(times):.2f} |")
+        shown = " ".join(["peakdata", *command[1:]]).replace(str(out / "command-run"), "DIR")
+        lines.append(f"| `{shown}` | {statistics.median(times):.2f} | {min(times):.2f} |")
     shutil.rmtree(out / "command-run", ignore_errors=True)
     return "\n".join(lines)
 
