@@ -233,3 +233,35 @@ def test_writers_choose_more_ai_text_as_it_gets_cheaper_and_never_all_of_it():
     for share, elasticity, ratio in ((2.2e-311, 0.0, 3e-8), (0.999, 1.0, 1e300), (0.999, 1.0, 1e-300)):
         value = economics.ai_writing_share(share, elasticity, ratio)
         assert 0.0 <= value < 1.0
+
+
+@given(
+    st.floats(0.05, 3.0),
+    st.floats(0.0, 1e-6),
+    st.floats(0.3, 3.0),
+    st.floats(0.0, 1e-6),
+    st.floats(-7.0, -4.0),
+    st.floats(8.0, 13.0),
+    st.floats(10.0, 14.0),
+)
+def test_the_compiled_root_finder_is_scipys_brentq(q, cost, worst_q, worst_cost, log_value, log_s, log_u):
+    """`displacing_end` finds where an AI slice stops paying with a port of SciPy's brentq (sim/compiled.py): the
+    same root, to within a few last bits of the compiled maths."""
+    from scipy import optimize
+
+    value, s, u = 10.0**log_value, 10.0**log_s, 10.0**log_u
+    args = (q, cost, worst_q, worst_cost, value)
+
+    def gain(rho: float) -> float:
+        return economics._displacing_gain(rho, *args)
+
+    rho = s / u
+    end = economics.displacing_end(q, cost, worst_q, worst_cost, value, s, u)
+    if gain(rho) <= 0.0:
+        assert end == 0.0
+        return
+    high = 2.0 * rho + 1.0
+    while gain(high) > 0.0:
+        high *= 2.0
+    root = optimize.brentq(gain, rho, high, xtol=1e-12 * high, rtol=1e-12)
+    assert end == pytest.approx((root * u - s) / (q + root * worst_q), rel=1e-9, abs=1e-12 * u)
