@@ -166,9 +166,12 @@ class Lab(mesa.Agent):
         else:
             life = self.spec.cadence_months / 12.0
             shadow = firm.profit_per_compute_usd(plan.compute_flop, plan.k, market.market_for(self), life)
+        return contracts.outlook(years, values, shadow, self.margin_ratio(), market.year)
+
+    def margin_ratio(self) -> float:
+        """mu: its price of data at the margin over the value of a token, in its last run (1 before any)."""
         last = self.last_sourcing
-        margin = last.marginal_usd / last.token_value_usd if last is not None and last.token_value_usd > 0.0 else 1.0
-        return contracts.outlook(years, values, shadow, margin, market.year)
+        return last.marginal_usd / last.token_value_usd if last is not None and last.token_value_usd > 0.0 else 1.0
 
     def sign_licences(self, plan: RunPlan) -> None:
         """Sign the term licences worth more to the firm than they cost: an exclusive one if it pays, then
@@ -443,7 +446,8 @@ class Lab(mesa.Agent):
         rivals = [lab for lab in market.lab_list if lab is not self and lab.deployed is not None and lab.last_sourcing]
         if not rivals:
             return
-        outlooks = [rival.outlook(rival.plan) for rival in rivals]
+        margins = [rival.margin_ratio() for rival in rivals]
+        outlooks: list[contracts.Outlook] = []  # the rivals', made only if a domain is a candidate
         u = market.params.uncertainties
         # Per rival: the profit a lost effective token of its data gains this lab over the term, at the rival's
         # present model (its capability is about linear in so small a loss), and the rival's margin.
@@ -458,14 +462,13 @@ class Lab(mesa.Agent):
         best = None
         for publisher in market.web.publishers:
             hq = publisher.tier.high_quality_share
-            lost = [
-                hq * max(u.high_quality_value - view.margin_ratio, 0.0) + (1.0 - hq) * max(1.0 - view.margin_ratio, 0.0)
-                for view in outlooks
-            ]
+            lost = [hq * max(u.high_quality_value - margin, 0.0) + (1.0 - hq) * max(1.0 - margin, 0.0) for margin in margins]
             gain = sum(p * q for p, q in zip(per_token, lost))
 
-            def rival_terms(publisher=publisher):
-                return [publisher.licence_terms(rival, view) for rival, view in zip(rivals, outlooks)]
+            def rival_terms(among, publisher=publisher):
+                if not outlooks:
+                    outlooks.extend(rival.outlook(rival.plan) for rival in rivals)
+                return [publisher.licence_terms(rival, view, among) for rival, view in zip(rivals, outlooks)]
 
             deal = publisher.exclusive_deal(self, outlook, lambda closed, gain=gain: closed * gain, rival_terms)
             if deal is not None and (best is None or deal[3] > best[1][3]):

@@ -220,9 +220,11 @@ class Publisher(mesa.Agent):
             return []
         return [Offer(self, Source.PUBLIC, self.tier.name, ai_tokens, market.params.uncertainties.pollution_value, 0.0, True)]
 
-    def licence_terms(self, buyer: mesa.Agent, outlook: contracts.Outlook) -> LicenceTerms | None:
-        """What a term licence on each of this tier's domains is worth to the buyer and to the domain (None: no
-        candidate).
+    def licence_terms(
+        self, buyer: mesa.Agent, outlook: contracts.Outlook, among: np.ndarray | None = None
+    ) -> LicenceTerms | None:
+        """What a term licence on each of this tier's domains (or on those `among`, indices in the tier) is worth to the
+        buyer and to the domain (None: no candidate).
 
         A candidate is a domain no lab holds exclusively whose licence to the buyer ends before the buyer's next run,
         and which holds text the buyer cannot crawl (past the archive's snapshot, or all of it) or is copyrighted. Its
@@ -235,13 +237,14 @@ class Publisher(mesa.Agent):
         if self.commons:
             return None
         market, web = self.model, self.model.web
-        usable = self.human_tokens * self.usable_share
-        crawled = self._access().crawled(market.robots_compliance(buyer))[0][self.domains] * self.usable_share
-        exposure = web.exposure_of(buyer.unique_id)[self.domains]
+        at = slice(None) if among is None else among
+        usable = self.human_tokens[at] * self.usable_share
+        crawled = self._access().crawled(market.robots_compliance(buyer))[0][self.domains][at] * self.usable_share
+        exposure = web.exposure_of(buyer.unique_id)[self.domains][at]
         ends = web.licence_end.get(buyer.unique_id)
-        renewing = ends[self.domains] <= market.steps_done + buyer.spec.cadence_months if ends is not None else True
+        renewing = ends[self.domains][at] <= market.steps_done + buyer.spec.cadence_months if ends is not None else True
         closed = usable - crawled  # what only a licence gives
-        candidates = renewing & (self.licensee == NOBODY) & ((closed > 0.0) | self.tier.copyrighted)
+        candidates = renewing & (self.licensee[at] == NOBODY) & ((closed > 0.0) | self.tier.copyrighted)
         if not candidates.any():
             return None
         u, hq = market.params.uncertainties, self.tier.high_quality_share
@@ -252,7 +255,7 @@ class Publisher(mesa.Agent):
         cleared = min(u.settlement_usd_per_token * chance, per_token) if self.tier.copyrighted else 0.0
         text = closed * per_token + np.maximum(crawled - exposure, 0.0) * cleared
         award, litigation = contracts.settlement_terms(exposure * u.settlement_usd_per_token, chance)
-        traffic = self.human_tokens * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share
+        traffic = self.human_tokens[at] * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share
         return LicenceTerms(
             candidates=candidates,
             usable=usable,
@@ -280,14 +283,14 @@ class Publisher(mesa.Agent):
         buyer: mesa.Agent,
         outlook: contracts.Outlook,
         foreclosure: Callable[[np.ndarray], np.ndarray],
-        rival_terms: Callable[[], list[LicenceTerms | None]],
+        rival_terms: Callable[[np.ndarray], list[LicenceTerms | None]],
     ) -> tuple[int, float, float, float] | None:
         """The domain whose exclusive licence gains the buyer most over a non-exclusive one, if any gains.
 
         An exclusive is worth to the buyer its non-exclusive value plus `foreclosure(closed tokens)`: the profit it
         gains over the term as rivals lose the text only a licence gives (the archive keeps the rest for all). It
-        costs the domain its reservation plus its share of the licences the rivals would have signed (`rival_terms()`:
-        each rival's `licence_terms`, asked only if a domain is a candidate). The price splits the surplus equally. Returns (domain index in the web,
+        costs the domain its reservation plus its share of the licences the rivals would have signed (`rival_terms(among)`:
+        each rival's `licence_terms` on the candidate domains, asked only if one could gain). The price splits the surplus equally. Returns (domain index in the web,
         usable tokens, yearly fee, the buyer's gain over the non-exclusive licence), or None.
         """
         terms = self.licence_terms(buyer, outlook)
@@ -305,9 +308,9 @@ class Publisher(mesa.Agent):
         if not ((most_gain > economics.NEGLIGIBLE_SHARE * terms.value[candidates]) & (most > 0.0)).any():
             return None
         forgone = np.zeros(candidates.size)
-        for rival in rival_terms():
+        for rival in rival_terms(candidates):
             if rival is not None:
-                forgone += economics.BARGAINING_SHARE * np.maximum(rival.surplus[candidates], 0.0) * rival.candidates[candidates]
+                forgone += economics.BARGAINING_SHARE * np.maximum(rival.surplus, 0.0) * rival.candidates
         reservation = terms.reservation[candidates] + forgone
         surplus = value - reservation - contracts.DEAL_COST_USD
         gain = economics.BARGAINING_SHARE * (surplus - np.maximum(terms.surplus[candidates], 0.0))

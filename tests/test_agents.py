@@ -226,15 +226,21 @@ def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up
     model.web.changed(text_only=True)
     outlook = lab.outlook(lab.plan)
     rivals = [other for other in model.lab_list if other is not lab]
-    rival_terms = [news.licence_terms(other, other.outlook(other.plan)) for other in rivals]
-    nothing = news.exclusive_deal(lab, outlook, lambda closed: np.zeros(closed.size), lambda: rival_terms)
+    views = [other.outlook(other.plan) for other in rivals]
+
+    def rival_terms(among):  # each rival's terms on the candidate domains
+        return [news.licence_terms(other, view, among) for other, view in zip(rivals, views)]
+
+    nothing = news.exclusive_deal(lab, outlook, lambda closed: np.zeros(closed.size), rival_terms)
     assert nothing is None  # no foreclosure gain: an exclusive only costs the domain its other buyers
-    _domain, _tokens, fee, gain = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, list)
+    _domain, _tokens, fee, gain = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, lambda among: [])
     assert gain > 0 and fee > 0
-    # The more the rivals would have paid the domain, the dearer the exclusive.
-    rich_rivals = [news.licence_terms(lab, outlook)]
-    rich_rivals[0] = type(rich_rivals[0])(**{**rich_rivals[0].__dict__, "value": rich_rivals[0].value + 1e8})
-    dearer = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, lambda: rich_rivals)
+
+    def rich_rivals(among):  # the more the rivals would have paid the domain, the dearer the exclusive
+        terms = news.licence_terms(lab, outlook, among)
+        return [type(terms)(**{**terms.__dict__, "value": terms.value + 1e8})]
+
+    dearer = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, rich_rivals)
     assert dearer is None or dearer[2] > fee
 
 
