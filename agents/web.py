@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -45,11 +44,6 @@ class Access:
     ai_ignored: list[float]
     _effective: dict[float, float] = field(default_factory=dict)  # common_effective_tokens, by compliance
     _crawled: dict[float, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # crawled, by compliance
-
-    @functools.cached_property
-    def any_holder(self) -> set[int]:
-        """Labs holding a domain (exclusively or under a term licence) in any tier."""
-        return set().union(*self.holders)
 
     def crawled(self, compliance: float) -> tuple[np.ndarray, np.ndarray]:
         """Per domain, the human and AI tokens a lab crawls that honours robots.txt on `compliance` of its requests."""
@@ -326,8 +320,6 @@ class Web:
         if self._rights is not None:
             for tier in np.unique(np.searchsorted(self.starts, domains, side="right") - 1):
                 self._rights.holders[tier].add(lab_id)  # the same lists as `Access.holders`
-            if self._access is not None:
-                self._access.__dict__.pop("any_holder", None)
 
     def others_licensed(self, lab_id: int) -> np.ndarray:
         """Domains another lab holds under a licence in force."""
@@ -383,7 +375,7 @@ class Web:
     def effective_public_tokens(self, lab_id: int) -> float:
         """Usable public tokens a lab may use once (crawlable or its own)."""
         access = self.access()
-        if lab_id in access.any_holder:
+        if any(lab_id in holders for holders in access.holders):
             return sum(self.tier_effective_tokens(lab_id))
         return access.common_effective_tokens(self.model.robots_compliance(self.model.lab_by_id[lab_id]))
 
@@ -396,8 +388,7 @@ class Web:
         if any(holds):
             human, ai = access.crawled(compliance)
             held = self.held_by(lab_id)
-            human = np.where(held, 0.0, human) + np.where(held, self.human_tokens, 0.0)
-            ai = np.where(held, 0.0, ai) + np.where(held, self.ai_tokens, 0.0)
+            human, ai = np.where(held, self.human_tokens, human), np.where(held, self.ai_tokens, ai)
             held_sums = self.tier_sums(human + access.ai_value * ai)
         tiers = []
         for tier, p in enumerate(self.publishers):

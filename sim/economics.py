@@ -223,8 +223,13 @@ def displacing_end(q: float, cost: float, worst_q: float, worst_cost: float, tok
 @kernel
 def _displacing_gain(rho: float, q: float, cost: float, worst_q: float, worst_cost: float, token_value: float) -> float:
     """The AI token's marginal value less the real token's it gives back, at S / U = rho (`displacing_end`)."""
-    kept = worst_q * token_value * (1.0 + math.log1p(rho) - rho / (1.0 + rho)) - worst_cost
-    return q * token_value / (1.0 + rho) - cost - kept
+    return q * token_value / (1.0 + rho) - cost - _real_token_worth(rho, worst_q, worst_cost, token_value)
+
+
+@kernel
+def _real_token_worth(rho: float, quality: float, cost: float, token_value: float) -> float:
+    """What a real token of `quality` taken at `cost` adds beside AI text at S / U = rho, net: d/dU of U ln(1 + S/U)."""
+    return quality * token_value * (1.0 + math.log1p(rho) - rho / (1.0 + rho)) - cost
 
 
 @inlined_kernel
@@ -483,8 +488,8 @@ def _slot_margin(
         return repetition_epochs(quality[used], taken[used], seen_tokens - s_raw, max_epochs)[1] * token_value
     if used.size == 0:
         return 0.0
-    worst, ratio = used[-1], s / u
-    return quality[worst] * token_value * (1.0 + math.log1p(ratio) - ratio / (1.0 + ratio)) - cost_usd_per_token[worst]
+    worst = used[-1]
+    return _real_token_worth(s / u, quality[worst], cost_usd_per_token[worst], token_value)
 
 
 def adjust_price(
