@@ -175,15 +175,17 @@ class Lab(mesa.Agent):
 
     def sign_licences(self, plan: RunPlan) -> None:
         """Sign the term licences worth more to the firm than they cost: an exclusive one if it pays, then
-        non-exclusive ones with publishers' domains and brokers' tiers."""
-        market = self.model
+        non-exclusive ones with publishers' domains (`Web.licence_deals`) and brokers' tiers."""
+        market, web = self.model, self.model.web
         outlook = self.outlook(plan)
-        if market.params.constants.exclusive_deals:
-            self.seek_exclusive(outlook)
-        for holder in (*market.web.publishers, *market.broker_list):
-            for key, tokens, usd_per_year in holder.licence_deals(self, outlook):
-                tier = holder.tier.name if hasattr(holder, "tier") else PRIVATE_TIERS[key].name
-                market.sign_licence(holder, self, key, tier, tokens, usd_per_year)
+        terms = web.licence_terms(self, outlook)
+        if market.params.constants.exclusive_deals and self.seek_exclusive(outlook, terms):
+            terms = web.licence_terms(self, outlook)  # the exclusive domain is no longer a candidate
+        for publisher, domain, tokens, usd_per_year in web.licence_deals(terms):
+            market.sign_licence(publisher, self, domain, publisher.tier.name, tokens, usd_per_year)
+        for broker in market.broker_list:
+            for tier, tokens, usd_per_year in broker.licence_deals(self, outlook):
+                market.sign_licence(broker, self, tier, PRIVATE_TIERS[tier].name, tokens, usd_per_year)
 
     def gather_offers(self, plan: RunPlan) -> list[Offer]:
         """Every seller's offers for this run, in the model's order of sellers, then its own (in-house) data."""
@@ -434,20 +436,20 @@ class Lab(mesa.Agent):
                     paid += cost
         return paid, in_house
 
-    def seek_exclusive(self, outlook: contracts.Outlook) -> None:
-        """Sign the exclusive licence that gains the firm most over a non-exclusive one, if any does.
+    def seek_exclusive(self, outlook: contracts.Outlook, terms) -> bool:
+        """Sign the exclusive licence that gains the firm most over a non-exclusive one, if any does; returns whether
+        it signed one. `terms`: its non-exclusive terms on every domain (`Web.licence_terms`).
 
         Its extra worth is foreclosure: over the term, the rivals lose the text only a licence gives, so their models
         lose capability (`firm.capability_lost`, at each rival's deployed model and margin), and the lab wins the
         share they lose through the logit of capability (d s_i / d c_r = -s_i s_r / temperature), times the market's
-        revenue. The domain weighs the licences the rivals would have signed (`Publisher.exclusive_deal`).
+        revenue. The domain weighs the licences the rivals would have signed (`Web.exclusive_deal`).
         """
         market = self.model
         rivals = [lab for lab in market.lab_list if lab is not self and lab.deployed is not None and lab.last_sourcing]
-        if not rivals:
-            return
+        if not rivals or terms is None:
+            return False
         margins = [rival.margin_ratio() for rival in rivals]
-        outlooks: list[contracts.Outlook] = []  # the rivals', made only if a domain is a candidate
         u = market.params.uncertainties
         # Per rival: the profit a lost effective token of its data gains this lab over the term, at the rival's
         # present model (its capability is about linear in so small a loss), and the rival's margin.
@@ -459,23 +461,22 @@ class Lab(mesa.Agent):
             model, step = rival.deployed, FORECLOSURE_STEP * rival.deployed.effective_tokens
             lost = firm.capability_lost(model.params, model.effective_tokens, step) / step if step > 0.0 else 0.0
             per_token.append(worth * rival.market_share * lost)
-        best = None
-        for publisher in market.web.publishers:
+        # Per tier: what a closed token forecloses, at the rivals' margins for its mix of high-quality and web text.
+        foreclosure = np.zeros(len(market.web.publishers))
+        for tier, publisher in enumerate(market.web.publishers):
             hq = publisher.tier.high_quality_share
             lost = [hq * max(u.high_quality_value - margin, 0.0) + (1.0 - hq) * max(1.0 - margin, 0.0) for margin in margins]
-            gain = sum(p * q for p, q in zip(per_token, lost))
+            foreclosure[tier] = sum(p * q for p, q in zip(per_token, lost))
 
-            def rival_terms(among, publisher=publisher):
-                if not outlooks:
-                    outlooks.extend(rival.outlook(rival.plan) for rival in rivals)
-                return [publisher.licence_terms(rival, view, among) for rival, view in zip(rivals, outlooks)]
+        def rival_terms(among: np.ndarray) -> list:
+            return [market.web.licence_terms(rival, rival.outlook(rival.plan), among) for rival in rivals]
 
-            deal = publisher.exclusive_deal(self, outlook, lambda closed, gain=gain: closed * gain, rival_terms)
-            if deal is not None and (best is None or deal[3] > best[1][3]):
-                best = (publisher, deal)
-        if best is not None:
-            publisher, (domain, tokens, fee, _) = best
-            market.sign_licence(publisher, self, domain, publisher.tier.name, tokens, fee, exclusive=True)
+        deal = market.web.exclusive_deal(self, terms, foreclosure, rival_terms)
+        if deal is None:
+            return False
+        publisher, domain, tokens, fee, _ = deal
+        market.sign_licence(publisher, self, domain, publisher.tier.name, tokens, fee, exclusive=True)
+        return True
 
     def decide_membership(self) -> None:
         """Join the alliance when its pool is worth more than the fee; leave when it is not.

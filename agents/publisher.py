@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,32 +9,10 @@ import mesa
 import numpy as np
 
 from agents.offers import Checkout, Offer, Source
-from agents.web import NOBODY
-from sim import contracts, economics
+from sim import contracts
 
 if TYPE_CHECKING:
     from agents.web import Access
-
-
-# An exclusive is weighed on the domains with the most text only a licence gives (the rest would not pay).
-EXCLUSIVE_CANDIDATES = 8
-
-
-@dataclass(frozen=True)
-class LicenceTerms:
-    """Per domain of a tier: whether a licence to one lab is a candidate, its usable tokens, those only a licence gives,
-    its worth to the lab and the domain's reservation, in USD over the term."""
-
-    candidates: np.ndarray
-    usable: np.ndarray
-    closed: np.ndarray
-    value: np.ndarray
-    reservation: np.ndarray
-
-    @property
-    def surplus(self) -> np.ndarray:
-        """What a licence leaves both sides together, after the buyer's cost of a deal."""
-        return self.value - self.reservation - contracts.DEAL_COST_USD
 
 
 @dataclass(frozen=True)
@@ -219,107 +196,6 @@ class Publisher(mesa.Agent):
         if ai_tokens <= 0.0 or market.policy.synthetic_labelling:
             return []
         return [Offer(self, Source.PUBLIC, self.tier.name, ai_tokens, market.params.uncertainties.pollution_value, 0.0, True)]
-
-    def licence_terms(
-        self, buyer: mesa.Agent, outlook: contracts.Outlook, among: np.ndarray | None = None
-    ) -> LicenceTerms | None:
-        """What a term licence on each of this tier's domains (or on those `among`, indices in the tier) is worth to the
-        buyer and to the domain (None: no candidate).
-
-        A candidate is a domain no lab holds exclusively whose licence to the buyer ends before the buyer's next run,
-        and which holds text the buyer cannot crawl (past the archive's snapshot, or all of it) or is copyrighted. Its
-        worth to the buyer is the text it cannot crawl at its value over the term (`Outlook.value_per_token`), or, for
-        text it may crawl at a legal risk, the part of that risk the licence saves, plus, for the liability it holds,
-        the expected award and the litigation it saves (`contracts.settlement_terms`). The domain's reservation is
-        the traffic that the buyer's AI answers would take from it, plus the award it could win less what a suit
-        would cost it.
-        """
-        if self.commons:
-            return None
-        market, web = self.model, self.model.web
-        at = slice(None) if among is None else among
-        usable = self.human_tokens[at] * self.usable_share
-        crawled = self._access().crawled(market.robots_compliance(buyer))[0][self.domains][at] * self.usable_share
-        exposure = web.exposure_of(buyer.unique_id)[self.domains][at]
-        ends = web.licence_end.get(buyer.unique_id)
-        renewing = ends[self.domains][at] <= market.steps_done + buyer.spec.cadence_months if ends is not None else True
-        closed = usable - crawled  # what only a licence gives
-        candidates = renewing & (self.licensee[at] == NOBODY) & ((closed > 0.0) | self.tier.copyrighted)
-        if not candidates.any():
-            return None
-        u, hq = market.params.uncertainties, self.tier.high_quality_share
-        high, web_text = outlook.value_per_token(np.array([u.high_quality_value, 1.0]))
-        per_token = hq * high + (1.0 - hq) * web_text
-        chance = contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
-        # The lab would use crawlable copyrighted text unlicensed, or not at all: the licence saves the lesser.
-        cleared = min(u.settlement_usd_per_token * chance, per_token) if self.tier.copyrighted else 0.0
-        text = closed * per_token + np.maximum(crawled - exposure, 0.0) * cleared
-        award, litigation = contracts.settlement_terms(exposure * u.settlement_usd_per_token, chance)
-        traffic = self.human_tokens[at] * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share
-        return LicenceTerms(
-            candidates=candidates,
-            usable=usable,
-            closed=closed,
-            value=text + award + litigation,
-            reservation=traffic * contracts.annuity() + award - litigation,
-        )
-
-    def licence_deals(self, buyer: mesa.Agent, outlook: contracts.Outlook) -> list[tuple[int, float, float]]:
-        """The term licences on this tier's domains that leave the buyer and the domain a surplus (`licence_terms`),
-        after the buyer's cost of a deal (`contracts.DEAL_COST_USD`), priced to split it equally. Returns (domain
-        index in the web, usable tokens, yearly fee) for every deal worth signing, largest first."""
-        terms = self.licence_terms(buyer, outlook)
-        if terms is None:
-            return []
-        surplus = terms.surplus
-        signed = np.flatnonzero(terms.candidates & (surplus > economics.NEGLIGIBLE_SHARE * terms.value))
-        fees = (terms.reservation[signed] + economics.BARGAINING_SHARE * surplus[signed]) / contracts.annuity()
-        order = np.argsort(-terms.usable[signed], kind="stable")
-        start = self.domains.start
-        return [(start + int(signed[i]), float(terms.usable[signed[i]]), float(fees[i])) for i in order]
-
-    def exclusive_deal(
-        self,
-        buyer: mesa.Agent,
-        outlook: contracts.Outlook,
-        foreclosure: Callable[[np.ndarray], np.ndarray],
-        rival_terms: Callable[[np.ndarray], list[LicenceTerms | None]],
-    ) -> tuple[int, float, float, float] | None:
-        """The domain whose exclusive licence gains the buyer most over a non-exclusive one, if any gains.
-
-        An exclusive is worth to the buyer its non-exclusive value plus `foreclosure(closed tokens)`: the profit it
-        gains over the term as rivals lose the text only a licence gives (the archive keeps the rest for all). It
-        costs the domain its reservation plus its share of the licences the rivals would have signed (`rival_terms(among)`:
-        each rival's `licence_terms` on the candidate domains, asked only if one could gain). The price splits the surplus equally. Returns (domain index in the web,
-        usable tokens, yearly fee, the buyer's gain over the non-exclusive licence), or None.
-        """
-        terms = self.licence_terms(buyer, outlook)
-        if terms is None:
-            return None
-        others = self.model.web.others_licensed(buyer.unique_id)[self.domains]
-        candidates = np.flatnonzero(terms.candidates & (terms.closed > 0.0) & ~others)
-        if candidates.size == 0:
-            return None
-        candidates = candidates[np.argsort(-terms.closed[candidates], kind="stable")[:EXCLUSIVE_CANDIDATES]]
-        # The rivals' licences forgone only lower the surplus: where none would gain without them, none gains.
-        value = terms.value[candidates] + foreclosure(terms.closed[candidates])
-        most = value - terms.reservation[candidates] - contracts.DEAL_COST_USD
-        most_gain = economics.BARGAINING_SHARE * (most - np.maximum(terms.surplus[candidates], 0.0))
-        if not ((most_gain > economics.NEGLIGIBLE_SHARE * terms.value[candidates]) & (most > 0.0)).any():
-            return None
-        forgone = np.zeros(candidates.size)
-        for rival in rival_terms(candidates):
-            if rival is not None:
-                forgone += economics.BARGAINING_SHARE * np.maximum(rival.surplus, 0.0) * rival.candidates
-        reservation = terms.reservation[candidates] + forgone
-        surplus = value - reservation - contracts.DEAL_COST_USD
-        gain = economics.BARGAINING_SHARE * (surplus - np.maximum(terms.surplus[candidates], 0.0))
-        best = int(np.argmax(gain))
-        if gain[best] <= economics.NEGLIGIBLE_SHARE * terms.value[candidates[best]] or surplus[best] <= 0.0:
-            return None
-        fee = (reservation[best] + economics.BARGAINING_SHARE * surplus[best]) / contracts.annuity()
-        domain = int(candidates[best])
-        return self.domains.start + domain, float(terms.usable[domain]), float(fee), float(gain[best])
 
     def settle(self, buyer: mesa.Agent, offer: Offer, tokens: float, checkout: Checkout) -> float:
         """Crawled text is taken, not sold: no payment and no deal, but copyrighted text not yet trained on adds to the

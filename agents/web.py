@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from agents.publisher import Publisher
 
 NOBODY = -1  # the licensee of a domain no lab holds exclusively
+# An exclusive is weighed on each tier's domains with the most text only a licence gives (the rest would not pay).
+EXCLUSIVE_CANDIDATES = 8
 SIZE_HAZARD_EXPONENT = 1.4  # a domain reacts to scraping more than in proportion to its size (tuned, docs/calibration.md §7)
 
 
@@ -70,6 +73,24 @@ class Access:
         return self._effective[compliance]
 
 
+@dataclass(frozen=True)
+class LicenceTerms:
+    """Per domain (every domain of the web, or those asked about): whether a term licence to one lab is a candidate,
+    its usable tokens, those only a licence gives, its worth to the lab and the domain's reservation, in USD over the
+    term (`Web.licence_terms`)."""
+
+    candidates: np.ndarray
+    usable: np.ndarray
+    closed: np.ndarray
+    value: np.ndarray
+    reservation: np.ndarray
+
+    @property
+    def surplus(self) -> np.ndarray:
+        """What a licence leaves both sides together, after the buyer's cost of a deal."""
+        return self.value - self.reservation - contracts.DEAL_COST_USD
+
+
 class _Rights(NamedTuple):
     """Per domain, whether any lab may crawl it, whether its archived snapshot is open, whether a crawler that
     ignores robots.txt takes its new text; and per tier, who holds domains."""
@@ -96,6 +117,9 @@ _DOMAIN_ARRAYS = {
     "archived": bool,  # closed to crawlers since `archived_human` and `archived_ai` were taken
     "archived_human": float,
     "archived_ai": float,
+    "tier": np.intp,  # the tier's index in `Web.publishers`
+    "usable_share": float,  # the tier's share of its text worth training on (`Publisher.usable_share`)
+    "high_quality_share": float,  # the tier's share of usable tokens in the high-quality subset
 }
 # The ones a Publisher sees as its own (views of its slice).
 _PUBLISHER_ARRAYS = ("human_tokens", "ai_tokens", "head", "size_weight", "opted_out", "licensee", "opts_in")
@@ -142,6 +166,9 @@ class Web:
             "archived": np.zeros(n, dtype=bool),
             "archived_human": np.zeros(n),
             "archived_ai": np.zeros(n),
+            "tier": np.full(n, len(self.publishers), dtype=np.intp),
+            "usable_share": np.full(n, publisher.usable_share),
+            "high_quality_share": np.full(n, tier.high_quality_share),
         }
         for name, values in new.items():
             setattr(self, name, np.concatenate([getattr(self, name), values]))
@@ -320,6 +347,125 @@ class Web:
         if self._rights is not None:
             for tier in np.unique(np.searchsorted(self.starts, domains, side="right") - 1):
                 self._rights.holders[tier].add(lab_id)  # the same lists as `Access.holders`
+
+    def licence_terms(
+        self, buyer: mesa.Agent, outlook: contracts.Outlook, among: np.ndarray | None = None
+    ) -> LicenceTerms | None:
+        """What a term licence on each domain (or on those `among`, indices in the web) is worth to the buyer and to the
+        domain (None: no candidate). Every tier at once: each domain carries its tier's usable and high-quality shares.
+
+        A candidate is a domain outside the commons that no lab holds exclusively, whose licence to the buyer ends before
+        the buyer's next run, and which holds text the buyer cannot crawl (past the archive's snapshot, or all of it) or
+        is copyrighted. Its worth to the buyer is the text it cannot crawl at its value over the term
+        (`Outlook.value_per_token`), or, for text it may crawl at a legal risk, the part of that risk the licence saves,
+        plus, for the liability it holds, the expected award and the litigation it saves (`contracts.settlement_terms`).
+        The domain's reservation is the traffic that the buyer's AI answers would take from it, plus the award it could
+        win less what a suit would cost it.
+        """
+        market = self.model
+        at = slice(None) if among is None else among
+        share = self.usable_share[at]
+        usable = self.human_tokens[at] * share
+        crawled = self.access().crawled(market.robots_compliance(buyer))[0][at] * share
+        exposure = self.exposure_of(buyer.unique_id)[at]
+        ends = self.licence_end.get(buyer.unique_id)
+        renewing = ends[at] <= market.steps_done + buyer.spec.cadence_months if ends is not None else True
+        closed = usable - crawled  # what only a licence gives
+        copyrighted = self.copyrighted[at]
+        candidates = renewing & (self.licensee[at] == NOBODY) & ((closed > 0.0) | copyrighted) & ~self.commons[at]
+        if not candidates.any():
+            return None
+        u, hq = market.params.uncertainties, self.high_quality_share[at]
+        high, web_text = outlook.value_per_token(np.array([u.high_quality_value, 1.0]))
+        per_token = hq * high + (1.0 - hq) * web_text
+        chance = contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
+        # The lab would use crawlable copyrighted text unlicensed, or not at all: the licence saves the lesser.
+        cleared = np.where(copyrighted, np.minimum(u.settlement_usd_per_token * chance, per_token), 0.0)
+        text = closed * per_token + np.maximum(crawled - exposure, 0.0) * cleared
+        award, litigation = contracts.settlement_terms(exposure * u.settlement_usd_per_token, chance)
+        traffic = self.human_tokens[at] * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share
+        return LicenceTerms(
+            candidates=candidates,
+            usable=usable,
+            closed=closed,
+            value=text + award + litigation,
+            reservation=traffic * contracts.annuity() + award - litigation,
+        )
+
+    def licence_deals(self, terms: LicenceTerms | None) -> list[tuple[Publisher, int, float, float]]:
+        """The term licences that leave the buyer and the domain a surplus (`terms`, from `licence_terms` on every
+        domain), after the buyer's cost of a deal (`contracts.DEAL_COST_USD`), priced to split it equally. Returns
+        (publisher, domain index in the web, usable tokens, yearly fee) for every deal worth signing, tier by tier,
+        largest first within a tier."""
+        if terms is None:
+            return []
+        surplus = terms.surplus
+        signed = np.flatnonzero(terms.candidates & (surplus > economics.NEGLIGIBLE_SHARE * terms.value))
+        fees = (terms.reservation[signed] + economics.BARGAINING_SHARE * surplus[signed]) / contracts.annuity()
+        order = np.lexsort((-terms.usable[signed], self.tier[signed]))
+        return [
+            (self.publishers[self.tier[signed[i]]], int(signed[i]), float(terms.usable[signed[i]]), float(fees[i]))
+            for i in order.tolist()
+        ]
+
+    def exclusive_deal(
+        self,
+        buyer: mesa.Agent,
+        terms: LicenceTerms | None,
+        foreclosure_usd_per_token: np.ndarray,
+        rival_terms: Callable[[np.ndarray], list[LicenceTerms | None]],
+    ) -> tuple[Publisher, int, float, float, float] | None:
+        """The domain whose exclusive licence gains the buyer most over a non-exclusive one, if any gains.
+
+        An exclusive is worth to the buyer its non-exclusive value (`terms`, from `licence_terms` on every domain) plus
+        the profit it gains over the term as rivals lose the text only a licence gives (the archive keeps the rest for
+        all): `foreclosure_usd_per_token` (per tier) times the closed tokens. It costs the domain its reservation plus
+        its share of the licences the rivals would have signed (`rival_terms(among)`: each rival's `licence_terms` on
+        the candidate domains, asked only if one could gain). The price splits the surplus equally. Each tier weighs
+        its `EXCLUSIVE_CANDIDATES` domains with the most closed text; the best tier's best domain is signed, the first
+        tier on a tie. Returns (publisher, domain index in the web, usable tokens, yearly fee, the buyer's gain over the
+        non-exclusive licence), or None.
+        """
+        if terms is None:
+            return None
+        eligible = np.flatnonzero(terms.candidates & (terms.closed > 0.0) & ~self.others_licensed(buyer.unique_id))
+        if eligible.size == 0:
+            return None
+        # Per tier, its candidates with the most closed text first (stable), at most EXCLUSIVE_CANDIDATES.
+        eligible = eligible[np.lexsort((-terms.closed[eligible], self.tier[eligible]))]
+        tiers = self.tier[eligible]
+        firsts = np.flatnonzero(np.r_[True, tiers[1:] != tiers[:-1]])
+        rank = np.arange(eligible.size) - np.repeat(firsts, np.diff(np.r_[firsts, eligible.size]))
+        candidates, tiers = eligible[rank < EXCLUSIVE_CANDIDATES], tiers[rank < EXCLUSIVE_CANDIDATES]
+        # The rivals' licences forgone only lower the surplus: a tier where none would gain without them gains nothing.
+        value = terms.value[candidates] + terms.closed[candidates] * foreclosure_usd_per_token[tiers]
+        most = value - terms.reservation[candidates] - contracts.DEAL_COST_USD
+        most_gain = economics.BARGAINING_SHARE * (most - np.maximum(terms.surplus[candidates], 0.0))
+        could = (most_gain > economics.NEGLIGIBLE_SHARE * terms.value[candidates]) & (most > 0.0)
+        keep = np.isin(tiers, tiers[could])
+        if not keep.any():
+            return None
+        candidates, tiers, value = candidates[keep], tiers[keep], value[keep]
+        forgone = np.zeros(candidates.size)
+        for rival in rival_terms(candidates):
+            if rival is not None:
+                forgone += economics.BARGAINING_SHARE * np.maximum(rival.surplus, 0.0) * rival.candidates
+        reservation = terms.reservation[candidates] + forgone
+        surplus = value - reservation - contracts.DEAL_COST_USD
+        gain = economics.BARGAINING_SHARE * (surplus - np.maximum(terms.surplus[candidates], 0.0))
+        best = None
+        for tier in np.unique(tiers).tolist():
+            where = np.flatnonzero(tiers == tier)
+            i = int(where[np.argmax(gain[where])])
+            if gain[i] <= economics.NEGLIGIBLE_SHARE * terms.value[candidates[i]] or surplus[i] <= 0.0:
+                continue
+            if best is None or gain[i] > gain[best]:
+                best = i
+        if best is None:
+            return None
+        fee = (reservation[best] + economics.BARGAINING_SHARE * surplus[best]) / contracts.annuity()
+        domain = int(candidates[best])
+        return self.publishers[tiers[best]], domain, float(terms.usable[domain]), float(fee), float(gain[best])
 
     def others_licensed(self, lab_id: int) -> np.ndarray:
         """Domains another lab holds under a licence in force."""

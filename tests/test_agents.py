@@ -134,18 +134,17 @@ def test_a_licence_is_worth_more_the_more_liability_it_clears_and_is_priced_betw
     news = _news(model)
     lab = _most_exposed(model, news)
     outlook = lab.outlook(lab.plan)
-    terms = news.licence_terms(lab, outlook)
+    terms = model.web.licence_terms(lab, outlook)
     assert terms is not None
-    deals = news.licence_deals(lab, outlook)
+    deals = [deal for deal in model.web.licence_deals(terms) if deal[0] is news]
     assert deals
-    for domain, _tokens, fee in deals:
-        local = domain - news.domains.start
+    for _holder, domain, _tokens, fee in deals:
         # The yearly fee pays the domain's reservation and half the surplus, never more than the lab's value.
         total = fee * contracts.annuity()
-        assert terms.reservation[local] < total < terms.value[local]
+        assert terms.reservation[domain] < total < terms.value[domain]
     model.web.exposure[lab.unique_id][news.domains] *= 2.0
-    doubled = news.licence_terms(lab, outlook)
-    assert (doubled.value >= terms.value).all() and (doubled.value > terms.value).any()
+    doubled, at = model.web.licence_terms(lab, outlook), news.domains
+    assert (doubled.value[at] >= terms.value[at]).all() and (doubled.value[at] > terms.value[at]).any()
 
 
 def test_an_exclusive_licence_closes_a_domains_new_text_to_everyone_else_for_its_term():
@@ -224,24 +223,27 @@ def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up
     for _ in range(24):
         model.web.produce()
     model.web.changed(text_only=True)
-    outlook = lab.outlook(lab.plan)
+    web, outlook = model.web, lab.outlook(lab.plan)
+    terms = web.licence_terms(lab, outlook)
     rivals = [other for other in model.lab_list if other is not lab]
     views = [other.outlook(other.plan) for other in rivals]
+    none, one = np.zeros(len(web.publishers)), np.ones(len(web.publishers))  # foreclosure, USD per closed token
 
     def rival_terms(among):  # each rival's terms on the candidate domains
-        return [news.licence_terms(other, view, among) for other, view in zip(rivals, views)]
+        return [web.licence_terms(other, view, among) for other, view in zip(rivals, views)]
 
-    nothing = news.exclusive_deal(lab, outlook, lambda closed: np.zeros(closed.size), rival_terms)
+    nothing = web.exclusive_deal(lab, terms, none, rival_terms)
     assert nothing is None  # no foreclosure gain: an exclusive only costs the domain its other buyers
-    _domain, _tokens, fee, gain = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, lambda among: [])
+    holder, domain, _tokens, fee, gain = web.exclusive_deal(lab, terms, one, lambda among: [])
+    assert holder is news and web.tier[domain] == news.tier_index  # the closed tier's text is what forecloses
     assert gain > 0 and fee > 0
 
     def rich_rivals(among):  # the more the rivals would have paid the domain, the dearer the exclusive
-        terms = news.licence_terms(lab, outlook, among)
-        return [type(terms)(**{**terms.__dict__, "value": terms.value + 1e8})]
+        mine = web.licence_terms(lab, outlook, among)
+        return [type(mine)(**{**mine.__dict__, "value": mine.value + 1e8})]
 
-    dearer = news.exclusive_deal(lab, outlook, lambda closed: closed * 1.0, rich_rivals)
-    assert dearer is None or dearer[2] > fee
+    dearer = web.exclusive_deal(lab, terms, one, rich_rivals)
+    assert dearer is None or dearer[3] > fee
 
 
 def test_fixed_k_labs_plan_20k_tokens_per_parameter():
