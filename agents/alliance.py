@@ -27,6 +27,8 @@ class DataAlliance(mesa.Agent):
     antitrust rule the members keep large closed rivals out.
     """
 
+    offers_depend_on_plan = False  # `OfferBook`: asked once per decision
+
     def __init__(self, model: mesa.Model, private_tokens: float) -> None:
         super().__init__(model)
         self.reachable_tokens = private_tokens * REACHABLE_SHARE

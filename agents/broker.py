@@ -50,6 +50,8 @@ class DataBroker(mesa.Agent):
     incidents: a breach raises what it expects, so it spends more on safeguards and asks more.
     """
 
+    offers_depend_on_plan = False  # `OfferBook`: asked once per decision
+
     def __init__(self, model: mesa.Model, private_tokens: float) -> None:
         super().__init__(model)
         n = len(PRIVATE_TIERS)

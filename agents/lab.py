@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ import numpy as np
 
 from agents import generator
 from agents.broker import PRIVATE_TIERS, TIER_INDEX
-from agents.offers import Checkout, Offer, Source
+from agents.offers import Checkout, Offer, OfferBook, Source
 from sim import contracts, economics, firm, scaling
 from sim.firm import RunPlan
 from sim.params import LabSpec
@@ -187,13 +188,9 @@ class Lab(mesa.Agent):
             for tier, tokens, usd_per_year in broker.licence_deals(self, outlook):
                 market.sign_licence(broker, self, tier, PRIVATE_TIERS[tier].name, tokens, usd_per_year)
 
-    def gather_offers(self, plan: RunPlan) -> list[Offer]:
-        """Every seller's offers for this run, in the model's order of sellers, then its own (in-house) data."""
-        offers: list[Offer] = []
-        for seller in self.model.sellers:
-            offers.extend(seller.offers_to(self, plan))
-        offers.extend(self.own_offers(plan))
-        return offers
+    def offer_book(self) -> OfferBook:
+        """What every seller offers it now, then its own data: one decision's offers, for the runs it weighs."""
+        return OfferBook(self, self.model.sellers, self.own_offers)
 
     def marginal_usd(self, plan: RunPlan) -> float:
         """What a slot of its next run is worth: the margin of its last dataset, scaled to this run's price of data.
@@ -293,8 +290,9 @@ class Lab(mesa.Agent):
         """Its own data costs the compute or compliance work on it; no deal with itself."""
         return tokens * offer.usd_per_token
 
-    def source(self, plan: RunPlan) -> Sourcing:
-        """Assemble the dataset whose loss is lowest for what it costs (`economics.choose_dataset`).
+    def source(self, plan: RunPlan, book: OfferBook | None = None) -> Sourcing:
+        """Assemble the dataset whose loss is lowest for what it costs (`economics.choose_dataset`), from the offers in
+        `book` (a new one by default).
 
         Every offer is weighed by the effective-data law at what a token is worth to this run in
         compute (`RunPlan.token_value_usd`): a lab buys whenever that beats spending the money on
@@ -302,7 +300,7 @@ class Lab(mesa.Agent):
         """
         constants = self.model.params.constants
         max_epochs = self.model.params.uncertainties.max_epochs
-        offers = self.gather_offers(plan)
+        offers = (book or self.offer_book()).offers(plan)
         columns = (
             [o.tokens for o in offers],
             [o.quality for o in offers],
@@ -381,10 +379,11 @@ class Lab(mesa.Agent):
         tasks, maker = self.post_training_tasks(plan)
         view = dataclass_replace(market.market_for(self), tasks=tasks)
         choose_share = market.params.constants.post_training  # off: the plan's share (none), no choice
+        book = self.offer_book()
         if self.spec.strategy == "fixed":  # the overtraining factor is a rule: no re-plan when data is short
-            run = firm.evaluate(plan, self.source(plan), view, choose_share)
+            run = firm.evaluate(plan, self.source(plan, book), view, choose_share)
         else:
-            run = firm.choose_run(plan, self.source, view, choose_share)
+            run = firm.choose_run(plan, functools.partial(self.source, book=book), view, choose_share)
         plan, sourcing = run.plan, run.sourcing
         paid, in_house = self.pay_sellers(sourcing)
         spend = paid + in_house

@@ -5,7 +5,8 @@ publishers), each broker, the alliance and each synthetic-data generator; a lab 
 its own users' data, to itself alone (`Lab.own_offers`, asked after the others). A lab asks every seller
 the same two things and never asks who it is talking to:
 
-- `offers_to(buyer, plan)`: the offers this seller makes the buyer for its planned run;
+- `offers_to(buyer, plan)`: the offers this seller makes the buyer for its planned run (a seller whose offers do not
+  depend on the plan says so with `offers_depend_on_plan = False`, and is asked once per decision: `OfferBook`);
 - `settle(buyer, offer, tokens, checkout)`: the buyer takes `tokens` of `offer`; the seller records
   the sale (and the deal, through the model's `record_deal`) and returns what it costs in USD.
 
@@ -14,6 +15,7 @@ the same two things and never asks who it is talking to:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -75,7 +77,37 @@ class Checkout:
     token_value_usd: float = 0.0
 
 
+class OfferBook:
+    """What is on the table for a lab at one decision: every seller's offers, in the model's order of sellers, then the
+    lab's own data (`Lab.own_offers`).
+
+    A lab weighs several runs at one decision (the plan and smaller datasets, `firm.choose_run`; the data wall's
+    measure, `firm.scarcity_oom`), and nothing changes hands until it has chosen. The offers of a seller that do not
+    depend on the plan (`offers_depend_on_plan = False`: the web, brokers, the alliance) are asked once, when the book
+    is opened; the others (generators, whose synthetic data is worth more the nearer they are to the planned model, and
+    the lab's own) are asked again for each plan. Open a new book after anything changes hands.
+    """
+
+    def __init__(self, buyer: Lab, sellers: tuple[Any, ...], own: Callable[[RunPlan], list[Offer]]) -> None:
+        self._own = own
+        self._buyer = buyer
+        # Per seller, in order: its offers, or the seller itself when they depend on the plan.
+        self._segments: list[list[Offer] | Any] = [
+            seller if getattr(seller, "offers_depend_on_plan", True) else seller.offers_to(buyer, None) for seller in sellers
+        ]
+
+    def offers(self, plan: RunPlan) -> list[Offer]:
+        """Every offer for `plan`, in the order of sellers, then the lab's own."""
+        offers: list[Offer] = []
+        for segment in self._segments:
+            offers.extend(segment if isinstance(segment, list) else segment.offers_to(self._buyer, plan))
+        offers.extend(self._own(plan))
+        return offers
+
+
 class Seller(Protocol):
+    offers_depend_on_plan: bool  # optional; True when absent
+
     def offers_to(self, buyer: Lab, plan: RunPlan) -> list[Offer]: ...
 
     def settle(self, buyer: Lab, offer: Offer, tokens: float, checkout: Checkout) -> float: ...

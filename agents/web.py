@@ -134,6 +134,8 @@ class Web:
     would add them, so results do not depend on how the domains are stored.
     """
 
+    offers_depend_on_plan = False  # `OfferBook`: asked once per decision
+
     def __init__(self, model: mesa.Model) -> None:
         self.model = model
         self.publishers: list[Publisher] = []
@@ -340,12 +342,14 @@ class Web:
         A term licence changes only who holds domains, not what any crawler may take: the lab joins the holders of
         the domains' tiers, and the measures of access stand (an exclusive changes both: `Publisher.grant_exclusive`).
         """
-        ends = self.licence_end.setdefault(lab_id, np.zeros(self.human_tokens.size, dtype=np.int64))
+        ends = self.licence_end.get(lab_id)
+        if ends is None:
+            ends = self.licence_end[lab_id] = np.zeros(self.human_tokens.size, dtype=np.int64)
         ends[domains] = np.maximum(ends[domains], end_step)
         if lab_id in self.exposure:
             self.exposure[lab_id][domains] = 0.0
         if self._rights is not None:
-            for tier in np.unique(np.searchsorted(self.starts, domains, side="right") - 1):
+            for tier in set(self.tier[domains].tolist()):
                 self._rights.holders[tier].add(lab_id)  # the same lists as `Access.holders`
 
     def licence_terms(

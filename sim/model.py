@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 
 import mesa
 import networkx as nx
@@ -401,9 +402,10 @@ class DataMarketModel(mesa.Model):
         grew linearly between them (so the date moves continuously with every input, not by months).
         """
         lab = self.frontier
-        quote = lab.source(lab.plan)
+        book = lab.offer_book()
+        quote = lab.source(lab.plan, book)
         if lab.deployed.year == self.year or self.steps_done == 0:
-            shortfall = firm.scarcity_oom(lab.plan, lab.source, self.market_for(lab), quote)
+            shortfall = firm.scarcity_oom(lab.plan, functools.partial(lab.source, book=book), self.market_for(lab), quote)
             margin = self.params.constants.data_wall_margin_oom
             if self.data_wall_year is None and shortfall >= margin:
                 before, since = self.capability_shortfall, self.shortfall_measured_year
