@@ -90,9 +90,20 @@ class Lab(mesa.Agent):
         self.next_run_step = int(self.rng.integers(spec.cadence_months))
         self.own_user_tokens = 0.0
         self.market_share = 1.0 / max(1, len(model.params.labs))
-        self.deployed: TrainedModel | None = None
+        self._deployed: TrainedModel | None = None
         self.plan: RunPlan | None = None
         self.last_sourcing: Sourcing | None = None
+        self._outlook: tuple[tuple[int, int], RunPlan, contracts.Outlook] | None = None  # `planned_outlook`
+
+    @property
+    def deployed(self) -> TrainedModel | None:
+        """The model it serves (None before its first run)."""
+        return self._deployed
+
+    @deployed.setter
+    def deployed(self, model: TrainedModel | None) -> None:
+        self._deployed = model
+        self.model.deployments += 1  # its rivals see another model
 
     # --- the month ------------------------------------------------------------------------
 
@@ -168,6 +179,14 @@ class Lab(mesa.Agent):
             life = self.spec.cadence_months / 12.0
             shadow = firm.profit_per_compute_usd(plan.compute_flop, plan.k, market.market_for(self), life)
         return contracts.outlook(years, values, shadow, self.margin_ratio(), market.year)
+
+    def planned_outlook(self) -> contracts.Outlook:
+        """Its outlook for the run it plans now (`outlook`), kept while its plan and every lab's model stand."""
+        market = self.model
+        key = (market.steps_done, market.deployments)
+        if self._outlook is None or self._outlook[0] != key or self._outlook[1] is not self.plan:
+            self._outlook = (key, self.plan, self.outlook(self.plan))
+        return self._outlook[2]
 
     def margin_ratio(self) -> float:
         """mu: its price of data at the margin over the value of a token, in its last run (1 before any)."""
@@ -460,15 +479,15 @@ class Lab(mesa.Agent):
             model, step = rival.deployed, FORECLOSURE_STEP * rival.deployed.effective_tokens
             lost = firm.capability_lost(model.params, model.effective_tokens, step) / step if step > 0.0 else 0.0
             per_token.append(worth * rival.market_share * lost)
-        # Per tier: what a closed token forecloses, at the rivals' margins for its mix of high-quality and web text.
-        foreclosure = np.zeros(len(market.web.publishers))
-        for tier, publisher in enumerate(market.web.publishers):
-            hq = publisher.tier.high_quality_share
-            lost = [hq * max(u.high_quality_value - margin, 0.0) + (1.0 - hq) * max(1.0 - margin, 0.0) for margin in margins]
-            foreclosure[tier] = sum(p * q for p, q in zip(per_token, lost))
+        # Per tier (rows): what a closed token forecloses, at the rivals' (columns) margins for its mix of high-quality
+        # and web text.
+        hq = np.array([[publisher.tier.high_quality_share] for publisher in market.web.publishers])
+        margins = np.array(margins)
+        lost = hq * np.maximum(u.high_quality_value - margins, 0.0) + (1.0 - hq) * np.maximum(1.0 - margins, 0.0)
+        foreclosure = (lost * np.array(per_token)).sum(axis=1)
 
-        def rival_terms(among: np.ndarray) -> list:
-            return [market.web.licence_terms(rival, rival.outlook(rival.plan), among) for rival in rivals]
+        def rival_terms(among: np.ndarray):
+            return market.web.buyers_terms(rivals, [rival.planned_outlook() for rival in rivals], among)
 
         deal = market.web.exclusive_deal(self, terms, foreclosure, rival_terms)
         if deal is None:

@@ -311,9 +311,11 @@ class Web:
             holders: list[set[int]] = [set() for _ in self.publishers]
             for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
                 holders[tier].add(int(lab_id))
-            for lab_id in self.licence_end:
-                for tier in np.unique(np.searchsorted(self.starts, np.flatnonzero(self.licensed(lab_id)), side="right") - 1):
-                    holders[tier].add(lab_id)
+            if self.licence_end:  # per lab (rows) and tier (columns), whether it holds a term licence there
+                labs = list(self.licence_end)
+                in_force = np.stack([self.licence_end[lab_id] for lab_id in labs]) > self.model.steps_done
+                for row, tier in zip(*np.nonzero(np.logical_or.reduceat(in_force, self.starts, axis=1))):
+                    holders[tier].add(labs[row])
             self._rights = _Rights(
                 crawl=crawl,
                 archive_open=self.archived & ~mandated,
@@ -356,7 +358,16 @@ class Web:
         self, buyer: mesa.Agent, outlook: contracts.Outlook, among: np.ndarray | None = None
     ) -> LicenceTerms | None:
         """What a term licence on each domain (or on those `among`, indices in the web) is worth to the buyer and to the
-        domain (None: no candidate). Every tier at once: each domain carries its tier's usable and high-quality shares.
+        domain (None: no candidate); see `buyers_terms`."""
+        terms = self.buyers_terms([buyer], [outlook], among)
+        return None if terms is None else LicenceTerms(*(getattr(terms, name)[0] for name in LicenceTerms.__dataclass_fields__))
+
+    def buyers_terms(
+        self, buyers: list[mesa.Agent], outlooks: list[contracts.Outlook], among: np.ndarray | None = None
+    ) -> LicenceTerms | None:
+        """What a term licence on each domain (or on those `among`, indices in the web) is worth to each buyer (with its
+        outlook) and to the domain: arrays of buyers x domains (None: no candidate for any). Every tier at once: each
+        domain carries its tier's usable and high-quality shares.
 
         A candidate is a domain outside the commons that no lab holds exclusively, whose licence to the buyer ends before
         the buyer's next run, and which holds text the buyer cannot crawl (past the archive's snapshot, or all of it) or
@@ -366,31 +377,33 @@ class Web:
         The domain's reservation is the traffic that the buyer's AI answers would take from it, plus the award it could
         win less what a suit would cost it.
         """
-        market = self.model
+        market, access = self.model, self.access()
         at = slice(None) if among is None else among
         share = self.usable_share[at]
         usable = self.human_tokens[at] * share
-        crawled = self.access().crawled(market.robots_compliance(buyer))[0][at] * share
-        exposure = self.exposure_of(buyer.unique_id)[at]
-        ends = self.licence_end.get(buyer.unique_id)
-        renewing = ends[at] <= market.steps_done + buyer.spec.cadence_months if ends is not None else True
+        crawled = np.stack([access.crawled(market.robots_compliance(buyer))[0][at] for buyer in buyers]) * share
+        exposure = np.stack([self.exposure_of(buyer.unique_id)[at] for buyer in buyers])
+        horizon = np.array([[market.steps_done + buyer.spec.cadence_months] for buyer in buyers])
+        no_licence = np.zeros(usable.size, dtype=np.int64)
+        ends = np.stack([self.licence_end[b.unique_id][at] if b.unique_id in self.licence_end else no_licence for b in buyers])
         closed = usable - crawled  # what only a licence gives
         copyrighted = self.copyrighted[at]
-        candidates = renewing & (self.licensee[at] == NOBODY) & ((closed > 0.0) | copyrighted) & ~self.commons[at]
+        candidates = (ends <= horizon) & (self.licensee[at] == NOBODY) & ((closed > 0.0) | copyrighted) & ~self.commons[at]
         if not candidates.any():
             return None
         u, hq = market.params.uncertainties, self.high_quality_share[at]
-        high, web_text = outlook.value_per_token(np.array([u.high_quality_value, 1.0]))
-        per_token = hq * high + (1.0 - hq) * web_text
+        high, web_text = np.array([outlook.value_per_token(np.array([u.high_quality_value, 1.0])) for outlook in outlooks]).T
+        per_token = hq * high[:, None] + (1.0 - hq) * web_text[:, None]
         chance = contracts.suit_probability(u.suit_hazard_per_year, market.awareness)
         # The lab would use crawlable copyrighted text unlicensed, or not at all: the licence saves the lesser.
         cleared = np.where(copyrighted, np.minimum(u.settlement_usd_per_token * chance, per_token), 0.0)
         text = closed * per_token + np.maximum(crawled - exposure, 0.0) * cleared
         award, litigation = contracts.settlement_terms(exposure * u.settlement_usd_per_token, chance)
-        traffic = self.human_tokens[at] * u.holder_reservation_usd_per_token_year * market.awareness * buyer.market_share
+        reach = self.human_tokens[at] * u.holder_reservation_usd_per_token_year * market.awareness
+        traffic = reach * np.array([[buyer.market_share] for buyer in buyers])
         return LicenceTerms(
             candidates=candidates,
-            usable=usable,
+            usable=np.broadcast_to(usable, candidates.shape),
             closed=closed,
             value=text + award + litigation,
             reservation=traffic * contracts.annuity() + award - litigation,
@@ -417,14 +430,14 @@ class Web:
         buyer: mesa.Agent,
         terms: LicenceTerms | None,
         foreclosure_usd_per_token: np.ndarray,
-        rival_terms: Callable[[np.ndarray], list[LicenceTerms | None]],
+        rival_terms: Callable[[np.ndarray], LicenceTerms | None],
     ) -> tuple[Publisher, int, float, float, float] | None:
         """The domain whose exclusive licence gains the buyer most over a non-exclusive one, if any gains.
 
         An exclusive is worth to the buyer its non-exclusive value (`terms`, from `licence_terms` on every domain) plus
         the profit it gains over the term as rivals lose the text only a licence gives (the archive keeps the rest for
         all): `foreclosure_usd_per_token` (per tier) times the closed tokens. It costs the domain its reservation plus
-        its share of the licences the rivals would have signed (`rival_terms(among)`: each rival's `licence_terms` on
+        its share of the licences the rivals would have signed (`rival_terms(among)`: the rivals' `buyers_terms` on
         the candidate domains, asked only if one could gain). The price splits the surplus equally. Each tier weighs
         its `EXCLUSIVE_CANDIDATES` domains with the most closed text; the best tier's best domain is signed, the first
         tier on a tie. Returns (publisher, domain index in the web, usable tokens, yearly fee, the buyer's gain over the
@@ -450,10 +463,10 @@ class Web:
         if not keep.any():
             return None
         candidates, tiers, value = candidates[keep], tiers[keep], value[keep]
+        rivals = rival_terms(candidates)
         forgone = np.zeros(candidates.size)
-        for rival in rival_terms(candidates):
-            if rival is not None:
-                forgone += economics.BARGAINING_SHARE * np.maximum(rival.surplus, 0.0) * rival.candidates
+        if rivals is not None:  # added rival by rival, in their order
+            forgone += (economics.BARGAINING_SHARE * np.maximum(rivals.surplus, 0.0) * rivals.candidates).sum(axis=0)
         reservation = terms.reservation[candidates] + forgone
         surplus = value - reservation - contracts.DEAL_COST_USD
         gain = economics.BARGAINING_SHARE * (surplus - np.maximum(terms.surplus[candidates], 0.0))

@@ -55,6 +55,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim import economics, scaling
 from sim.compiled import inlined_kernel, kernel
 
@@ -516,6 +518,34 @@ def rivals_log_weight(capabilities: list[float], reaches: list[float], temperatu
         return -math.inf
     top = max(capabilities)
     return top / temperature_oom + math.log(sum(r * math.exp((c - top) / temperature_oom) for c, r in zip(capabilities, reaches)))
+
+
+def rivals_log_weights(capabilities: np.ndarray, reaches: np.ndarray, temperature_oom: float) -> np.ndarray:
+    """`rivals_log_weight` for every lab at once, its rivals being all the others with a model deployed (a capability
+    of NaN: none). In time linear in the labs: each lab's rivals are everyone less itself, scaled by the largest of
+    them, which is the largest capability for all but the lab that holds it (which is scaled by the second largest).
+    Equal to the one-lab sum within a few units in the last place (never less than the leader's own weight is left
+    after a lab takes out its own, so nothing cancels)."""
+    capabilities, reaches = np.asarray(capabilities, dtype=float), np.asarray(reaches, dtype=float)
+    out = np.full(capabilities.size, -math.inf)
+    deployed = np.flatnonzero(~np.isnan(capabilities))
+    if deployed.size == 0:
+        return out
+    c, r = capabilities[deployed], reaches[deployed]
+    lead = int(np.argmax(c))
+    weights = r * np.exp((c - c[lead]) / temperature_oom)
+    total = weights.sum()
+    out[:] = c[lead] / temperature_oom + math.log(total)  # a lab with no model: every deployed lab is a rival
+    rest = np.delete(np.arange(deployed.size), lead)
+    if rest.size:
+        out[deployed[rest]] = c[lead] / temperature_oom + np.log(total - weights[rest])
+        second = c[rest].max()  # the leader's rivals, scaled by the best of them
+        out[deployed[lead]] = second / temperature_oom + math.log(
+            float((r[rest] * np.exp((c[rest] - second) / temperature_oom)).sum())
+        )
+    else:
+        out[deployed[lead]] = -math.inf  # alone in the market
+    return out
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import math
 
 import mesa
 import networkx as nx
@@ -97,12 +98,15 @@ class DataMarketModel(mesa.Model):
         self.broker_list = tuple(DataBroker(self, private / constants.n_brokers) for _ in range(constants.n_brokers))
         self.alliance = DataAlliance(self, private)
         self.generator_list = tuple(SyntheticGenerator(self) for _ in range(constants.n_generators))
+        self.deployments = 0  # models deployed so far (`Lab.deployed`): the rivals each lab faces change with them
+        self._rival_weights: tuple[int, np.ndarray] = (-1, np.zeros(0))
         self.lab_list = tuple((ClosedLab if spec.kind == "closed" else OpenLab)(self, spec) for spec in self.params.labs)
         # AgentSets to schedule; the tuples to iterate, since an AgentSet iterates through weak references.
         self.brokers = AgentSet(self.broker_list, random=self.random)
         self.generators = AgentSet(self.generator_list, random=self.random)
         self.labs = AgentSet(self.lab_list, random=self.random)
         self.lab_by_id = {lab.unique_id: lab for lab in self.lab_list}
+        self.lab_position = {lab.unique_id: i for i, lab in enumerate(self.lab_list)}
         # Everyone a lab can get data from, in the order labs ask them (ties in sourcing follow it); each lab
         # then adds its own users' data (`Lab.own_offers`), which it sells to itself alone.
         self.sellers = (self.web, *self.broker_list, self.alliance, *self.generator_list)
@@ -272,17 +276,24 @@ class DataMarketModel(mesa.Model):
             lab.market_share = float(share)
         self.hhi = economics.herfindahl_index(shares)
 
+    def _rivals_log_weights(self) -> np.ndarray:
+        """Per lab (in `lab_list` order), its rivals' part of the logit (`firm.rivals_log_weights`), measured again
+        after each deployment."""
+        if self._rival_weights[0] != self.deployments:
+            capabilities = [lab.deployed.capability if lab.deployed is not None else math.nan for lab in self.lab_list]
+            reaches = [self.reach(lab) for lab in self.lab_list]
+            weights = firm.rivals_log_weights(capabilities, reaches, self.params.constants.market_temperature)
+            self._rival_weights = (self.deployments, weights)
+        return self._rival_weights[1]
+
     def market_for(self, lab) -> firm.Market:
         """The market as `lab` sees it when it plans a run: demand, the price of a FLOP, its rivals' models."""
         temperature = self.params.constants.market_temperature
-        rivals = [other for other in self.lab_list if other is not lab and other.deployed is not None]
         return firm.Market(
             revenue_usd_per_year=self.ai_revenue_usd_per_year,
             served_tokens_per_year=self.inference_tokens_per_year * self.awareness,
             usd_per_flop=self.usd_per_flop,
-            rivals_log_weight=firm.rivals_log_weight(
-                [other.deployed.capability for other in rivals], [self.reach(other) for other in rivals], temperature
-            ),
+            rivals_log_weight=float(self._rivals_log_weights()[self.lab_position[lab.unique_id]]),
             reach=self.reach(lab),
             temperature_oom=temperature,
             post_training_returns=self.post_training_returns,

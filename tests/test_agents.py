@@ -229,18 +229,18 @@ def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up
     views = [other.outlook(other.plan) for other in rivals]
     none, one = np.zeros(len(web.publishers)), np.ones(len(web.publishers))  # foreclosure, USD per closed token
 
-    def rival_terms(among):  # each rival's terms on the candidate domains
-        return [web.licence_terms(other, view, among) for other, view in zip(rivals, views)]
+    def rival_terms(among):  # the rivals' terms on the candidate domains
+        return web.buyers_terms(rivals, views, among)
 
     nothing = web.exclusive_deal(lab, terms, none, rival_terms)
     assert nothing is None  # no foreclosure gain: an exclusive only costs the domain its other buyers
-    holder, domain, _tokens, fee, gain = web.exclusive_deal(lab, terms, one, lambda among: [])
+    holder, domain, _tokens, fee, gain = web.exclusive_deal(lab, terms, one, lambda among: None)
     assert holder is news and web.tier[domain] == news.tier_index  # the closed tier's text is what forecloses
     assert gain > 0 and fee > 0
 
     def rich_rivals(among):  # the more the rivals would have paid the domain, the dearer the exclusive
-        mine = web.licence_terms(lab, outlook, among)
-        return [type(mine)(**{**mine.__dict__, "value": mine.value + 1e8})]
+        mine = web.buyers_terms([lab], [outlook], among)
+        return type(mine)(**{**mine.__dict__, "value": mine.value + 1e8})
 
     dearer = web.exclusive_deal(lab, terms, one, rich_rivals)
     assert dearer is None or dearer[3] > fee
@@ -386,3 +386,19 @@ def test_rephrasing_is_worth_nothing_before_capable_models_and_its_full_value_af
     assert early.rephrasing_capability < 0.01 and rephrased(early).quality < 0.01 * value
     assert rephrased(late).quality == pytest.approx(value, rel=0.01)
     assert rephrased(late).per_real_token > 0
+
+
+def test_the_terms_of_many_buyers_at_once_are_each_buyers_own_exactly():
+    model = DataMarketModel(rng=6, end="2024-06").run()
+    web, labs = model.web, list(model.lab_list)
+    outlooks = [lab.outlook(lab.plan) for lab in labs]
+    among = np.flatnonzero(web.copyrighted)[::7]
+    together = web.buyers_terms(labs, outlooks, among)
+    assert together is not None and together.value.shape == (len(labs), among.size)
+    for row, (lab, outlook) in enumerate(zip(labs, outlooks)):
+        alone = web.licence_terms(lab, outlook, among)
+        if alone is None:
+            assert not together.candidates[row].any()
+            continue
+        for name in ("candidates", "usable", "closed", "value", "reservation"):
+            assert np.array_equal(getattr(together, name)[row], getattr(alone, name))

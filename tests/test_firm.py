@@ -302,3 +302,17 @@ def test_the_chosen_compute_is_the_best_on_a_grid():
     grid = most * 10.0 ** np.linspace(-firm.BUDGET_SEARCH_DECADES, 0.0, 3001)
     best = grid[np.argmax([value(c) for c in grid])]
     assert math.log10(firm.profit_optimal_compute(most, k, market, life)) == pytest.approx(math.log10(best), abs=2e-3)
+
+
+def test_every_labs_rivals_weight_at_once_equals_each_labs_own_sum():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 7, 40):
+        for temperature in (1e-3, 0.5, 3.0):
+            capabilities = rng.uniform(24.0, 28.0, n)
+            capabilities[rng.random(n) < 0.3] = np.nan  # no model yet
+            reaches = rng.choice([1.0, 0.7], n)
+            together = firm.rivals_log_weights(capabilities, reaches, temperature)
+            for i in range(n):
+                rivals = [j for j in range(n) if j != i and not np.isnan(capabilities[j])]
+                alone = firm.rivals_log_weight([capabilities[j] for j in rivals], [reaches[j] for j in rivals], temperature)
+                assert together[i] == pytest.approx(alone, rel=1e-13, abs=0) if rivals else together[i] == -np.inf
