@@ -386,9 +386,12 @@ class DataMarketModel(mesa.Model):
 
     def _measure(self) -> None:
         """Record exhaustion and the data wall, then this month's metrics."""
-        stock_for = {lab.unique_id: self.accessible_effective_stock(lab.unique_id) for lab in self.lab_list}
-        for lab in self.lab_list:
-            if lab.unique_id not in self.public_exhaustion_year and lab.plan.tokens > stock_for[lab.unique_id]:
+        frontier_stock = self.accessible_effective_stock(self.frontier.unique_id)
+        for lab in self.lab_list:  # the labs whose exhaustion is still to come
+            if lab.unique_id in self.public_exhaustion_year:
+                continue
+            stock = frontier_stock if lab is self.frontier else self.accessible_effective_stock(lab.unique_id)
+            if lab.plan.tokens > stock:
                 self.public_exhaustion_year[lab.unique_id] = self.year
                 if lab is self.frontier:
                     self.exhaustion_dataset_tokens = lab.plan.tokens
@@ -399,7 +402,7 @@ class DataMarketModel(mesa.Model):
             self.high_quality_exhaustion_year = self.year
         frontier_fill = self._measure_scarcity()
         self.paid_spend_usd_month += self.contracts.fees_usd_month(self.steps_done)
-        self.metrics = metrics.monthly(self, stock_for[self.frontier.unique_id], hq_stock, frontier_fill)
+        self.metrics = metrics.monthly(self, frontier_stock, hq_stock, frontier_fill)
         self.annotation_tokens_by_month.append(self.annotation_tokens_month)
         self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = self.annotation_tokens_month = 0.0
         self.settlements_usd_month = 0.0
