@@ -30,7 +30,7 @@ expected settlement within the statute of limitations (`suit_probability`).
 (`holder_reservation_usd_per_token_year` at full awareness, times the lab's market share), plus the award it could
 win less what a suit would cost it. The fee splits the surplus (value less reservation less the buyer's cost of a
 deal, `DEAL_COST_USD`) equally (`economics.BARGAINING_SHARE`). An exclusive adds foreclosure to the value and the
-rivals' licences the holder gives up to the reservation (`Publisher.exclusive_deal`). A broker posts a yearly price
+rivals' licences the holder gives up to the reservation (`Web.exclusive_deal`). A broker posts a yearly price
 and the lab takes it or leaves it; the broker discovers its price from who takes it (`DataBroker.adjust_prices`).
 """
 

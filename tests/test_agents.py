@@ -1,9 +1,10 @@
 """Each agent's decisions, exercised on a real model."""
 
+import mesa
 import numpy as np
 import pytest
 
-from agents import DataBroker, Publisher, Source
+from agents import DataBroker, Offer, Publisher, Source
 from agents.web import NOBODY
 from sim import DataMarketModel, contracts, economics
 
@@ -402,3 +403,39 @@ def test_the_terms_of_many_buyers_at_once_are_each_buyers_own_exactly():
             continue
         for name in ("candidates", "usable", "closed", "value", "reservation"):
             assert np.array_equal(getattr(together, name)[row], getattr(alone, name))
+
+
+class _CountingSeller(mesa.Agent):
+    """A real seller that counts how often it is asked, with offers that do or do not depend on the plan."""
+
+    def __init__(self, model, depends_on_plan: bool) -> None:
+        super().__init__(model)
+        self.offers_depend_on_plan = depends_on_plan
+        self.asked = 0
+
+    def offers_to(self, buyer, plan):
+        self.asked += 1
+        quality = 1.0 + (plan.tokens * 1e-15 if self.offers_depend_on_plan else 0.0)
+        return [Offer(self, Source.LICENSED, "counted", 1e12, quality, 1e-9)]
+
+    def settle(self, buyer, offer, tokens, checkout):
+        return tokens * offer.usd_per_token
+
+
+def test_an_offer_book_asks_the_sellers_whose_offers_ignore_the_plan_once_and_gives_what_asking_afresh_gives():
+    model = DataMarketModel(rng=2, end="2027-06").run()
+    fixed, moving = _CountingSeller(model, False), _CountingSeller(model, True)
+    model.add_seller(fixed)
+    model.add_seller(moving)
+    lab = model.frontier
+    plans = [lab.plan.with_tokens(lab.plan.tokens * 2.0 ** (-step / 2)) for step in range(4)]
+    book = lab.offer_book()
+    for plan in plans:
+        kept, afresh = book.offers(plan), lab.offer_book().offers(plan)
+        assert [(o.seller, o.source, o.tier, o.tokens, o.quality, o.usd_per_token) for o in kept] == [
+            (o.seller, o.source, o.tier, o.tokens, o.quality, o.usd_per_token) for o in afresh
+        ]
+        assert lab.source(plan, book).effective_tokens == lab.source(plan).effective_tokens
+    opened = 1 + 2 * len(plans)  # the book, each fresh book, and each sourcing without one
+    assert fixed.asked == opened
+    assert moving.asked == 4 * len(plans)  # for every plan, in every book and every sourcing
