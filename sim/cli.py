@@ -442,6 +442,52 @@ def validate(
     console.print(f"{sum(c.met for c in checks)} of {len(checks)} met. Wrote {docs / 'validation.md'}")
 
 
+@app.command()
+def calibrate(
+    study: Annotated[Path, typer.Argument(metavar="STUDY", help="Study file with priors and a [calibration] table")],
+    out: Annotated[Path, typer.Option(help="Folder for the waves' runs and the report; rerun into it to resume")],
+    until: Annotated[
+        int | None, typer.Option(min=2000, max=2100, help="Match only observations up to this year; forecast and score the rest")
+    ] = None,
+    executor: Annotated[ExecutorOption, typer.Option(help="Where runs execute")] = ExecutorOption.process,
+    workers: Annotated[int | None, typer.Option(min=1, max=4096, help=_RUNNER_HELP)] = None,
+    dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
+) -> None:
+    """History matching: rule out, in waves, the uncertainties the 2020-2026 observations cannot have come from, then
+    forecast from the region left beside the prior."""
+    from sim.experiments.calibration import (
+        coverage,
+        forecast_table,
+        history_match,
+        load_calibration_study,
+        write_calibration_report,
+    )
+
+    load_calibration_study(study, until)  # every mistake in the files is named before any run
+    _check_dask(dask)
+    _check_out(out)
+    calibration = _policy_command(
+        lambda: history_match(study, out, until=until, executor=executor.value, workers=workers, dask=dask, say=console.print),
+        dask,
+    )
+    report = write_calibration_report(calibration)
+    table = Table(title="Forecasts: prior and calibrated")
+    for column in ("outcome", "from", "p10", "median", "p90"):
+        table.add_column(column)
+    for row in forecast_table(calibration).to_dict("records"):
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+    if calibration.conflicts:
+        console.print(f"[bold red]No plausible region.[/] Observations in conflict: {', '.join(calibration.conflicts)}")
+    if calibration.held_out:
+        scored = coverage(calibration)
+        console.print(
+            f"Out of sample: {scored['in_80%'].mean():.0%} of {len(scored)} later observations inside the 80% intervals, "
+            f"{scored['in_95%'].mean():.0%} inside the 95% intervals."
+        )
+    console.print(f"Wrote {report}")
+
+
 def _check_dask(dask: str | None) -> None:
     import re
 

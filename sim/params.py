@@ -676,12 +676,12 @@ def read_scenario(path: str | Path) -> tuple[MarketParams, dict[str, Distributio
     """Read, merge and validate a scenario file.
 
     Returns the point-value parameters (each uncertainty with a distribution at its median), the
-    distributions by name, and the remaining study tables (``[design]``, ``outcomes``) unvalidated.
+    distributions by name, and the remaining study tables (``[design]``, ``outcomes``, ``[calibration]``) unvalidated.
     """
     path = Path(path)
     data = _read_toml(path)
     data.setdefault("name", path.stem)
-    study = {key: data.pop(key) for key in ("design", "outcomes") if key in data}
+    study = {key: data.pop(key) for key in ("design", "outcomes", "calibration") if key in data}
     distributions = _pop_distributions(data, source=str(path))
     params = validate(data, source=str(path))
     return params, distributions, study

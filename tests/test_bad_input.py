@@ -771,6 +771,73 @@ def _policy_cases() -> list[Case]:
     return cases
 
 
+def _calibrate_cases() -> list[Case]:
+    """`peakdata calibrate`: the study's [calibration] table and the observation file."""
+    obs = (
+        '[[observation]]\nname = "spend"\nquantity = "paid_data_spend_usd_2024"\nstatistic = "outcome"\nyear = 2024\n'
+        'value = 1e9\nscale = "log10"\nerror = 0.25\nsource = "a deal tally"\n'
+    )
+    study = HEADER + '[uncertainties]\nsuit_hazard_per_year = { dist = "loguniform", low = 0.002, high = 0.05 }\n[calibration]\n'
+    args = ("calibrate", "study.toml", "--out", "out", "--executor", "serial")
+
+    def case(name: str, body: str, expect: tuple[str, ...], observations: str = obs, extra: tuple[str, ...] = ()) -> Case:
+        files = {"study.toml": study + 'observations = "obs.toml"\n' + body, "obs.toml": observations}
+        return Case(name, "calibrate", "calibration files", args + extra, expect, files)
+
+    return [
+        case("calibration points too few", "points = 2\n", ("calibration.points", "2", ">= 8")),
+        case("one replication", "replications = 1\n", ("calibration.replications", ">= 2")),
+        case("calibration key unknown", "waves = 3\n", ("waves",)),
+        case("horizon before the observations", 'horizon = "2023-12"\n', ("calibration.horizon", "2023-12", "spend")),
+        case("until before every observation", "until = 2010\n", ("until", "2010", "no observation")),
+        case("exclude unknown", 'exclude = ["nothing"]\n', ("calibration.exclude", "nothing")),
+        Case(
+            "observation file missing",
+            "calibrate",
+            "calibration files",
+            args,
+            ("missing.toml", "no such observation file"),
+            {"study.toml": study + 'observations = "missing.toml"\n'},
+        ),
+        case(
+            "observation quantity unknown",
+            "",
+            ("observation spend", "happiness", "not an outcome"),
+            obs.replace("paid_data_spend_usd_2024", "happiness"),
+        ),
+        case(
+            "observation on a log scale at zero",
+            "",
+            ("observation spend", "value > 0"),
+            obs.replace("value = 1e9", "value = 0.0"),
+        ),
+        case(
+            "observation error negative",
+            "",
+            ("observation spend", "error", "-1", "> 0"),
+            obs.replace("error = 0.25", "error = -1"),
+        ),
+        case(
+            "observation at a date without one",
+            "",
+            ("statistic = 'at' needs date",),
+            obs.replace(
+                'quantity = "paid_data_spend_usd_2024"\nstatistic = "outcome"', 'quantity = "private_share"\nstatistic = "at"'
+            ),
+        ),
+        case("observation file without observations", "", ("no [[observation]] tables",), "# nothing\n"),
+        case("until before 2000", "", ("--until", "1990"), extra=("--until", "1990")),
+        Case(
+            "no prior to calibrate",
+            "calibrate",
+            "calibration files",
+            args,
+            ("no uncertainty has a distribution",),
+            {"study.toml": HEADER + '[calibration]\nobservations = "obs.toml"\n', "obs.toml": obs},
+        ),
+    ]
+
+
 CASES: list[Case] = [
     *_uncertainty_cases(),
     *_constant_cases(),
@@ -780,6 +847,7 @@ CASES: list[Case] = [
     *_sweep_cases(),
     *_report_cases(),
     *_policy_cases(),
+    *_calibrate_cases(),
 ]
 SWEEP_TEMPLATE: Path  # set by the fixture below
 
@@ -836,7 +904,7 @@ def test_bad_input_exits_2_with_a_message_and_changes_nothing(case: Case, tmp_pa
 def test_the_table_covers_every_command_and_class():
     by_command = Counter(c.command for c in CASES)
     assert len({c.name for c in CASES}) == len(CASES) >= 120
-    assert set(by_command) >= {"run", "sweep", "report", "compare", "robustness", "validate", "viz"}
+    assert set(by_command) >= {"run", "sweep", "report", "compare", "robustness", "validate", "viz", "calibrate"}
     print("bad-input cases by command:", dict(by_command), "by class:", dict(Counter(c.kind for c in CASES)))
 
 

@@ -23,7 +23,7 @@ from scipy.stats import qmc
 from sim.outcomes import OUTCOMES
 from sim.params import Distribution, MarketParams, ParamsError, Uncertainties, _format, _Strict, field_bounds, read_scenario
 
-DesignKind = Literal["grid", "monte_carlo", "lhs", "sobol", "morris"]
+DesignKind = Literal["grid", "monte_carlo", "lhs", "sobol", "morris", "points"]
 DEFAULT_OUTCOMES = (
     "public_exhaustion_year",
     "data_wall_year",
@@ -50,6 +50,10 @@ class Design(_Strict):
         None, description="Reuse the replication seeds at every point; default: yes for grid, Sobol and Morris"
     )
     second_order: bool = Field(False, description="Sobol: also estimate second-order indices")
+    points: tuple[tuple[float, ...], ...] | None = Field(
+        None,
+        description="Points (kind = 'points'): one row per point, each uncertainty's quantile in [0, 1], in the study's order",
+    )
     timeseries: bool = Field(True, description="Store the monthly series of every run")
 
     @property
@@ -77,6 +81,17 @@ class Study(_Strict):
             raise ValueError(f"outcomes: {bad[0]!r} is not an outcome; allowed: {', '.join(OUTCOMES)}")
         if self.design.kind in ("sobol", "morris") and not self.distributions:
             raise ValueError(f"design.kind = {self.design.kind!r} needs at least one uncertainty with a distribution")
+        if self.design.kind == "points":
+            points = self.design.points
+            if not points:
+                raise ValueError("design.kind = 'points' needs design.points = [[...], ...]")
+            for i, point in enumerate(points):
+                if len(point) != len(self.factors):
+                    raise ValueError(
+                        f"design.points[{i}]: {len(point)} values; allowed: one per uncertainty ({len(self.factors)})"
+                    )
+                if not all(0.0 <= q <= 1.0 for q in point):
+                    raise ValueError(f"design.points[{i}] = {list(point)}: allowed: quantiles >= 0 and <= 1")
         return self
 
     @property
@@ -97,6 +112,8 @@ class Study(_Strict):
             return np.random.default_rng(design.seed).random((design.samples, d))
         if design.kind == "lhs":
             return qmc.LatinHypercube(d, rng=np.random.default_rng(design.seed)).random(design.samples)
+        if design.kind == "points":
+            return np.array(design.points, dtype=float)
         if design.kind == "grid":
             levels = [_grid_levels(self.distributions[name], design.levels) for name in self.factors]
             return np.array(list(itertools.product(*levels)), dtype=float)
