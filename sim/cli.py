@@ -143,7 +143,10 @@ def list_command(
     rows = [{"file": e.file, "kind": e.kind, "description": e.description} for e in library(folder)]
     if as_json:
         return _print_json(rows)
-    table = Table(title=f"Scenario files in {folder}", caption="study: a sweep design, run with peakdata sweep")
+    table = Table(
+        title=f"Scenario files in {folder}",
+        caption="study: a sweep design, run with peakdata sweep; calibration: run with peakdata calibrate",
+    )
     for column in ("file", "kind", "description"):
         table.add_column(column, overflow="fold")
     for row in rows:

@@ -1,7 +1,8 @@
 """The scenario library: every scenario file under a folder, with its kind and its description.
 
-A *study* (it, or a file it extends, has a `[design]` table) is run by `peakdata sweep`; a *policy*
-sits in `policies/` and extends the baseline; anything else is a *scenario*. `peakdata list` and
+A *study* (it, or a file it extends, has a `[design]` table) is run by `peakdata sweep`; a *calibration* (a
+`[calibration]` table) by `peakdata calibrate`; *observations* (`[[observation]]` tables) are what a calibration
+matches; a *policy* sits in `policies/` and extends the baseline; anything else is a *scenario*. `peakdata list` and
 the browser view's picker both read the library from here.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent / "scenarios"
-Kind = Literal["scenario", "policy", "study", "unreadable"]
+Kind = Literal["scenario", "policy", "study", "calibration", "observations", "unreadable"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,15 @@ def library(folder: Path = ROOT) -> list[Entry]:
         if data is None:
             entries.append(Entry(relative, "unreadable", "not valid TOML"))
             continue
-        kind: Kind = "study" if _has_design(path, data) else ("policy" if path.parent.name == "policies" else "scenario")
+        kind: Kind
+        if "observation" in data:
+            kind = "observations"
+        elif "calibration" in data:
+            kind = "calibration"
+        elif _has_design(path, data):
+            kind = "study"
+        else:
+            kind = "policy" if path.parent.name == "policies" else "scenario"
         entries.append(Entry(relative, kind, str(data.get("description", ""))))
     return entries
 
