@@ -131,3 +131,9 @@ def test_a_calibration_that_no_point_can_match_says_so_and_names_the_observation
     assert "No plausible region" in result.output and "huge_2023" in result.output and "huge_2024" in result.output
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "pull against the rest" in report and "0.000%" in report
+
+
+def test_docs_render_the_observation_file_as_it_stands():
+    docs = (ROOT / "docs" / "calibration.md").read_text()
+    table = docs.split("by sim.experiments.calibration.observations_markdown -->\n", 1)[1].split("\n<!-- end of", 1)[0]
+    assert table == cal.observations_markdown(cal.load_observations(OBSERVATIONS))

@@ -724,3 +724,18 @@ def _forecast_figure(calibration: Calibration, path: Path) -> None:
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Forecasts under the prior and the calibrated region", fontsize=10)
     save_figure(fig, path)
+
+
+def observations_markdown(observations: list[Observation]) -> str:
+    """The observation file as a Markdown table (docs/calibration.md renders it; the tests keep the two in step)."""
+    lines = [
+        "| observation | quantity | statistic | year | value | scale | error (1 sd) | tag | source |",
+        "|---|---|---|---:|---:|---|---:|---|---|",
+    ]
+    for o in observations:
+        when = f"{o.date:.2f}" if o.date is not None else str(o.year)
+        source = o.source.replace("|", "/")
+        lines.append(
+            f"| {o.name} | `{o.quantity}` | {o.statistic} | {when} | {o.value:.3g} | {o.scale} | {o.error:.3g} | {o.tag} | {source} |"
+        )
+    return "\n".join(lines)
