@@ -14,6 +14,7 @@ import numpy as np
 from agents import generator
 from agents.broker import PRIVATE_TIERS, TIER_INDEX
 from agents.offers import Checkout, Offer, OfferBook, Source
+from agents.web import LicenceTerms
 from sim import contracts, economics, firm, scaling
 from sim.firm import RunPlan
 from sim.params import LabSpec
@@ -454,7 +455,7 @@ class Lab(mesa.Agent):
                     paid += cost
         return paid, in_house
 
-    def seek_exclusive(self, outlook: contracts.Outlook, terms) -> bool:
+    def seek_exclusive(self, outlook: contracts.Outlook, terms: LicenceTerms | None) -> bool:
         """Sign the exclusive licence that gains the firm most over a non-exclusive one, if any does; returns whether
         it signed one. `terms`: its non-exclusive terms on every domain (`Web.licence_terms`).
 

@@ -309,7 +309,7 @@ class Web:
             mandated = self.copyrighted if self.model.policy.licensing_mandate else np.zeros_like(crawl)
             owned = np.flatnonzero(self.licensee != NOBODY)
             holders: list[set[int]] = [set() for _ in self.publishers]
-            for tier, lab_id in zip(np.searchsorted(self.starts, owned, side="right") - 1, self.licensee[owned]):
+            for tier, lab_id in zip(self.tier[owned], self.licensee[owned]):
                 holders[tier].add(int(lab_id))
             if self.licence_end:  # per lab (rows) and tier (columns), whether it holds a term licence there
                 labs = list(self.licence_end)

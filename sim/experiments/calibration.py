@@ -83,6 +83,10 @@ class Observation(_Strict):
             raise ValueError(f"value = {self.value!r}: allowed: a finite number")
         return self
 
+    def discrepancy_sd(self, factor: float) -> float:
+        """One standard deviation of model discrepancy: its own, or `factor` times its error (the study's choice)."""
+        return self.discrepancy if self.discrepancy is not None else factor * self.error
+
     @property
     def observed(self) -> float:
         """The value on the observation's scale."""
@@ -172,9 +176,14 @@ class Emulator:
     loo_errors: np.ndarray
 
     @property
+    def loo_within_3(self) -> float:
+        """The share of the leave-one-out standardised errors within +-3."""
+        return float(np.mean(np.abs(self.loo_errors) <= 3.0))
+
+    @property
     def valid(self) -> bool:
         """At least 95% of the leave-one-out standardised errors within +-3."""
-        return bool(np.mean(np.abs(self.loo_errors) <= 3.0) >= 0.95)
+        return self.loo_within_3 >= 0.95
 
     def predict(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of the emulated output (the variance of the mean function, the nugget taken out)."""
@@ -215,7 +224,7 @@ def implausibility(emulators: list[Emulator], unit: np.ndarray, discrepancy: flo
     for j, emulator in enumerate(emulators):
         o = emulator.observation
         mean, variance = emulator.predict(unit)
-        model_discrepancy = (o.discrepancy if o.discrepancy is not None else discrepancy * o.error) ** 2
+        model_discrepancy = o.discrepancy_sd(discrepancy) ** 2
         out[:, j] = np.abs(o.observed - mean) / np.sqrt(o.error**2 + model_discrepancy + variance + emulator.ensemble_variance)
     return out
 
@@ -476,10 +485,7 @@ def predictive_interval(
     pool = runs[runs["kind"] == ("calibrated" if calibration.found_region else "prior")][observation.name].dropna().to_numpy()
     if pool.size == 0:
         return math.nan, math.nan
-    sd = math.hypot(
-        observation.error,
-        observation.discrepancy if observation.discrepancy is not None else calibration.settings.discrepancy * observation.error,
-    )
+    sd = math.hypot(observation.error, observation.discrepancy_sd(calibration.settings.discrepancy))
     rng = np.random.default_rng(calibration.settings.seed)
     noisy = (pool[:, None] + rng.normal(0.0, sd, (pool.size, draws))).ravel()
     tail = (1.0 - level) / 2.0
@@ -559,7 +565,7 @@ def _waves_table(calibration: Calibration) -> pd.DataFrame:
                     "points": wave.unit.shape[0],
                     "share_left": wave.share_left,
                     "observation": emulator.observation.name,
-                    "loo_within_3": float(np.mean(np.abs(emulator.loo_errors) <= 3.0)),
+                    "loo_within_3": emulator.loo_within_3,
                     "used": emulator in wave.emulators,
                 }
             )
