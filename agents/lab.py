@@ -136,17 +136,19 @@ class Lab(mesa.Agent):
             return scaling.profit_optimal_k(compute_flop, self.spec.demand_r, self.spec.demand_h)
         return firm.profit_optimal_k(compute_flop, market)
 
-    def plan_run(self) -> RunPlan:
+    def plan_run(self, entering: bool = False) -> RunPlan:
         """The next run as planned with plentiful data: post-training share, then N and D for the pretraining compute.
 
         A firm (`adaptive`) lab also chooses how much of what it can raise to spend (`firm.profit_optimal_compute`);
-        labs that follow a rule spend all of it.
+        labs that follow a rule spend all of it. So does every lab for the model it enters with (`entering`): that
+        model was trained before the start date, in a market the simulation does not play (GPT-3 was a bet on
+        scale, not a profit-optimal run), and a choice made then, facing no rival yet deployed, would be a monopoly's.
         """
         compute = self.compute_budget_flop()
         market = self.model.market_for(self)
         share = market.planned_post_training_share
         k = self.choose_k(compute * (1.0 - share), market)
-        if self.spec.strategy == "adaptive":
+        if self.spec.strategy == "adaptive" and not entering:
             chosen = firm.profit_optimal_compute(compute, k, market, self.spec.cadence_months / 12.0)
             if chosen < compute:  # k for the smaller run; all of it: the k just chosen
                 compute, k = chosen, self.choose_k(chosen * (1.0 - share), market)

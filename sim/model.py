@@ -118,9 +118,9 @@ class DataMarketModel(mesa.Model):
         self.high_quality_exhaustion_year: float | None = None
         self.data_wall_year: float | None = None
         self.metrics: dict[str, float] = {}
-        # Each lab enters with the model it had at the start date.
+        # Each lab enters with the model it had at the start date: the one its whole budget then bought.
         for lab in self.lab_list:
-            lab.plan = lab.plan_run()
+            lab.plan = lab.plan_run(entering=True)
             lab.train()
         self._update_market_shares()
         self._observe_market()
