@@ -455,6 +455,12 @@ def calibrate(
     executor: Annotated[ExecutorOption, typer.Option(help="Where runs execute")] = ExecutorOption.process,
     workers: Annotated[int | None, typer.Option(min=1, max=4096, help=_RUNNER_HELP)] = None,
     dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT to run on Dask")] = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where calibrated.toml (one run at the best point) and calibrated_region.toml go [default: OUT/scenarios]"
+        ),
+    ] = None,
 ) -> None:
     """History matching: rule out, in waves, the uncertainties the 2020-2026 observations cannot have come from, then
     forecast from the region left beside the prior."""
@@ -463,12 +469,15 @@ def calibrate(
         forecast_table,
         history_match,
         load_calibration_study,
+        write_calibrated_scenarios,
         write_calibration_report,
     )
 
     load_calibration_study(study, until)  # every mistake in the files is named before any run
     _check_dask(dask)
     _check_out(out)
+    if scenarios is not None:
+        _check_out(scenarios, "--scenarios")
     calibration = _policy_command(
         lambda: history_match(study, out, until=until, executor=executor.value, workers=workers, dask=dask, say=console.print),
         dask,
@@ -488,7 +497,8 @@ def calibrate(
             f"Out of sample: {scored['in_80%'].mean():.0%} of {len(scored)} later observations inside the 80% intervals, "
             f"{scored['in_95%'].mean():.0%} inside the 95% intervals."
         )
-    console.print(f"Wrote {report}")
+    written = write_calibrated_scenarios(calibration, scenarios if scenarios is not None else out / "scenarios")
+    console.print(f"Wrote {report}" + "".join(f", {path}" for path in written))
 
 
 def _check_dask(dask: str | None) -> None:

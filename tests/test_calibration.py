@@ -89,6 +89,7 @@ def test_a_small_calibration_runs_its_waves_and_writes_its_report(small):
     waves = pd.read_csv(out / "report" / "waves.csv")
     assert waves["loo_within_3"].between(0, 1).all() and waves["share_left"].between(0, 1).all()
     assert waves.groupby("wave")["share_left"].first().is_monotonic_decreasing  # the region never grows back
+    assert (waves.groupby("wave")["points"].first() == 10).all()  # a wave's own design, not the runs its emulators saw
     coverage = pd.read_csv(out / "report" / "coverage.csv")
     assert set(coverage["year"]) <= {2025, 2026} and len(coverage) >= 5
     assert (coverage["low_80%"] <= coverage["high_80%"]).all() and (coverage["low_95%"] <= coverage["low_80%"]).all()
@@ -98,6 +99,28 @@ def test_a_small_calibration_runs_its_waves_and_writes_its_report(small):
         assert "pull against the rest" in report
     else:
         assert len(pd.read_parquet(out / "report" / "region.parquet")) > 0
+
+
+@pytest.mark.slow
+def test_a_calibration_writes_a_runnable_scenario_at_its_best_point_and_a_study_that_reruns_its_region(small):
+    from sim.experiments.study import load_study
+    from sim.params import load_scenario
+
+    out, output = small
+    if "No plausible region" in (out / "report" / "report.md").read_text():
+        assert not (out / "scenarios").exists()  # nothing to run without a region
+        return
+    prior = load_study(out.parent / "study.toml")
+    best = load_scenario(out / "scenarios" / "calibrated.toml")
+    for name in prior.factors:  # a point of the priors' support, in the scenario's own values
+        value = getattr(best.uncertainties, name)
+        low, high = (prior.distributions[name].ppf(np.array([q]), (0.0, np.inf))[0] for q in (0.0, 1.0))
+        assert low <= value <= high, name
+    # the region study runs exactly the calibrated forecast's runs: the same points and seeds, so the same run ids
+    region = load_study(out / "scenarios" / "calibrated_region.toml")
+    forecast = pd.read_parquet(out / "forecast-calibrated" / "design.parquet")
+    assert sorted(region.runs()["run_id"]) == sorted(forecast["run_id"])
+    assert "calibrated.toml" in output.replace("\n", "")
 
 
 @pytest.mark.slow
@@ -131,6 +154,7 @@ def test_a_calibration_that_no_point_can_match_says_so_and_names_the_observation
     assert "No plausible region" in result.output and "huge_2023" in result.output and "huge_2024" in result.output
     report = (tmp_path / "out" / "report" / "report.md").read_text()
     assert "pull against the rest" in report and "0.000%" in report
+    assert not (tmp_path / "out" / "scenarios").exists()  # no region: no calibrated scenario
 
 
 def test_docs_render_the_observation_file_as_it_stands():

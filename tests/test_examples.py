@@ -60,6 +60,7 @@ def test_the_tutorial_notebook_executes():
     client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) >= 4  # the run's chart, the fan chart, the effects and the compare series
+    assert len(images) >= 5  # the run's chart, the fan chart, the effects, the compare series, the calibrated forecasts
     text = "\n".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in outputs)
     assert "Public exhaustion, frontier lab (year)" in text and "coverage" in text
+    assert "share of the prior space left" in text and "coverage of the 80% intervals" in text

@@ -23,6 +23,8 @@ up to a year, and scores the forecasts of the later ones (coverage of the 80% an
 from __future__ import annotations
 
 import math
+import os
+import textwrap
 import tomllib
 import warnings
 from dataclasses import dataclass, field
@@ -39,11 +41,13 @@ from sim.experiments.study import Design, Study, load_study
 from sim.experiments.sweep import run_sweep
 from sim.metrics import reporters
 from sim.outcomes import OUTCOMES, annual_mean, annual_sum
-from sim.params import ParamsError, UserError, _format, _Strict
+from sim.params import ParamsError, Uncertainties, UserError, _format, _Strict, field_bounds
 
 # A run whose value is zero or negative, for an observation compared on a log scale, is read as this many decades
 # below the observed value: far, but finite, so that it neither breaks the emulator nor passes.
 LOG_FLOOR_DECADES = 6.0
+# The forecasts' runs take seeds from the study's seed plus this, apart from the waves' (seed + wave number).
+FORECAST_SEED_OFFSET = 1000
 
 
 class CalibrationError(UserError):
@@ -264,6 +268,8 @@ class Calibration:
     conflicts: list[str]  # observations that no point of the prior matches together with the rest
     forecast: pd.DataFrame  # one row per run: "kind" (prior or calibrated), factors, outcomes, observation values
     folder: Path
+    path: Path  # the study file
+    forecast_points: dict[str, np.ndarray] = field(default_factory=dict)  # per kind, the points run to the end
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -342,6 +348,21 @@ def _sweep(study: Study, unit: np.ndarray, folder: Path, settings: Settings, end
     run_sweep(Study.model_validate(wave.model_dump()), folder, **runner)
 
 
+def _training_runs(
+    unit: np.ndarray, values: dict[str, np.ndarray], waves: list[Wave], settings: Settings
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A wave's emulators learn from its own runs and from every earlier wave's runs inside the region it samples
+    (the points no earlier wave rules out), as Andrianakis et al. (2015) do: more runs where the emulators must be
+    accurate, none from the space already ruled out, whose outputs would bend them away from the region."""
+    points, tables = [unit], {name: [table] for name, table in values.items()}
+    for wave in waves:
+        inside = _survives(wave.unit, waves, settings)
+        points.append(wave.unit[inside])
+        for name in tables:
+            tables[name].append(wave.outputs[name][inside])
+    return np.vstack(points), {name: np.vstack(parts) for name, parts in tables.items()}
+
+
 def _spread(candidates: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """`n` of the candidates, spread out: greedy maximin from a random start."""
     if candidates.shape[0] <= n:
@@ -406,16 +427,16 @@ def history_match(
         say(f"Wave {number}: {unit.shape[0]} points x {settings.replications} seeds, to {settings.horizon}")
         _sweep(study, unit, folder, settings, settings.horizon, settings.seed + number, outcomes, **runner)
         _, values = _outputs(folder, observations)
-        points = unit  # design row i is point i
+        points, training = _training_runs(unit, values, waves, settings)
         emulators, failed = [], []
         for o in observations:
-            table = values[o.name]
+            table = training[o.name]
             usable = ~np.isnan(table).any(axis=1)
             if usable.sum() < 4 or (np.ptp(table[usable]) == 0.0 and np.isclose(table[usable].mean(), o.observed)):
                 continue  # nothing to learn: too few runs, or every run gives the observed value
             emulator = fit_emulator(o, points[usable], table[usable], settings.seed)
             (emulators if emulator.valid else failed).append(emulator)
-        waves.append(Wave(number, points, values, emulators, failed, 0.0, folder))
+        waves.append(Wave(number, unit, values, emulators, failed, 0.0, folder))
         keep = _survives(reference, waves, settings)
         waves[-1].share_left = float(keep.mean())
         say(
@@ -434,8 +455,10 @@ def history_match(
         unit = _spread(_refill(region, waves, settings, rng), settings.points, rng)
     else:
         notes.append(f"Stopped at the most waves allowed ({settings.max_waves}).")
-    forecast = _forecast(study, settings, region, observations + held_out + excluded, out, rng, outcomes, say, runner)
-    return Calibration(study, settings, observations, held_out, excluded, waves, region, conflicts, forecast, out, notes)
+    forecast, points = _forecast(study, settings, region, observations + held_out + excluded, out, rng, outcomes, say, runner)
+    return Calibration(
+        study, settings, observations, held_out, excluded, waves, region, conflicts, forecast, out, Path(path), points, notes
+    )
 
 
 def _conflicts(wave: Wave, reference: np.ndarray, settings: Settings) -> list[str]:
@@ -453,27 +476,34 @@ def _conflicts(wave: Wave, reference: np.ndarray, settings: Settings) -> list[st
     return found
 
 
-def _forecast(study, settings, region, observations, out, rng, outcomes, say, runner) -> pd.DataFrame:
-    """Runs to the scenario's end from the final region and from the prior, with the outcomes and observations."""
+def _forecast(
+    study, settings, region, observations, out, rng, outcomes, say, runner
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Runs to the scenario's end from the final region and from the prior, with the outcomes and observations; and
+    the points run, per kind."""
     from sim.experiments.study import DEFAULT_OUTCOMES
 
     outcomes = sorted(set(outcomes) | set(DEFAULT_OUTCOMES))
     d = len(study.factors)
     frames = []
     kinds = {"prior": qmc.LatinHypercube(d, rng=rng).random(settings.forecast_points)}
-    if region.shape[0]:
-        kinds["calibrated"] = _spread(region, settings.forecast_points, rng)
+    if region.shape[0]:  # a random draw: the region's points weighted as the prior weights them (maximin would favour its edges)
+        kinds["calibrated"] = region[
+            np.sort(rng.choice(region.shape[0], min(settings.forecast_points, region.shape[0]), replace=False))
+        ]
     for kind, unit in kinds.items():
         folder = out / f"forecast-{kind}"
         say(f"Forecast from the {kind}: {unit.shape[0]} points x {settings.replications} seeds, to {study.params.constants.end}")
-        _sweep(study, unit, folder, settings, study.params.constants.end, settings.seed + 1000, outcomes, **runner)
+        _sweep(
+            study, unit, folder, settings, study.params.constants.end, settings.seed + FORECAST_SEED_OFFSET, outcomes, **runner
+        )
         design, values = _outputs(folder, observations)
         runs = SweepResults.load(folder).all_runs.set_index("run_id")
         frame = design.join(runs[[c for c in runs.columns if c not in design.columns]], on="run_id")
         for o in observations:
             frame[o.name] = [values[o.name][r, k] for r, k in zip(frame["row"], frame["replication"])]
         frames.append(frame.assign(kind=kind))
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True), kinds
 
 
 def predictive_interval(
@@ -504,6 +534,79 @@ def coverage(calibration: Calibration, levels: tuple[float, ...] = (0.8, 0.95)) 
             row[f"in_{level:.0%}"] = bool(low <= o.observed <= high)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --- the calibrated scenarios ------------------------------------------------------------------
+
+
+def most_plausible(calibration: Calibration) -> np.ndarray | None:
+    """The point of the final region (unit hypercube) whose largest implausibility, over every wave's emulators, is
+    the smallest: the one setting of the uncertainties that matches the observations best. None without a region."""
+    if not calibration.found_region:
+        return None
+    emulators = [e for wave in calibration.waves for e in wave.emulators]
+    if not emulators:
+        return calibration.region[0]
+    scores = implausibility(emulators, calibration.region, calibration.settings.discrepancy)
+    return calibration.region[int(np.argmin(scores.max(axis=1)))]
+
+
+def write_calibrated_scenarios(calibration: Calibration, folder: str | Path) -> list[Path]:
+    """Two files beside each other in `folder`, both extending the study file, when a region was found:
+
+    - `calibrated.toml`, a scenario: the uncertainties at the most plausible point (`most_plausible`), for one run
+      (`peakdata run`, the browser view);
+    - `calibrated_region.toml`, a study: the final region's points run for the forecasts, with the same seeds
+      (`peakdata sweep` gives the calibrated forecasts' runs again; `peakdata validate` reads its dates).
+
+    Nothing is written, and nothing returned, without a region."""
+    from sim.experiments.io import output_set
+
+    point = most_plausible(calibration)
+    if point is None:
+        return []
+    folder = Path(folder)
+    study, settings = calibration.study, calibration.settings
+    extends = Path(os.path.relpath(calibration.path.resolve(), folder.resolve())).as_posix()
+    values = {
+        name: float(study.distributions[name].ppf(np.array([point[j]]), field_bounds(Uncertainties, name))[0])
+        for j, name in enumerate(study.factors)
+    }
+    whence = (
+        f"# Written by `peakdata calibrate {calibration.path.name}"
+        + (f" --until {settings.until}" if settings.until else "")
+        + f"`, from {len(calibration.waves)} waves over {len(calibration.observations)} observations.\n"
+    )
+    scenario = [
+        whence + "# The uncertainties at the most plausible point of the region left (docs/calibration.md, 'History matching').",
+        f'extends = "{extends}"',
+        'name = "calibrated"',
+        f'description = "The baseline at the point of the calibrated region that best matches the observations up to '
+        f'{settings.until or max(o.year for o in calibration.observations)}."',
+        "",
+        "[uncertainties]",
+        *(f"{name} = {value!r}" for name, value in values.items()),
+    ]
+    points = calibration.forecast_points["calibrated"]
+    region = [
+        whence + "# The calibrated region's points (each uncertainty's prior quantile, in the order of its priors), with the"
+        "\n# seeds of the calibrated forecast: `peakdata sweep` runs them again.",
+        f'extends = "{extends}"',
+        'name = "calibrated_region"',
+        f'description = "{len(points)} points of the calibrated region, run to the end: the forecasts conditioned on what has been observed."',
+        "",
+        "[design]",
+        'kind = "points"',
+        f"replications = {settings.replications}",
+        f"seed = {settings.seed + FORECAST_SEED_OFFSET}",
+        "points = [",
+        *(f"    [{', '.join(repr(float(v)) for v in p)}]," for p in points),
+        "]",
+    ]
+    with output_set(folder) as staged:
+        (staged / "calibrated.toml").write_text("\n".join(scenario) + "\n")
+        (staged / "calibrated_region.toml").write_text("\n".join(region) + "\n")
+    return [folder / "calibrated.toml", folder / "calibrated_region.toml"]
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -671,35 +774,51 @@ def _report_lines(calibration: Calibration) -> list[str]:
 
 
 def _pairs_figure(calibration: Calibration, path: Path) -> None:
-    """The final region's points, each pair of uncertainties (in their own units), over the prior's bounds."""
+    """The final region's points, each pair of uncertainties (in their own units, log axes for log priors), with
+    each one's prior (grey) beside the region (blue) on the diagonal."""
     import matplotlib.pyplot as plt
 
     from sim.experiments.plots import save_figure
-    from sim.params import Uncertainties, field_bounds
 
     factors, study = calibration.factors, calibration.study
     d = len(factors)
-    fig, axes = plt.subplots(d, d, figsize=(2.2 * d + 1, 2.2 * d + 1), squeeze=False)
+    fig, axes = plt.subplots(d, d, figsize=(1.9 * d + 1, 1.9 * d + 1), squeeze=False)
     region = calibration.region if calibration.found_region else np.empty((0, d))
     shown = region[np.random.default_rng(0).permutation(region.shape[0])[:2000]]
-    values = [
-        study.distributions[n].ppf(np.clip(shown[:, i], 1e-12, 1 - 1e-12), field_bounds(Uncertainties, n))
-        for i, n in enumerate(factors)
-    ]
+    grid = (np.arange(2000) + 0.5) / 2000  # the prior, by its quantiles
+
+    def values(i: int, unit: np.ndarray) -> np.ndarray:
+        name = factors[i]
+        return study.distributions[name].ppf(np.clip(unit, 1e-12, 1 - 1e-12), field_bounds(Uncertainties, name))
+
+    logged = [study.distributions[n].dist in ("loguniform", "lognormal") for n in factors]
     for i in range(d):
+        prior = values(i, grid)
+        edges = np.geomspace(prior.min(), prior.max(), 21) if logged[i] else np.linspace(prior.min(), prior.max(), 21)
         for j in range(d):
             ax = axes[i, j]
+            if j > i:
+                ax.axis("off")
+                continue
             if i == j:
-                ax.hist(values[i], bins=20, color="tab:blue", alpha=0.7)
+                ax.hist(prior, bins=edges, density=True, histtype="step", color="tab:grey", label="prior")
+                ax.hist(values(i, shown[:, i]), bins=edges, density=True, color="tab:blue", alpha=0.6, label="region")
+                ax.set_yticks([])
             else:
-                ax.scatter(values[j], values[i], s=3, alpha=0.4, color="tab:blue")
+                ax.scatter(values(j, shown[:, j]), values(i, shown[:, i]), s=2, alpha=0.3, color="tab:blue")
+                if logged[i]:
+                    ax.set_yscale("log")
+            if logged[j]:
+                ax.set_xscale("log")
             if i == d - 1:
                 ax.set_xlabel(factors[j], fontsize=7)
-            if j == 0:
+            if j == 0 and i > 0:
                 ax.set_ylabel(factors[i], fontsize=7)
-            ax.tick_params(labelsize=6)
+            ax.tick_params(labelsize=5)
+    axes[0, 0].legend(fontsize=6, loc="upper right")
     share = calibration.waves[-1].share_left if calibration.waves else 1.0
-    fig.suptitle(f"Final region: {share:.2%} of the prior space not ruled out", fontsize=10)
+    fig.suptitle(f"Final region: {share:.2%} of the prior space not ruled out ({region.shape[0]:,} points)", fontsize=10)
+    fig.tight_layout()
     save_figure(fig, path)
 
 
@@ -725,10 +844,12 @@ def _forecast_figure(calibration: Calibration, path: Path) -> None:
     low, median, high = EPOCH_EXHAUSTION
     ax.plot([low, high], [-0.45] * 2, color="tab:red", linewidth=4, alpha=0.6, label="Epoch (public stock)")
     ax.plot([median], [-0.45], "o", color="tab:red")
-    ax.set_yticks(range(len(HEADLINE_DATES)), [REGISTRY[o].label for o in HEADLINE_DATES], fontsize=8)
+    labels = [textwrap.fill(REGISTRY[o].label, 22) for o in HEADLINE_DATES]
+    ax.set_yticks(range(len(HEADLINE_DATES)), labels, fontsize=8)
     ax.set_xlabel("year (median, 80% interval; past the horizon = not reached)")
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Forecasts under the prior and the calibrated region", fontsize=10)
+    fig.tight_layout()
     save_figure(fig, path)
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from sim.experiments import plots
 from sim.experiments.analysis import SweepResults, censored_percentiles, fan
+from sim.experiments.calibration import EPOCH_EXHAUSTION
 from sim.experiments.io import output_set
 from sim.experiments.policy import paired_effect
 from sim.experiments.study import Design, Study, load_study
@@ -87,10 +88,11 @@ class Size:
     regime: int = 8
     baseline: int = 40
     paired: int = 20
+    calibrated: int | None = None  # calibrated points (and prior points) run, one seed each; None: every point, its seeds
     band_scale: float = 1.0  # widen every band by this factor (the quick check is noisier)
 
 
-QUICK = Size(replication=80, variant=40, regime=2, baseline=8, paired=6, band_scale=2.0)
+QUICK = Size(replication=80, variant=40, regime=2, baseline=8, paired=6, calibrated=8, band_scale=2.0)
 
 
 def _band(centre: float, half_width: float, scale: float) -> tuple[float, float]:
@@ -420,6 +422,9 @@ def _validate(out: Path, docs: Path, size: Size, **runner: Any) -> list[Check]:
     # 6. What the market changes ------------------------------------------------------------------
     ladder = _mechanism_ladder(out, size.paired, **runner)
 
+    # 9. Calibrated to what has happened ----------------------------------------------------------
+    calibrated = _calibrated_dates(out, size, **runner)
+
     notes = {
         "replication": [
             f"Epoch's historical branch alone (scenarios/validation/epoch_historical_branch.toml, untuned) gives "
@@ -444,7 +449,7 @@ def _validate(out: Path, docs: Path, size: Size, **runner: Any) -> list[Check]:
             f"{size.baseline} baseline runs).",
         ],
     }
-    _write_report(docs / "validation.md", checks, backtest, ladder, size, notes)
+    _write_report(docs / "validation.md", checks, backtest, ladder, calibrated, size, notes)
     return checks
 
 
@@ -561,7 +566,79 @@ def _mechanism_ladder(out: Path, runs: int, **runner: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _write_report(path: Path, checks, backtest, ladder, size: Size, notes: dict[str, list[str]]) -> None:
+# The calibrated region that `peakdata calibrate scenarios/calibration.toml --scenarios scenarios/calibrated` ships.
+CALIBRATED_REGION = SCENARIOS / "calibrated" / "calibrated_region.toml"
+CALIBRATED_DATES = {
+    "public_exhaustion_year": "public text fully used",
+    "high_quality_exhaustion_year": "high-quality text fully used",
+    "data_wall_year": "the data wall",
+}
+
+
+def _calibrated_dates(out: Path, size: Size, **runner: Any) -> pd.DataFrame | None:
+    """The headline dates under the calibration study's priors and in the shipped calibrated region (10th, 50th and
+    90th percentiles), from runs of each; None when no calibrated region is shipped."""
+    if not CALIBRATED_REGION.is_file():
+        return None
+    region = load_study(CALIBRATED_REGION)
+    if size.calibrated is not None:  # the quick check: the first points, one seed each
+        design = region.design.model_copy(update={"points": region.design.points[: size.calibrated], "replications": 1})
+        region = region.model_copy(update={"design": design})
+    n, replications = len(region.design.points), region.design.replications
+    prior = load_study(SCENARIOS / "calibration.toml", kind="lhs", samples=n, replications=replications, seed=0)
+    outcomes = tuple(CALIBRATED_DATES)
+    rows = []
+    for kind, study in (("prior", prior), ("calibrated", region)):
+        study = Study.model_validate(study.model_copy(update={"outcomes": outcomes}).model_dump())
+        runs = _sweep(study, out, f"calibrated-{kind}", **runner).runs
+        for outcome in outcomes:
+            p10, p50, p90 = censored_percentiles(runs, outcome)
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "from": kind,
+                    "runs": len(runs),
+                    "p10": p10.format(outcome),
+                    "median": p50.format(outcome),
+                    "p90": p90.format(outcome),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _calibrated_lines(calibrated: pd.DataFrame | None) -> list[str]:
+    lines = ["## 9. Calibrated to what has happened, 2020-2026", ""]
+    if calibrated is None:
+        return [
+            *lines,
+            f"No calibrated region is shipped ({CALIBRATED_REGION.relative_to(ROOT)}): run `peakdata calibrate "
+            "scenarios/calibration.toml --out results/calibration --scenarios scenarios/calibrated`.",
+            "",
+        ]
+    by = calibrated.set_index(["outcome", "from"])
+    runs = {kind: int(by.xs(kind, level="from")["runs"].iloc[0]) for kind in ("prior", "calibrated")}
+    lines += [
+        f"The headline dates from {runs['prior']} runs under the priors of `scenarios/calibration.toml` and "
+        f"{runs['calibrated']} runs in the region the history match left",
+        "(`scenarios/calibrated/calibrated_region.toml`, written by `peakdata calibrate`; the method and the observations",
+        "are in docs/calibration.md, 'History matching'). Median, with the 10th to 90th percentiles in brackets; a bound",
+        "(`>`) is a date some runs do not reach by their horizon.",
+        "",
+        "| date | Epoch (Villalobos et al. 2024) | prior | calibrated |",
+        "|---|---|---|---|",
+    ]
+    epoch = f"{EPOCH_EXHAUSTION[1]:.0f} ({EPOCH_EXHAUSTION[0]:.0f} to {EPOCH_EXHAUSTION[2]:.0f})"
+    for outcome, label in CALIBRATED_DATES.items():
+        cells = [
+            f"{by.loc[(outcome, kind), 'median']} ({by.loc[(outcome, kind), 'p10']} to {by.loc[(outcome, kind), 'p90']})"
+            for kind in ("prior", "calibrated")
+        ]
+        reference = epoch if outcome == "public_exhaustion_year" else "not projected"
+        lines.append(f"| {label} | {reference} | {cells[0]} | {cells[1]} |")
+    return [*lines, ""]
+
+
+def _write_report(path: Path, checks, backtest, ladder, calibrated, size: Size, notes: dict[str, list[str]]) -> None:
     met = sum(c.met for c in checks)
     lines = [
         "# Validation against the seed",
@@ -623,6 +700,7 @@ def _write_report(path: Path, checks, backtest, ladder, size: Size, notes: dict[
             f"{private_change} | {row['synthetic_share_2035']:.3f} |"
         )
     lines += ["", *notes["ladder"], ""]
+    lines += _calibrated_lines(calibrated)
     path.write_text("\n".join(lines))
 
 
