@@ -40,7 +40,9 @@ def test_reduced_validation_meets_every_band_it_met_at_full_size(tmp_path):
     # the prior's and the calibrated region's dates, beside Epoch's, from runs of the shipped calibrated region
     calibrated = report.split("## 9. Calibrated to what has happened", 1)[1]
     assert "| public text fully used | 2028 (2026 to 2032) |" in calibrated
-    assert f"{QUICK.calibrated} runs under the priors" in calibrated and f"and {QUICK.calibrated} runs in the region" in calibrated
+    assert (
+        f"{QUICK.calibrated} runs under the priors" in calibrated and f"and {QUICK.calibrated} runs in the region" in calibrated
+    )
 
 
 @pytest.mark.slow
