@@ -777,6 +777,7 @@ def _pairs_figure(calibration: Calibration, path: Path) -> None:
     """The final region's points, each pair of uncertainties (in their own units, log axes for log priors), with
     each one's prior (grey) beside the region (blue) on the diagonal."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     from sim.experiments.plots import save_figure
 
@@ -801,8 +802,23 @@ def _pairs_figure(calibration: Calibration, path: Path) -> None:
                 ax.axis("off")
                 continue
             if i == j:
-                ax.hist(prior, bins=edges, density=True, histtype="step", color="tab:grey", label="prior")
-                ax.hist(values(i, shown[:, i]), bins=edges, density=True, color="tab:blue", alpha=0.6, label="region")
+                inside = values(i, shown[:, i])  # shares of points a bin (a bin is a step in log units on log axes)
+                ax.hist(
+                    prior,
+                    bins=edges,
+                    weights=np.full(prior.size, 1 / prior.size),
+                    histtype="step",
+                    color="tab:grey",
+                    label="prior",
+                )
+                ax.hist(
+                    inside,
+                    bins=edges,
+                    weights=np.full(inside.size, 1 / max(inside.size, 1)),
+                    color="tab:blue",
+                    alpha=0.6,
+                    label="region",
+                )
                 ax.set_yticks([])
             else:
                 ax.scatter(values(j, shown[:, j]), values(i, shown[:, i]), s=2, alpha=0.3, color="tab:blue")
@@ -814,7 +830,10 @@ def _pairs_figure(calibration: Calibration, path: Path) -> None:
                 ax.set_xlabel(factors[j], fontsize=7)
             if j == 0 and i > 0:
                 ax.set_ylabel(factors[i], fontsize=7)
-            ax.tick_params(labelsize=5)
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_minor_formatter(NullFormatter())
+            # tick labels on the outer panels only
+            ax.tick_params(which="both", labelsize=5, labelbottom=i == d - 1, labelleft=j == 0 and i > 0)
     axes[0, 0].legend(fontsize=6, loc="upper right")
     share = calibration.waves[-1].share_left if calibration.waves else 1.0
     fig.suptitle(f"Final region: {share:.2%} of the prior space not ruled out ({region.shape[0]:,} points)", fontsize=10)
