@@ -106,6 +106,18 @@ def test_the_picker_lists_every_runnable_scenario_and_policy_and_no_study():
     assert files == [e.file for e in runnable()] and all(scenario_choices().values())
 
 
+def test_the_view_runs_the_calibrated_scenario_at_its_calibrated_values():
+    from sim.params import load_scenario
+    from viz.app import SCENARIO_DIR
+
+    view = MarketView(scenario_file="calibrated/calibrated.toml", seed="0")
+    assert view.input_error is None
+    calibrated = load_scenario(SCENARIO_DIR / "calibrated" / "calibrated.toml")
+    assert view.params.uncertainties == calibrated.uncertainties != load_scenario(SCENARIO_DIR / "baseline.toml").uncertainties
+    view.step()
+    assert view.steps_done == 1
+
+
 def test_step_sends_only_the_new_months_and_every_chart_follows(page):
     click(page, "Step")
     first = {name: sent(w) for name, w in chart_widgets(page).items()}

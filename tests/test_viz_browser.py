@@ -178,10 +178,12 @@ def test_a_journalist_can_read_run_and_compare_the_market_on_a_desktop(server, b
         and "Public text in 2024: 510 T tokens (range 100 to 2000)" in captions
     )
 
-    # The picker lists every runnable scenario and policy with its description, and no study file.
+    # The picker lists every runnable scenario and policy with its description, and no study file: the calibrated
+    # scenario (`peakdata calibrate`) among them, not the calibrated region (a study).
     files = [entry.file for entry in runnable()]
     assert _options(page, "Scenario or policy") == files
-    assert "sensitivity.toml" not in files and len(files) == 12
+    assert "sensitivity.toml" not in files and "calibrated/calibrated_region.toml" not in files and len(files) == 13
+    assert "calibrated/calibrated.toml" in files
     assert runnable()[0].description[:40] in text
 
     # Before the first month, every chart says how to start it (charts carry their note for screen readers too).
