@@ -484,10 +484,11 @@ def calibrate(
     )
     report = write_calibration_report(calibration)
     table = Table(title="Forecasts: prior and calibrated")
-    for column in ("outcome", "from", "p10", "median", "p90"):
+    columns = ("outcome", "from", "p10", "median", "p90")
+    for column in columns:
         table.add_column(column)
     for row in forecast_table(calibration).to_dict("records"):
-        table.add_row(*(str(v) for v in row.values()))
+        table.add_row(*(str(row[column]) for column in columns))
     console.print(table)
     if calibration.conflicts:
         console.print(f"[bold red]No plausible region.[/] Observations in conflict: {', '.join(calibration.conflicts)}")

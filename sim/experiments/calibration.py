@@ -41,7 +41,7 @@ from sim.experiments.study import Design, Study, load_study
 from sim.experiments.sweep import run_sweep
 from sim.metrics import reporters
 from sim.outcomes import OUTCOMES, annual_mean, annual_sum
-from sim.params import ParamsError, Uncertainties, UserError, _format, _Strict, field_bounds
+from sim.params import ParamsError, UserError, _format, _Strict
 
 # A run whose value is zero or negative, for an observation compared on a log scale, is read as this many decades
 # below the observed value: far, but finite, so that it neither breaks the emulator nor passes.
@@ -568,10 +568,7 @@ def write_calibrated_scenarios(calibration: Calibration, folder: str | Path) -> 
     folder = Path(folder)
     study, settings = calibration.study, calibration.settings
     extends = Path(os.path.relpath(calibration.path.resolve(), folder.resolve())).as_posix()
-    values = {
-        name: float(study.distributions[name].ppf(np.array([point[j]]), field_bounds(Uncertainties, name))[0])
-        for j, name in enumerate(study.factors)
-    }
+    values = {name: float(column[0]) for name, column in study.values(point[None, :]).items()}
     whence = (
         f"# Written by `peakdata calibrate {calibration.path.name}"
         + (f" --until {settings.until}" if settings.until else "")
@@ -617,20 +614,26 @@ HEADLINE_DATES = ("public_exhaustion_year", "high_quality_exhaustion_year", "dat
 
 
 def forecast_table(calibration: Calibration, outcomes: tuple[str, ...] = HEADLINE_DATES) -> pd.DataFrame:
-    """Median and 80% interval of each headline outcome, from the prior's runs and the calibrated region's. A date a
-    run does not reach counts as after its horizon (a censored percentile is written as a bound)."""
+    """Median and 80% interval of each headline outcome, from the prior's runs and the calibrated region's."""
+    return date_percentiles(calibration.forecast, outcomes)
+
+
+def date_percentiles(runs: pd.DataFrame, outcomes: tuple[str, ...] = HEADLINE_DATES) -> pd.DataFrame:
+    """Per `kind` of run (prior, calibrated) and outcome: the runs, the 10th, 50th and 90th percentiles. A date a run
+    does not reach counts as after its horizon (a censored percentile is written as a bound)."""
     from sim.experiments.analysis import censored_percentiles
 
     rows = []
-    for kind, runs in calibration.forecast.groupby("kind", sort=False):
+    for kind, group in runs.groupby("kind", sort=False):
         for outcome in outcomes:
-            if outcome not in runs.columns:
+            if outcome not in group.columns:
                 continue
-            low, median, high = censored_percentiles(runs, outcome)
+            low, median, high = censored_percentiles(group, outcome)
             rows.append(
                 {
                     "outcome": outcome,
                     "from": kind,
+                    "runs": len(group),
                     "p10": low.format(outcome),
                     "median": median.format(outcome),
                     "p90": high.format(outcome),
@@ -786,15 +789,11 @@ def _pairs_figure(calibration: Calibration, path: Path) -> None:
     fig, axes = plt.subplots(d, d, figsize=(1.9 * d + 1, 1.9 * d + 1), squeeze=False)
     region = calibration.region if calibration.found_region else np.empty((0, d))
     shown = region[np.random.default_rng(0).permutation(region.shape[0])[:2000]]
-    grid = (np.arange(2000) + 0.5) / 2000  # the prior, by its quantiles
-
-    def values(i: int, unit: np.ndarray) -> np.ndarray:
-        name = factors[i]
-        return study.distributions[name].ppf(np.clip(unit, 1e-12, 1 - 1e-12), field_bounds(Uncertainties, name))
-
+    grid = np.tile((np.arange(2000) + 0.5)[:, None] / 2000, (1, d))  # the prior, by its quantiles
+    priors, inside = study.values(grid), study.values(shown)
     logged = [study.distributions[n].dist in ("loguniform", "lognormal") for n in factors]
     for i in range(d):
-        prior = values(i, grid)
+        prior = priors[factors[i]]
         edges = np.geomspace(prior.min(), prior.max(), 21) if logged[i] else np.linspace(prior.min(), prior.max(), 21)
         for j in range(d):
             ax = axes[i, j]
@@ -802,7 +801,7 @@ def _pairs_figure(calibration: Calibration, path: Path) -> None:
                 ax.axis("off")
                 continue
             if i == j:
-                inside = values(i, shown[:, i])  # shares of points a bin (a bin is a step in log units on log axes)
+                # shares of points a bin (a bin is a step in log units on log axes)
                 ax.hist(
                     prior,
                     bins=edges,
@@ -812,16 +811,16 @@ def _pairs_figure(calibration: Calibration, path: Path) -> None:
                     label="prior",
                 )
                 ax.hist(
-                    inside,
+                    inside[factors[i]],
                     bins=edges,
-                    weights=np.full(inside.size, 1 / max(inside.size, 1)),
+                    weights=np.full(shown.shape[0], 1 / max(shown.shape[0], 1)),
                     color="tab:blue",
                     alpha=0.6,
                     label="region",
                 )
                 ax.set_yticks([])
             else:
-                ax.scatter(values(j, shown[:, j]), values(i, shown[:, i]), s=2, alpha=0.3, color="tab:blue")
+                ax.scatter(inside[factors[j]], inside[factors[i]], s=2, alpha=0.3, color="tab:blue")
                 if logged[i]:
                     ax.set_yscale("log")
             if logged[j]:

@@ -128,6 +128,13 @@ class Study(_Strict):
         """SALib's problem, in the unit hypercube: the distributions are applied afterwards."""
         return {"num_vars": len(self.factors), "names": self.factors, "bounds": [[0.0, 1.0]] * len(self.factors)}
 
+    def values(self, unit: np.ndarray) -> dict[str, np.ndarray]:
+        """Each factor's values at points of the unit hypercube (rows; one column per factor, in the study's order)."""
+        return {
+            name: self.distributions[name].ppf(np.clip(unit[:, j], 1e-12, 1 - 1e-12), field_bounds(Uncertainties, name))
+            for j, name in enumerate(self.factors)
+        }
+
     def runs(self) -> pd.DataFrame:
         """One row per run: design row, replication, seed, run id and the value of each factor."""
         unit = self.unit_samples()
@@ -135,10 +142,7 @@ class Study(_Strict):
             # Morris levels include 0 and 1; use the middle of each equal-probability bin instead,
             # so unbounded distributions stay finite.
             unit = (unit * (self.design.levels - 1) + 0.5) / self.design.levels
-        values = {
-            name: self.distributions[name].ppf(np.clip(unit[:, j], 1e-12, 1 - 1e-12), field_bounds(Uncertainties, name))
-            for j, name in enumerate(self.factors)
-        }
+        values = self.values(unit)
         n_rows, reps = unit.shape[0], self.design.replications
         root = np.random.SeedSequence(self.design.seed)
         children = root.spawn(reps if self.design.crn else n_rows * reps)

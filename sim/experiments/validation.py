@@ -26,7 +26,7 @@ import pandas as pd
 
 from sim.experiments import plots
 from sim.experiments.analysis import SweepResults, censored_percentiles, fan
-from sim.experiments.calibration import EPOCH_EXHAUSTION
+from sim.experiments.calibration import EPOCH_EXHAUSTION, date_percentiles
 from sim.experiments.io import output_set
 from sim.experiments.policy import paired_effect
 from sim.experiments.study import Design, Study, load_study
@@ -587,23 +587,11 @@ def _calibrated_dates(out: Path, size: Size, **runner: Any) -> pd.DataFrame | No
     n, replications = len(region.design.points), region.design.replications
     prior = load_study(SCENARIOS / "calibration.toml", kind="lhs", samples=n, replications=replications, seed=0)
     outcomes = tuple(CALIBRATED_DATES)
-    rows = []
+    runs = []
     for kind, study in (("prior", prior), ("calibrated", region)):
         study = Study.model_validate(study.model_copy(update={"outcomes": outcomes}).model_dump())
-        runs = _sweep(study, out, f"calibrated-{kind}", **runner).runs
-        for outcome in outcomes:
-            p10, p50, p90 = censored_percentiles(runs, outcome)
-            rows.append(
-                {
-                    "outcome": outcome,
-                    "from": kind,
-                    "runs": len(runs),
-                    "p10": p10.format(outcome),
-                    "median": p50.format(outcome),
-                    "p90": p90.format(outcome),
-                }
-            )
-    return pd.DataFrame(rows)
+        runs.append(_sweep(study, out, f"calibrated-{kind}", **runner).runs.assign(kind=kind))
+    return date_percentiles(pd.concat(runs, ignore_index=True), outcomes)
 
 
 def _calibrated_lines(calibrated: pd.DataFrame | None) -> list[str]:
