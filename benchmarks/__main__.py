@@ -21,7 +21,9 @@ import os
 import pstats
 import shutil
 import statistics
+import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,8 @@ from tqdm import tqdm
 
 from benchmarks import scaling, sweeps
 from benchmarks.timing import ROOT, interleaved, time_against_reference, time_command
+from sim.experiments.analysis import SweepResults
+from sim.experiments.study import load_study
 from sim.model import DataMarketModel
 
 # Issue 24's targets. One run against Mesa's Boltzmann wealth example of as many steps, timed in the same process.
@@ -39,6 +43,8 @@ TARGET_COMMAND_SECONDS = {"peakdata run": 0.8, "peakdata --help": 0.3}  # whole 
 TARGET_EFFICIENCY = 0.85
 TARGET_CPU_RATIO = 1.1
 TARGET_MEMORY_GROWTH = 1.2  # "flat": peak memory at the largest sweep within 20% of the smallest
+SENSITIVITY_STUDY = ROOT / "scenarios" / "sensitivity.toml"
+TARGET_SENSITIVITY_SECONDS = 600.0  # the shipped study, run and reported on 2 workers, its checks passed
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Measured:
     throughput: dict[str, dict] = field(default_factory=dict)  # "runner/workers" -> median measurement
     memory: list[dict] = field(default_factory=list)
     big_sweep: dict | None = None
+    sensitivity: dict | None = None
 
 
 def one_run(repeats: int, measured: Measured) -> str:
@@ -215,6 +222,41 @@ def big_sweep(runs: int, measured: Measured) -> str:
     return "\n".join([f"## A {runs:,}-run sweep on 2 workers", "", *_HEADER, _row(m, measured.run_seconds)])
 
 
+def sensitivity(trajectories: int, measured: Measured, out: Path) -> str:
+    """The shipped sensitivity study as a user runs it: `peakdata sweep` on 2 workers, report included."""
+    shipped = load_study(SENSITIVITY_STUDY).design.samples
+    folder = out / "sensitivity"
+    shutil.rmtree(folder, ignore_errors=True)
+    command = [str(Path(sys.executable).with_name("peakdata")), "sweep", str(SENSITIVITY_STUDY), "--out", str(folder)]
+    command += ["--workers", "2", "--samples", str(trajectories)]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    report = (folder / "report" / "report.md").read_text()
+    sections = report.split("## Sensitivity", 1)[1].split("\n### ")[1:]
+    outcomes = [s for s in sections if not s.startswith("Ranking across outcomes")]
+    flagged = [s.splitlines()[0] for s in outcomes if "Warning: too small a sample" in s]
+    runs = len(SweepResults.load(folder).runs)
+    measured.sensitivity = {
+        "trajectories": trajectories,
+        "shipped": shipped,
+        "runs": runs,
+        "wall_seconds": wall,
+        "outcomes": len(outcomes),
+        "flagged": flagged,
+    }
+    shutil.rmtree(folder, ignore_errors=True)
+    return "\n".join(
+        [
+            f"## The sensitivity study ({trajectories} Morris trajectories; the shipped file has {shipped})",
+            "",
+            f"`peakdata sweep scenarios/sensitivity.toml --workers 2`, report included: {runs:,} runs in {wall:.0f} s. "
+            f"{len(outcomes) - len(flagged)} of {len(outcomes)} varying outcomes pass the report's sample-size check"
+            + (f"; flagged: {', '.join(flagged)}." if flagged else "."),
+        ]
+    )
+
+
 def targets(measured: Measured) -> str:
     """Each target (issues 7 and 24) with the number measured above and whether it is met."""
     rows: list[tuple[str, str, bool | None]] = []
@@ -296,6 +338,17 @@ def targets(measured: Measured) -> str:
         worst = max(measured.slopes.values())
         shown = ", ".join(f"{axis} {value:.2f}" for axis, value in measured.slopes.items())
         rows.append(("Cost at most linear in publishers and labs", f"log-log slope {shown} (target <= 1)", worst <= 1.0))
+    study = measured.sensitivity
+    name = "Sensitivity study at its shipped size, 2 workers, report included"
+    if study is None:
+        rows.append((name, "not run (--sensitivity 0)", None))
+    else:
+        passed = f"{study['outcomes'] - len(study['flagged'])} of {study['outcomes']} outcomes pass its sample-size check"
+        value = f"{study['wall_seconds'] / 60:.1f} min for {study['runs']:,} runs; {passed} (target <= {TARGET_SENSITIVITY_SECONDS / 60:.0f} min, all pass)"
+        if study["trajectories"] != study["shipped"]:
+            rows.append((name, f"{value}; at {study['trajectories']} trajectories, not the shipped {study['shipped']}", None))
+        else:
+            rows.append((name, value, study["wall_seconds"] <= TARGET_SENSITIVITY_SECONDS and not study["flagged"]))
     verdict = {True: "met", False: "**missed**", None: "not measured"}
     lines = ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {verdict[ok]} |" for name, value, ok in rows]
@@ -309,6 +362,11 @@ def main() -> None:
     parser.add_argument("--sweep-runs", type=int, help="runs per throughput sweep (default 200; quick 12)")
     parser.add_argument("--memory-runs", type=int, nargs="+", help="sweep sizes for memory (default 200 2000; quick 12 48)")
     parser.add_argument("--big-sweep", type=int, help="runs in the long sweep, 0 to skip (default 10000; quick 0)")
+    parser.add_argument(
+        "--sensitivity",
+        type=int,
+        help="Morris trajectories for the sensitivity study, 0 to skip (default: the shipped 40; quick 2)",
+    )
     parser.add_argument("--out", type=Path, default=scaling.RESULTS, help="folder for the report (default benchmarks/results)")
     args = parser.parse_args()
     quick = args.quick
@@ -316,6 +374,9 @@ def main() -> None:
     memory_runs = args.memory_runs or ([12, 48] if quick else [200, 2000])
     big_runs = args.big_sweep if args.big_sweep is not None else (0 if quick else TARGET_BIG_SWEEP_RUNS)
     repeats = 1 if quick else 3
+    trajectories = (
+        args.sensitivity if args.sensitivity is not None else (2 if quick else load_study(SENSITIVITY_STUDY).design.samples)
+    )
 
     measured = Measured()
     sections = [one_run(5 if quick else 15, measured)]
@@ -331,6 +392,8 @@ def main() -> None:
         sections.append(memory(memory_runs, measured, bar))
     if big_runs:
         sections.append(big_sweep(big_runs, measured))
+    if trajectories:
+        sections.append(sensitivity(trajectories, measured, args.out))
     sections.insert(0, targets(measured))
 
     report = "# PeakData benchmarks\n\n" + "\n\n".join(sections) + "\n"

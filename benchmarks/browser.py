@@ -118,7 +118,17 @@ def served() -> Iterator[str]:
 def sweep_beside() -> Iterator[None]:
     """A 2-worker sweep loading both cores for as long as the block runs."""
     with tempfile.TemporaryDirectory() as folder:
-        command = ["sweep", "scenarios/sensitivity.toml", "--samples", "1024", "--workers", "2", "--no-report"]
+        command = [
+            "sweep",
+            "scenarios/sensitivity.toml",
+            "--design",
+            "sobol",
+            "--samples",
+            "1024",
+            "--workers",
+            "2",
+            "--no-report",
+        ]
         sweep = subprocess.Popen(
             [sys.executable, "-m", "sim.cli", *command, "--out", f"{folder}/sweep"],
             cwd=ROOT,

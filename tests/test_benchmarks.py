@@ -17,6 +17,7 @@ SECTIONS = (
     "## Scaling",
     "## Sweep throughput",
     "## Memory",
+    "## The sensitivity study",
 )
 
 
@@ -35,10 +36,11 @@ def test_quick_benchmark_writes_every_section_and_a_verdict_per_target(quick_rep
         assert heading in report
     targets = report.split("## Targets")[1].split("\n## ")[0]
     rows = [line for line in targets.splitlines() if line.startswith("| ") and not line.startswith("| target")]
-    assert len(rows) == 9
+    assert len(rows) == 10
     assert all(re.search(r"\| (met|\*\*missed\*\*|not measured) \|$", row) for row in rows)
     assert "not measured" in rows[1]  # the quick run skips the 10,000-run sweep
     assert sum("whole process" in row for row in rows) == 2
+    assert "at 2 trajectories, not the shipped 40 | not measured |" in rows[-1]  # quick: too small to judge, and says so
 
 
 @pytest.mark.slow
@@ -65,3 +67,7 @@ def test_benchmark_verdicts_use_the_measured_numbers(quick_report):
     ours = measured["throughput"]["run_sweep/2"]
     assert ours["cpu_seconds"] >= 0.8 * ours["runs"] * measured["run_seconds"]
     assert ours["peak_rss_worker_mb"] > 50
+    # The sensitivity study as a user runs it: 2 trajectories of 13 points, each outcome's check read from its report.
+    study = measured["sensitivity"]
+    assert study["runs"] == 2 * 13 and study["outcomes"] >= 1 and len(study["flagged"]) == study["outcomes"]
+    assert f"{study['runs']} runs in {study['wall_seconds']:.0f} s" in report

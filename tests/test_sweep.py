@@ -408,3 +408,47 @@ def test_the_tornado_is_relative_and_marks_negligible_swings():
     figure = tornado_figure(swings.reset_index(), "frontier_loss_2035", float(loss.mean()))
     low, high = figure.axes[0].get_xlim()
     assert high >= 0.05 and low <= -0.05  # never stretched: at least five times the 1% negligible band
+
+
+def test_the_ranking_orders_factors_by_their_share_of_each_outcome_s_largest_index():
+    from sim.experiments.analysis import factor_ranking
+
+    # Outcomes in different units: "a" dominates the first, "b" the second; "c" is second on both.
+    first = pd.DataFrame({"factor": ["a", "b", "c"], "mu_star": [10.0, 1.0, 5.0]})
+    second = pd.DataFrame({"factor": ["a", "b", "c"], "mu_star": [0.0, 0.02, 0.015]})
+    ranks, share = factor_ranking({"date": first, "share": second}, "mu_star")
+    assert ranks.to_dict("index") == {"c": {"date": 2, "share": 2}, "b": {"date": 3, "share": 1}, "a": {"date": 1, "share": 3}}
+    assert list(share.index) == ["c", "b", "a"]  # mean shares 0.625, 0.55, 0.5
+    np.testing.assert_allclose(share.loc["c"], [0.5, 0.75])
+    # Values equal but for the last bits share a rank, so no rank flips on a CPU's rounding.
+    tied = pd.DataFrame({"factor": ["a", "b"], "mu_star": [0.3, 0.1 + 0.2]})
+    assert factor_ranking({"date": tied}, "mu_star")[0]["date"].tolist() == [1, 1]
+
+
+@pytest.mark.slow
+def test_the_shipped_sensitivity_study_ranks_its_factors(tmp_path):
+    from sim import write_report
+    from sim.experiments.analysis import SampleSizeWarning
+
+    study = load_study(ROOT / "scenarios" / "sensitivity.toml", samples=4)
+    assert study.design.kind == "morris" and len(study.runs()) == 4 * (len(study.factors) + 1)
+    study = study.model_copy(update={"params": study.params.with_overrides(end="2030-12")})
+    run_sweep(study, tmp_path, executor="process", workers=2, progress=False)
+    with pytest.warns(SampleSizeWarning, match="4 trajectories, below 10"):
+        report = write_report(tmp_path).read_text()
+    ranking = report.split("### Ranking across outcomes", 1)[1].split("###", 1)[0]
+    table = [[cell.strip() for cell in line.strip("|").split("|")] for line in ranking.splitlines() if line.startswith("| ")]
+    header, rows = table[0], table[1:]  # the rule below the header does not start with "| "
+    assert sorted(r[0] for r in rows) == sorted(study.factors)
+    assert "Public exhaustion, frontier lab †" in header  # too few trajectories: provisional, and marked so
+    shares = [float(r[-1]) for r in rows]
+    assert shares == sorted(shares, reverse=True)
+    # The stock of text moves the exhaustion date more than anything else but its usable share or repetition.
+    column = header.index("Public exhaustion, frontier lab †")
+    assert {r[0]: int(r[column]) for r in rows}["public_stock_raw_tokens_2024"] <= 3
+    per_outcome = report.split("### Public exhaustion, frontier lab (year)", 1)[1].split("###", 1)[0]
+    mu_star = [
+        float(line.split(" | ")[1]) for line in per_outcome.splitlines() if line.startswith("| ") and "mu_star" not in line
+    ]
+    assert mu_star == sorted(mu_star, reverse=True)  # each outcome's table, largest effect first
+    assert (tmp_path / "report" / "ranking.png").read_bytes().startswith(b"\x89PNG")

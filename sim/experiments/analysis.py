@@ -261,6 +261,26 @@ def morris_warnings(indices: pd.DataFrame, trajectories: int) -> list[str]:
     return found
 
 
+# The index that ranks the factors of each design: the total effect (Sobol), mu* (Morris).
+RANKING_INDEX = {"sobol": "ST", "morris": "mu_star"}
+
+
+def factor_ranking(indices: dict[str, pd.DataFrame], index: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank the factors on every outcome at once, from each outcome's sensitivity indices.
+
+    Returns the ranks (1 = the factor with the largest `index` on that outcome; equal values share a
+    rank) and the index as a share of the outcome's largest, so that outcomes in different units can
+    be read side by side. Rows are ordered by that share averaged over the outcomes, most influential
+    first; columns are the outcomes, in the order given.
+    """
+    share = pd.DataFrame(
+        {outcome: (f.set_index("factor")[index] / max(f[index].max(), 1e-300)).clip(lower=0.0) for outcome, f in indices.items()}
+    )
+    share = share.loc[share.mean(axis=1).sort_values(ascending=False, kind="stable").index]
+    ranks = share.round(6).rank(ascending=False, method="min").astype(int)  # no rank flips on last-bit noise
+    return ranks, share
+
+
 # A tornado swing is negligible below this share of the mean (or, for a date, this many years).
 NEGLIGIBLE_RELATIVE = 0.01
 NEGLIGIBLE_YEARS = 0.1

@@ -227,20 +227,52 @@ def sobol_figure(indices: pd.DataFrame, outcome: str, unreliable: bool = False) 
 
 
 def morris_figure(indices: pd.DataFrame, outcome: str, unreliable: bool = False) -> plt.Figure:
+    """mu* with its 95% interval as bars, in the order given (the report's: largest first), and sigma beside it."""
     from sim.outcomes import OUTCOMES
 
     unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else "outcome units"
-    fig, ax = plt.subplots(figsize=(7, 5), layout="constrained")
-    ax.errorbar(indices["mu_star"], indices["sigma"], xerr=indices["mu_star_conf"], fmt="o", color="#4C72B0")
-    for _, row in indices.iterrows():
-        ax.annotate(row["factor"], (row["mu_star"], row["sigma"]), fontsize=8, xytext=(4, 4), textcoords="offset points")
-    ax.set_xlabel(f"mu*, mean absolute elementary effect ({unit} per unit quantile)")
-    ax.set_ylabel(f"sigma, interaction or non-linearity ({unit})")
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(indices) + 1.8), layout="constrained")
+    y = np.arange(len(indices))
+    ax.barh(
+        y,
+        indices["mu_star"],
+        0.6,
+        xerr=indices["mu_star_conf"],
+        color="#4C72B0",
+        label="mu*: mean absolute effect (95% interval)",
+    )
+    ax.plot(indices["sigma"], y, "D", color="#DD8452", markersize=5, label="sigma: interactions or non-linearity")
+    ax.set_yticks(y, indices["factor"], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"elementary effect of a factor moved across its prior ({unit} per unit quantile)")
     title = f"Morris screening of {_title_for(outcome)}"
     if unreliable:
         title += "\nWARNING: too few trajectories or intervals too wide"
     ax.set_title(title, fontsize=10, color="#C00000" if unreliable else "black")
-    ax.grid(alpha=0.3)
+    fig.legend(fontsize=8, loc="outside lower center", ncol=2, frameon=False)
+    ax.grid(alpha=0.3, axis="x")
+    return fig
+
+
+def ranking_figure(ranks: pd.DataFrame, share: pd.DataFrame, index: str, doubtful: list[str]) -> plt.Figure:
+    """Factors (rows, most influential first) against outcomes: colour is the index as a share of the outcome's
+    largest, the number is the factor's rank on that outcome."""
+    from sim.outcomes import OUTCOMES
+
+    names = {"ST": "total Sobol index ST", "mu_star": "Morris mu*"}
+    fig, ax = plt.subplots(figsize=(1.3 * len(share.columns) + 4.0, 0.42 * len(share) + 2.4), layout="constrained")
+    image = ax.imshow(share.to_numpy(), cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
+    for (row, column), rank in np.ndenumerate(ranks.to_numpy()):
+        dark = share.iat[row, column] > 0.6
+        ax.text(column, row, str(rank), ha="center", va="center", fontsize=8, color="white" if dark else "black")
+    labels = [OUTCOMES[o].label + (" †" if o in doubtful else "") for o in share.columns]
+    ax.set_xticks(np.arange(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(np.arange(len(share)), share.index, fontsize=8)
+    fig.colorbar(image, ax=ax, label=f"{names[index]} as a share of the outcome's largest")
+    title = "Which uncertainties matter: rank of each factor on each outcome (1 = most influential)"
+    if doubtful:
+        title += "\n† failed its sample-size check: provisional"
+    ax.set_title(title, fontsize=10)
     return fig
 
 

@@ -9,9 +9,11 @@ import pandas as pd
 
 from sim.experiments import plots
 from sim.experiments.analysis import (
+    RANKING_INDEX,
     ResultsError,
     SampleSizeWarning,
     SweepResults,
+    factor_ranking,
     fan,
     morris_indices,
     morris_warnings,
@@ -113,43 +115,73 @@ def _sensitivity(results: SweepResults, runs: pd.DataFrame, out: Path) -> list[s
     lines = ["## Sensitivity", ""]
     if any(o in CENSORED_BY for o in study.outcomes):
         lines += ["For sensitivity, a date not reached counts as the horizon year.", ""]
+    computed: dict[str, pd.DataFrame] = {}  # each outcome's indices, for the ranking across outcomes
+    doubtful: list[str] = []
+    per_outcome: list[str] = []
     for outcome in study.outcomes:
         values = outcome_values(runs, outcome)
         if values.isna().all():
-            lines += [f"`{outcome}` is not measured: no run reaches it (the runs end before it).", ""]
+            per_outcome += [f"`{outcome}` is not measured: no run reaches it (the runs end before it).", ""]
             continue
         if values.nunique() <= 1:
-            lines += [f"`{outcome}` does not vary across runs; no sensitivity to report.", ""]
+            per_outcome += [f"`{outcome}` does not vary across runs; no sensitivity to report.", ""]
             continue
-        lines += [f"### {OUTCOMES[outcome].axis_label}", ""]
+        per_outcome += [f"### {OUTCOMES[outcome].axis_label}", ""]
         if study.design.kind in INDICES:
             name, compute, check, figure, columns = INDICES[study.design.kind]
             try:
                 indices = compute(results, outcome)
             except ResultsError as err:
-                lines += [f"{name} indices not computed: {err}.", ""]
+                per_outcome += [f"{name} indices not computed: {err}.", ""]
             else:
+                indices = indices.sort_values(RANKING_INDEX[study.design.kind], ascending=False, kind="stable")
+                computed[outcome] = indices
                 doubts = check(indices, study.design.samples)
                 if doubts:
+                    doubtful.append(outcome)
                     message = f"{name} indices of {outcome} are not reliable: {'; '.join(doubts)}. Run more samples."
                     warnings.warn(message, SampleSizeWarning, stacklevel=2)
-                    lines += [f"> **Warning: too small a sample.** {message[0].upper()}{message[1:]}", ""]
+                    per_outcome += [f"> **Warning: too small a sample.** {message[0].upper()}{message[1:]}", ""]
                 png = f"{study.design.kind}_{outcome}.png"
                 plots.save_figure(figure(indices, outcome, unreliable=bool(doubts)), out / png)
-                lines += [_table(indices, columns), "", f"![{name} {outcome}]({png})", ""]
+                per_outcome += [_table(indices, columns), "", f"![{name} {outcome}]({png})", ""]
         if study.design.kind != "morris" and len(runs) >= 10:
             swings = tornado(runs, study.factors, outcome)
             centre = float(outcome_values(runs, outcome).mean())
             plots.save_figure(plots.tornado_figure(swings, outcome, centre), out / f"tornado_{outcome}.png")
-            lines += [f"![Tornado {outcome}](tornado_{outcome}.png)", ""]
+            per_outcome += [f"![Tornado {outcome}](tornado_{outcome}.png)", ""]
             for flag, meaning in (
                 ("negligible", "Negligible (hatched; below 1% of the mean, or 0.1 year for a date)"),
                 ("within_noise", "Within noise (hatched; within two standard errors of zero, more runs would tell)"),
             ):
                 factors = swings.loc[swings[flag], "factor"].tolist()
                 if factors:
-                    lines += [f"{meaning}: {', '.join(f'`{f}`' for f in factors)}.", ""]
-    return lines
+                    per_outcome += [f"{meaning}: {', '.join(f'`{f}`' for f in factors)}.", ""]
+    if computed:
+        lines += _ranking(computed, doubtful, study.design.kind, out)
+    return lines + per_outcome
+
+
+def _ranking(computed: dict[str, pd.DataFrame], doubtful: list[str], kind: str, out: Path) -> list[str]:
+    """The factors ranked on every outcome at once: a table of ranks and a heat map of the index."""
+    index = RANKING_INDEX[kind]
+    ranks, share = factor_ranking(computed, index)
+    plots.save_figure(plots.ranking_figure(ranks, share, index, doubtful), out / "ranking.png")
+    names = {"ST": "the total Sobol index ST", "mu_star": "Morris' mu*"}
+    lines = [
+        "### Ranking across outcomes",
+        "",
+        f"Each factor's rank on each outcome by {names[index]} (1: the most influential), the rows ordered by the",
+        "index as a share of each outcome's largest, averaged over the outcomes.",
+    ]
+    if doubtful:
+        lines.append("An outcome marked † failed its sample-size check: read its ranks as provisional.")
+    header = [OUTCOMES[o].label + (" †" if o in doubtful else "") for o in ranks.columns]
+    lines += ["", "| factor | " + " | ".join(header) + " | mean share of the largest |"]
+    lines += ["|---|" + "---:|" * (len(header) + 1)]
+    for factor, row in ranks.iterrows():
+        lines.append(f"| {factor} | " + " | ".join(str(r) for r in row) + f" | {share.loc[factor].mean():.2f} |")
+    return [*lines, "", "![Ranking across outcomes](ranking.png)", ""]
 
 
 def _describe(dist) -> str:
