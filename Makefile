@@ -16,7 +16,7 @@ run: setup
 # The suite fails if it changed a tracked file or left a new untracked one (tests/conftest.py).
 test: test-setup
 	.venv/bin/ruff check .
-	.venv/bin/python -m pytest -q
+	HYPOTHESIS_PROFILE=ci .venv/bin/python -m pytest -q
 	.venv/bin/python -m tests.portability pytest -q tests/test_equivalence.py
 	NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -q tests/test_equivalence.py
 

@@ -26,7 +26,7 @@ class Regulator(mesa.Agent):
     def __init__(self, model: mesa.Model) -> None:
         super().__init__(model)
         self.extra_strictness = 0.0
-        self.incident_months: list[float] = []
+        self.incidents_by_month: dict[float, int] = {}  # the past year's incidents, counted by the month they happened
         self.commons_released = False
         levers = model.params.levers
         self._levers = [(name, getattr(levers, name)) for name in type(levers).model_fields]
@@ -56,9 +56,10 @@ class Regulator(mesa.Agent):
     def react_to_incidents(self, incidents: int) -> None:
         """Tighten privacy after repeated breaches, when the scenario allows it."""
         year = self.model.year
-        self.incident_months.extend([year] * incidents)
-        self.incident_months = [y for y in self.incident_months if y > year - 1.0]
-        if self.policy.tighten_privacy_after_incidents and len(self.incident_months) >= INCIDENTS_TO_TIGHTEN:
+        if incidents:
+            self.incidents_by_month[year] = self.incidents_by_month.get(year, 0) + incidents
+        self.incidents_by_month = {y: n for y, n in self.incidents_by_month.items() if y > year - 1.0}
+        if self.policy.tighten_privacy_after_incidents and sum(self.incidents_by_month.values()) >= INCIDENTS_TO_TIGHTEN:
             self.extra_strictness = min(1.0, self.extra_strictness + TIGHTENING_STEP)
-            self.incident_months.clear()
+            self.incidents_by_month.clear()
             self._update_policy(year)

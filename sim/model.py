@@ -203,10 +203,11 @@ class DataMarketModel(mesa.Model):
             u.annotation_usd_per_token, sum(self.annotation_tokens_by_month), u.annotation_supply_elasticity
         )
         # Usage-weighted capability of what is deployed: staggered releases make it move monthly.
-        log_flop = sum(lab.market_share * np.log10(lab.deployed.compute_flop) for lab in self.lab_list)
+        # A lab with no model (a market with no revenue trains none) counts as one FLOP: log 0, not minus infinity.
+        log_flop = sum(lab.market_share * np.log10(max(lab.deployed.compute_flop, 1.0)) for lab in self.lab_list)
         self.awareness = economics.logistic(log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
         # Rephrasing at scale needs a capable model, available to anyone once the best one is GPT-4 class.
-        best_log_flop = max(np.log10(lab.deployed.compute_flop) for lab in self.lab_list)
+        best_log_flop = np.log10(max(max(lab.deployed.compute_flop for lab in self.lab_list), 1.0))
         self.rephrasing_capability = economics.logistic(best_log_flop, AWARENESS_MIDPOINT_LOG10_FLOP, AWARENESS_STEEPNESS)
         # Post-training returns: instruction tuning always, reasoning RL once the best base model is strong enough.
         if self.params.constants.post_training:

@@ -1,12 +1,19 @@
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from sim import DataMarketModel, MarketParams
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# `make test` (and so CI) runs the property tests derandomized: the same examples on every run, so that a
+# result depends on the commit and not on the draw. Run pytest directly to explore new examples each time.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

@@ -340,6 +340,21 @@ def test_the_regulator_tightens_privacy_after_repeated_incidents():
     assert calm.policy.privacy_strictness == before
 
 
+def test_the_regulator_counts_incidents_without_keeping_one_entry_each():
+    # A broker at the highest incident rate handling the whole private market reports billions a month. Kept one
+    # list entry per incident, a hypothesis search of that corner once grew the test process past 20 GB.
+    model = DataMarketModel(rng=13, tighten_privacy_after_incidents=True)
+    before = model.policy.privacy_strictness
+    model.record_incidents(10**12)
+    assert model.policy.privacy_strictness == pytest.approx(before + 0.1)
+    assert model.regulator.incidents_by_month == {}  # the tightening answered them
+    model.step()
+    model.record_incidents(2)
+    model.step()
+    model.record_incidents(1)  # three within a year: tighten again
+    assert model.policy.privacy_strictness == pytest.approx(before + 0.2)
+
+
 def test_every_publisher_domain_is_in_exactly_one_access_state(baseline_run):
     for p in baseline_run.publishers:
         crawl = p.crawlable()
