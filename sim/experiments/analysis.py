@@ -263,6 +263,7 @@ def morris_warnings(indices: pd.DataFrame, trajectories: int) -> list[str]:
 
 # The index that ranks the factors of each design: the total effect (Sobol), mu* (Morris).
 RANKING_INDEX = {"sobol": "ST", "morris": "mu_star"}
+INDEX_NAMES = {"ST": "the total Sobol index ST", "mu_star": "Morris' mu*"}
 
 
 def factor_ranking(indices: dict[str, pd.DataFrame], index: str) -> tuple[pd.DataFrame, pd.DataFrame]:

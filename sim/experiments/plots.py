@@ -257,9 +257,9 @@ def morris_figure(indices: pd.DataFrame, outcome: str, unreliable: bool = False)
 def ranking_figure(ranks: pd.DataFrame, share: pd.DataFrame, index: str, doubtful: list[str]) -> plt.Figure:
     """Factors (rows, most influential first) against outcomes: colour is the index as a share of the outcome's
     largest, the number is the factor's rank on that outcome."""
+    from sim.experiments.analysis import INDEX_NAMES
     from sim.outcomes import OUTCOMES
 
-    names = {"ST": "total Sobol index ST", "mu_star": "Morris mu*"}
     fig, ax = plt.subplots(figsize=(1.3 * len(share.columns) + 4.0, 0.42 * len(share) + 2.4), layout="constrained")
     image = ax.imshow(share.to_numpy(), cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
     for (row, column), rank in np.ndenumerate(ranks.to_numpy()):
@@ -268,7 +268,7 @@ def ranking_figure(ranks: pd.DataFrame, share: pd.DataFrame, index: str, doubtfu
     labels = [OUTCOMES[o].label + (" †" if o in doubtful else "") for o in share.columns]
     ax.set_xticks(np.arange(len(labels)), labels, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(np.arange(len(share)), share.index, fontsize=8)
-    fig.colorbar(image, ax=ax, label=f"{names[index]} as a share of the outcome's largest")
+    fig.colorbar(image, ax=ax, label=f"{INDEX_NAMES[index]} as a share of the outcome's largest")
     title = "Which uncertainties matter: rank of each factor on each outcome (1 = most influential)"
     if doubtful:
         title += "\n† failed its sample-size check: provisional"

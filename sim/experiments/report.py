@@ -9,6 +9,7 @@ import pandas as pd
 
 from sim.experiments import plots
 from sim.experiments.analysis import (
+    INDEX_NAMES,
     RANKING_INDEX,
     ResultsError,
     SampleSizeWarning,
@@ -167,11 +168,10 @@ def _ranking(computed: dict[str, pd.DataFrame], doubtful: list[str], kind: str, 
     index = RANKING_INDEX[kind]
     ranks, share = factor_ranking(computed, index)
     plots.save_figure(plots.ranking_figure(ranks, share, index, doubtful), out / "ranking.png")
-    names = {"ST": "the total Sobol index ST", "mu_star": "Morris' mu*"}
     lines = [
         "### Ranking across outcomes",
         "",
-        f"Each factor's rank on each outcome by {names[index]} (1: the most influential), the rows ordered by the",
+        f"Each factor's rank on each outcome by {INDEX_NAMES[index]} (1: the most influential), the rows ordered by the",
         "index as a share of each outcome's largest, averaged over the outcomes.",
     ]
     if doubtful:
