@@ -254,23 +254,21 @@ def morris_figure(indices: pd.DataFrame, outcome: str, unreliable: bool = False)
     return fig
 
 
-def ranking_figure(ranks: pd.DataFrame, share: pd.DataFrame, index: str, doubtful: list[str]) -> plt.Figure:
+def ranking_figure(ranks: pd.DataFrame, share: pd.DataFrame, index: str, labels: list[str], provisional: bool) -> plt.Figure:
     """Factors (rows, most influential first) against outcomes: colour is the index as a share of the outcome's
-    largest, the number is the factor's rank on that outcome."""
+    largest, the number is the factor's rank on that outcome. `labels` name the outcomes (columns)."""
     from sim.experiments.analysis import INDEX_NAMES
-    from sim.outcomes import OUTCOMES
 
     fig, ax = plt.subplots(figsize=(1.3 * len(share.columns) + 4.0, 0.42 * len(share) + 2.4), layout="constrained")
     image = ax.imshow(share.to_numpy(), cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
     for (row, column), rank in np.ndenumerate(ranks.to_numpy()):
         dark = share.iat[row, column] > 0.6
         ax.text(column, row, str(rank), ha="center", va="center", fontsize=8, color="white" if dark else "black")
-    labels = [OUTCOMES[o].label + (" †" if o in doubtful else "") for o in share.columns]
     ax.set_xticks(np.arange(len(labels)), labels, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(np.arange(len(share)), share.index, fontsize=8)
     fig.colorbar(image, ax=ax, label=f"{INDEX_NAMES[index]} as a share of the outcome's largest")
     title = "Which uncertainties matter: rank of each factor on each outcome (1 = most influential)"
-    if doubtful:
+    if provisional:
         title += "\n† failed its sample-size check: provisional"
     ax.set_title(title, fontsize=10)
     return fig

@@ -167,7 +167,6 @@ def _ranking(computed: dict[str, pd.DataFrame], doubtful: list[str], kind: str, 
     """The factors ranked on every outcome at once: a table of ranks and a heat map of the index."""
     index = RANKING_INDEX[kind]
     ranks, share = factor_ranking(computed, index)
-    plots.save_figure(plots.ranking_figure(ranks, share, index, doubtful), out / "ranking.png")
     lines = [
         "### Ranking across outcomes",
         "",
@@ -177,6 +176,7 @@ def _ranking(computed: dict[str, pd.DataFrame], doubtful: list[str], kind: str, 
     if doubtful:
         lines.append("An outcome marked † failed its sample-size check: read its ranks as provisional.")
     header = [OUTCOMES[o].label + (" †" if o in doubtful else "") for o in ranks.columns]
+    plots.save_figure(plots.ranking_figure(ranks, share, index, header, bool(doubtful)), out / "ranking.png")
     lines += ["", "| factor | " + " | ".join(header) + " | mean share of the largest |"]
     lines += ["|---|" + "---:|" * (len(header) + 1)]
     for factor, row in ranks.iterrows():
