@@ -53,7 +53,9 @@ MONTHLY_SERIES: dict[str, Series] = {
         "Frontier's desired dataset", "tokens", "tokens the frontier lab's next run wants (D = 20 k N)"
     ),
     "frontier_fill": Series(
-        "Frontier's desire filled", "share", "share of that desire the frontier lab can fill from all sources within budget"
+        "Frontier's desire filled",
+        "share",
+        "share of its desired dataset the frontier lab could fill from all sources within budget, at its last training decision",
     ),
     "high_quality_stock_tokens": Series(
         "High-quality stock the frontier may use",
@@ -231,9 +233,7 @@ class MonthlyCollector(mesa.DataCollector):
             values.append(metrics[name])
 
 
-def monthly(
-    model: DataMarketModel, frontier_stock_tokens: float, high_quality_stock_tokens: float, frontier_fill: float
-) -> dict[str, float]:
+def monthly(model: DataMarketModel, frontier_stock_tokens: float, high_quality_stock_tokens: float) -> dict[str, float]:
     """Measure the market this month."""
     by_source = {s: 0.0 for s in Source}
     for lab in model.lab_list:
@@ -265,7 +265,7 @@ def monthly(
         "year": model.year,
         "accessible_effective_stock_tokens": frontier_stock_tokens,
         "frontier_desired_tokens": model.frontier.plan.tokens,
-        "frontier_fill": frontier_fill,
+        "frontier_fill": model.frontier_fill,
         "high_quality_stock_tokens": high_quality_stock_tokens,
         **{f"tokens_{s.value}": by_source[s] for s in Source},
         "private_share": sum(by_source[s] for s in PRIVATE_SOURCES) / total if total else 0.0,

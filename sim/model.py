@@ -90,6 +90,7 @@ class DataMarketModel(mesa.Model):
         self.post_training_returns = firm.POST_TRAINING_BASE_RETURNS if self.params.constants.post_training else 0.0
         self.capability_shortfall = 0.0
         self.shortfall_measured_year: float | None = None
+        self.frontier_fill = 1.0  # share of its planned data the frontier could fill, at its last decision
 
         self.web = Web(self)
         self.regulator = Regulator(self)
@@ -401,34 +402,37 @@ class DataMarketModel(mesa.Model):
         hq_stock = self.web.high_quality_tokens(self.frontier.unique_id) * gain
         if self.high_quality_exhaustion_year is None and self.frontier.plan.tokens > hq_stock:
             self.high_quality_exhaustion_year = self.year
-        frontier_fill = self._measure_scarcity()
+        self._measure_scarcity()
         self.paid_spend_usd_month += self.contracts.fees_usd_month(self.steps_done)
-        self.metrics = metrics.monthly(self, frontier_stock, hq_stock, frontier_fill)
+        self.metrics = metrics.monthly(self, frontier_stock, hq_stock)
         self.annotation_tokens_by_month.append(self.annotation_tokens_month)
         self.paid_spend_usd_month = self.legal_usd_month = self.annotation_usd_month = self.annotation_tokens_month = 0.0
         self.settlements_usd_month = 0.0
 
-    def _measure_scarcity(self) -> float:
-        """How short of data the frontier is: the data wall; returns the share of its plan's desired data it can fill.
+    def _measure_scarcity(self) -> None:
+        """How short of data the frontier is, measured in the months it trains (a decision's quote of its plan).
 
-        The capability the frontier's most capable run loses to scarcity (`firm.scarcity_oom`) is measured in the
-        months it trains (a year's decision, and the measure weighs nine datasets). The data wall is when that
-        loss reaches `data_wall_margin_oom`, dated between the two measurements around the crossing, as the loss
-        grew linearly between them (so the date moves continuously with every input, not by months).
+        The capability the frontier's most capable run loses to scarcity (`firm.scarcity_oom`) is measured when it
+        decides a run (a year's decision, and the measure weighs nine datasets), with the share of its plan's
+        desired data it could fill (`frontier_fill`, held until its next decision: between decisions nothing is
+        chosen, so the quote is not re-sourced). The data wall is when that loss reaches `data_wall_margin_oom`,
+        dated between the two measurements around the crossing, as the loss grew linearly between them (so the
+        date moves continuously with every input, not by months).
         """
         lab = self.frontier
+        if lab.deployed.year != self.year and self.steps_done != 0:
+            return
         book = lab.offer_book()
         quote = lab.source(lab.plan, book)
-        if lab.deployed.year == self.year or self.steps_done == 0:
-            shortfall = firm.scarcity_oom(lab.plan, functools.partial(lab.source, book=book), self.market_for(lab), quote)
-            margin = self.params.constants.data_wall_margin_oom
-            if self.data_wall_year is None and shortfall >= margin:
-                before, since = self.capability_shortfall, self.shortfall_measured_year
-                self.data_wall_year = (
-                    self.year if since is None else since + (margin - before) / (shortfall - before) * (self.year - since)
-                )
-            self.capability_shortfall, self.shortfall_measured_year = shortfall, self.year
-        return quote.fill
+        self.frontier_fill = quote.fill
+        shortfall = firm.scarcity_oom(lab.plan, functools.partial(lab.source, book=book), self.market_for(lab), quote)
+        margin = self.params.constants.data_wall_margin_oom
+        if self.data_wall_year is None and shortfall >= margin:
+            before, since = self.capability_shortfall, self.shortfall_measured_year
+            self.data_wall_year = (
+                self.year if since is None else since + (margin - before) / (shortfall - before) * (self.year - since)
+            )
+        self.capability_shortfall, self.shortfall_measured_year = shortfall, self.year
 
     @property
     def frontier_exhaustion_year(self) -> float | None:
