@@ -202,8 +202,10 @@ class Lab(mesa.Agent):
         market, web = self.model, self.model.web
         outlook = self.outlook(plan)
         terms = web.licence_terms(self, outlook)
-        if market.params.constants.exclusive_deals and self.seek_exclusive(outlook, terms):
-            terms = web.licence_terms(self, outlook)  # the exclusive domain is no longer a candidate
+        if market.params.constants.exclusive_deals:
+            exclusive = self.seek_exclusive(outlook, terms)
+            if exclusive is not None:  # the exclusive domain is no longer a candidate; nothing else changed
+                terms = terms.without(exclusive)
         for publisher, domain, tokens, usd_per_year in web.licence_deals(terms):
             market.sign_licence(publisher, self, domain, publisher.tier.name, tokens, usd_per_year)
         for broker in market.broker_list:
@@ -457,9 +459,9 @@ class Lab(mesa.Agent):
                     paid += cost
         return paid, in_house
 
-    def seek_exclusive(self, outlook: contracts.Outlook, terms: LicenceTerms | None) -> bool:
-        """Sign the exclusive licence that gains the firm most over a non-exclusive one, if any does; returns whether
-        it signed one. `terms`: its non-exclusive terms on every domain (`Web.licence_terms`).
+    def seek_exclusive(self, outlook: contracts.Outlook, terms: LicenceTerms | None) -> int | None:
+        """Sign the exclusive licence that gains the firm most over a non-exclusive one, if any does; returns the domain
+        it licensed (its index in the web), or None. `terms`: its non-exclusive terms on every domain (`Web.licence_terms`).
 
         Its extra worth is foreclosure: over the term, the rivals lose the text only a licence gives, so their models
         lose capability (`firm.capability_lost`, at each rival's deployed model and margin), and the lab wins the
@@ -469,7 +471,7 @@ class Lab(mesa.Agent):
         market = self.model
         rivals = [lab for lab in market.lab_list if lab is not self and lab.deployed is not None and lab.last_sourcing]
         if not rivals or terms is None:
-            return False
+            return None
         margins = [rival.margin_ratio() for rival in rivals]
         u = market.params.uncertainties
         # Per rival: the profit a lost effective token of its data gains this lab over the term, at the rival's
@@ -494,10 +496,10 @@ class Lab(mesa.Agent):
 
         deal = market.web.exclusive_deal(self, terms, foreclosure, rival_terms)
         if deal is None:
-            return False
+            return None
         publisher, domain, tokens, fee, _ = deal
         market.sign_licence(publisher, self, domain, publisher.tier.name, tokens, fee, exclusive=True)
-        return True
+        return domain
 
     def decide_membership(self) -> None:
         """Join the alliance when its pool is worth more than the fee; leave when it is not.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
@@ -89,6 +89,13 @@ class LicenceTerms:
     def surplus(self) -> np.ndarray:
         """What a licence leaves both sides together, after the buyer's cost of a deal."""
         return self.value - self.reservation - contracts.DEAL_COST_USD
+
+    def without(self, domain: int) -> LicenceTerms:
+        """The same terms (one buyer's, on every domain) once `domain` is no longer a candidate: a term licence on one
+        domain changes no other domain's terms, and an exclusive closes the domain to every other crawler only."""
+        candidates = self.candidates.copy()
+        candidates[domain] = False
+        return replace(self, candidates=candidates)
 
 
 class _Rights(NamedTuple):
