@@ -325,14 +325,12 @@ class Lab(mesa.Agent):
         constants = self.model.params.constants
         max_epochs = self.model.params.uncertainties.max_epochs
         offers = (book or self.offer_book()).offers(plan)
-        columns = (
-            [o.tokens for o in offers],
-            [o.quality for o in offers],
-            [o.cost_usd_per_token for o in offers],
-            [o.ai_generated for o in offers],
-            [o.per_real_token for o in offers],
-        )
-        prices = [o.usd_per_token for o in offers]
+        tokens = np.array([o.tokens for o in offers], dtype=float)
+        quality = np.array([o.quality for o in offers], dtype=float)
+        prices = np.array([o.usd_per_token for o in offers], dtype=float)
+        risks = np.array([o.risk_usd_per_token for o in offers], dtype=float)
+        ai = np.array([o.ai_generated for o in offers], dtype=bool)
+        columns = (tokens, quality, prices + risks, ai, np.array([o.per_real_token for o in offers], dtype=float))
         # Data paid from the run's budget leaves less compute, which makes a token worth less in compute:
         # when the data takes a sizeable share of the budget, value it again at what compute is left.
         value = plan.token_value_usd
@@ -346,7 +344,7 @@ class Lab(mesa.Agent):
                 constants.collapse_threshold,
                 max_epochs,
             )
-            cash = sum(t * p for t, p in zip(taken, prices))
+            cash = float(taken @ prices)
             if cash <= SMALL_SPEND_SHARE * plan.compute_usd:
                 break
             left = plan.compute_usd - cash
@@ -354,23 +352,11 @@ class Lab(mesa.Agent):
             if abs(revalued - value) <= 1e-3 * value:
                 break
             value = 0.5 * (value + revalued)
-        s = s_raw = spend = legal = 0.0
-        human: list[Offer] = []
-        human_tokens: list[float] = []
-        for offer, tokens in zip(offers, taken):
-            if tokens <= 0.0:
-                continue
-            spend += tokens * offer.usd_per_token
-            legal += tokens * offer.risk_usd_per_token
-            if offer.ai_generated:
-                s += tokens * offer.quality
-                s_raw += tokens
-            else:
-                human.append(offer)
-                human_tokens.append(tokens)
+        synthetic, human = taken * ai, np.flatnonzero((taken > 0.0) & ~ai)
+        s, s_raw = float(synthetic @ quality), float(synthetic.sum())
         data = economics.DataSet(
-            np.array([o.quality for o in human]),
-            np.array(human_tokens),
+            quality[human],
+            taken[human],
             s,
             s_raw,
             plan.tokens,
@@ -381,17 +367,17 @@ class Lab(mesa.Agent):
         effective = data.effective_tokens()
         return Sourcing(
             offers=offers,
-            taken=np.array(taken),
+            taken=taken,
             data=data,
             effective_tokens=effective,
             fill=min(1.0, effective / plan.tokens),
-            spend_usd=spend,
-            legal_usd=legal,
+            spend_usd=cash,
+            legal_usd=float(taken @ risks),
             budget_usd=plan.compute_usd,
             token_value_usd=value,
             marginal_usd=marginal,
             repeated_tokens=max(plan.tokens - s_raw - data.real_tokens, 0.0),
-            human_offers=human,
+            human_offers=[offers[i] for i in human.tolist()],
         )
 
     def train(self) -> None:

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.compiled import inlined_kernel, kernel
 from sim.scaling import LOSS_A, LOSS_ALPHA, LOSS_B, LOSS_BETA, REPETITION_HALF_LIFE_EPOCHS
@@ -274,19 +275,20 @@ def _brentq(f, args: tuple, xa: float, xb: float, xtol: float, rtol: float) -> f
 
 
 def choose_dataset(
-    available_tokens: list[float],
-    quality: list[float],
-    cost_usd_per_token: list[float],
-    ai_generated: list[bool],
-    per_real_token: list[float],
+    available_tokens: ArrayLike,
+    quality: ArrayLike,
+    cost_usd_per_token: ArrayLike,
+    ai_generated: ArrayLike,
+    per_real_token: ArrayLike,
     seen_tokens: float,
     token_value: float,
     budget_usd: float,
     collapse_regime: str,
     collapse_threshold: float,
     max_epochs: float = math.inf,
-) -> tuple[list[float], float]:
-    """The tokens to take from each offer so that the run's loss is lowest for what the data costs.
+) -> tuple[np.ndarray, float]:
+    """The tokens to take from each offer (columns, one element per offer) so that the run's loss is lowest for what
+    the data costs.
 
     Every offer is valued by the effective-data law (`effective_data`) at `token_value` dollars per
     effective token (`token_value_usd`), net of its cost (price plus expected legal cost); no source is
@@ -319,7 +321,7 @@ def choose_dataset(
         float(collapse_threshold),
         float(max_epochs),
     )
-    return taken.tolist(), marginal
+    return taken, marginal
 
 
 @kernel
