@@ -46,13 +46,17 @@ class Sourcing:
     marginal_usd: float  # what the last slot of the run was worth: the price of data at the margin
     repeated_tokens: float  # slots filled by repeating real data: what more unique data would replace
     human_offers: list[Offer] = field(default_factory=list)  # the human offers taken, in `data`'s order
+    _mean_epochs: dict[Callable[[Offer], bool], float] = field(default_factory=dict, repr=False, compare=False)
 
     def mean_epochs(self, include: Callable[[Offer], bool]) -> float:
-        """Passes over the human text of the offers `include` picks, weighed by their unique tokens (0 if none)."""
-        epochs, _ = self.data.passes
-        picked = np.array([include(offer) for offer in self.human_offers], dtype=bool)
-        tokens = self.data.real_counts[picked] if picked.size else picked
-        return float(epochs[picked] @ tokens / tokens.sum()) if picked.any() else 0.0
+        """Passes over the human text of the offers `include` picks, weighed by their unique tokens (0 if none);
+        kept, as a sourcing does not change once made (the monthly report asks of the last one every month)."""
+        if include not in self._mean_epochs:
+            epochs, _ = self.data.passes
+            picked = np.array([include(offer) for offer in self.human_offers], dtype=bool)
+            tokens = self.data.real_counts[picked] if picked.size else picked
+            self._mean_epochs[include] = float(epochs[picked] @ tokens / tokens.sum()) if picked.any() else 0.0
+        return self._mean_epochs[include]
 
 
 @dataclass

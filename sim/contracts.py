@@ -138,7 +138,8 @@ class ContractBook:
     usd_per_year: list[float] = field(default_factory=list)
     year: list[float] = field(default_factory=list)
     exclusive: list[bool] = field(default_factory=list)
-    _fees: np.ndarray | None = None
+    _fees: np.ndarray | None = None  # `_columns`
+    _end_steps: set[int] = field(default_factory=set)  # the months in which a licence ends
 
     def sign(
         self,
@@ -162,32 +163,36 @@ class ContractBook:
         self.usd_per_year.append(usd_per_year)
         self.year.append(year)
         self.exclusive.append(exclusive)
-        self._fees = None
+        self._end_steps.add(step + LICENCE_TERM_MONTHS)
 
     def __len__(self) -> int:
         return len(self.lab)
 
     def fees_usd_month(self, step: int) -> float:
         """What the licences in force this month cost their licensees: a twelfth of each yearly fee."""
-        if not self.lab:
-            return 0.0
-        if self._fees is None:
-            self._fees = np.array([self.start_step, self.end_step, self.usd_per_year])
-        start, end, fee = self._fees
-        return float(fee[(start <= step) & (step < end)].sum()) / 12.0
+        fee = self._columns()[2]
+        return float(fee[self._in_force(step)].sum()) / 12.0 if fee.size else 0.0
 
     def in_force(self, step: int) -> int:
         """Licences in force this month."""
-        if not self.lab:
-            return 0
-        if self._fees is None:
-            self._fees = np.array([self.start_step, self.end_step, self.usd_per_year])
-        start, end, _ = self._fees
-        return int(((start <= step) & (step < end)).sum())
+        return int(self._in_force(step).sum())
+
+    def _in_force(self, step: int) -> np.ndarray:
+        start, end, _ = self._columns()
+        return (start <= step) & (step < end)
+
+    def _columns(self) -> np.ndarray:
+        """Start, end and yearly fee of every licence as rows of one array: the licences signed since it was last
+        asked for are added to it."""
+        if self._fees is None or self._fees.shape[1] < len(self.lab):
+            done = 0 if self._fees is None else self._fees.shape[1]
+            new = np.array([self.start_step[done:], self.end_step[done:], self.usd_per_year[done:]], dtype=float)
+            self._fees = new if self._fees is None else np.concatenate((self._fees, new), axis=1)
+        return self._fees
 
     def expiring(self, step: int) -> bool:
         """Whether a licence ends this month."""
-        return step in self.end_step
+        return step in self._end_steps
 
     def signed_by(self, year: float) -> int:
         """Licences signed before the end of calendar `year`."""
