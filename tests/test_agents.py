@@ -247,6 +247,29 @@ def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up
     assert dearer is None or dearer[3] > fee
 
 
+def test_after_an_exclusive_a_labs_terms_on_every_other_domain_are_the_ones_it_had():
+    """`Lab.sign_licences` keeps its terms after signing an exclusive, less that domain (`LicenceTerms.without`),
+    rather than measuring the whole web again: the exclusive changes no other domain's terms."""
+    model = DataMarketModel(rng=6, end="2021-06").run()
+    lab, news = model.frontier, _news(model)
+    news.opted_out[:] = True
+    model.web.changed()
+    for _ in range(24):
+        model.web.produce()
+    model.web.changed(text_only=True)
+    web, outlook = model.web, lab.outlook(lab.plan)
+    terms = web.licence_terms(lab, outlook)
+    domain = news.domains.start + int(np.argmax(terms.closed[news.domains]))
+    assert terms.candidates[domain]
+    news.grant_exclusive(lab, domain, usd_per_year=1e6)
+    measured, kept = web.licence_terms(lab, outlook), terms.without(domain)
+    assert not kept.candidates[domain] and kept.candidates.sum() == terms.candidates.sum() - 1
+    np.testing.assert_array_equal(kept.candidates, measured.candidates)
+    others = np.arange(terms.candidates.size) != domain
+    for name in ("usable", "closed", "value", "reservation"):
+        np.testing.assert_array_equal(getattr(kept, name)[others], getattr(measured, name)[others])
+
+
 def test_fixed_k_labs_plan_20k_tokens_per_parameter():
     model = DataMarketModel(rng=7)
     lab = next(lab for lab in model.labs if lab.spec.strategy == "fixed")
