@@ -216,14 +216,21 @@ def test_a_broker_licence_opens_a_tier_to_its_licensee_only():
     assert broker.offers_to(rival) == []
 
 
-def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up():
+def _closed_news():
+    """A short run whose news domains then close to crawlers for two years: their new text only a licence gives.
+    Returns the model, its frontier lab and the news tier."""
     model = DataMarketModel(rng=6, end="2021-06").run()
     lab, news = model.frontier, _news(model)
-    news.opted_out[:] = True  # closed: new text only a licence gives
+    news.opted_out[:] = True
     model.web.changed()
     for _ in range(24):
         model.web.produce()
     model.web.changed(text_only=True)
+    return model, lab, news
+
+
+def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up():
+    model, lab, news = _closed_news()
     web, outlook = model.web, lab.outlook(lab.plan)
     terms = web.licence_terms(lab, outlook)
     rivals = [other for other in model.lab_list if other is not lab]
@@ -250,13 +257,7 @@ def test_an_exclusive_pays_only_through_foreclosure_and_what_the_domain_gives_up
 def test_after_an_exclusive_a_labs_terms_on_every_other_domain_are_the_ones_it_had():
     """`Lab.sign_licences` keeps its terms after signing an exclusive, less that domain (`LicenceTerms.without`),
     rather than measuring the whole web again: the exclusive changes no other domain's terms."""
-    model = DataMarketModel(rng=6, end="2021-06").run()
-    lab, news = model.frontier, _news(model)
-    news.opted_out[:] = True
-    model.web.changed()
-    for _ in range(24):
-        model.web.produce()
-    model.web.changed(text_only=True)
+    model, lab, news = _closed_news()
     web, outlook = model.web, lab.outlook(lab.plan)
     terms = web.licence_terms(lab, outlook)
     domain = news.domains.start + int(np.argmax(terms.closed[news.domains]))
