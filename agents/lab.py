@@ -334,6 +334,7 @@ class Lab(mesa.Agent):
         prices = np.array([o.usd_per_token for o in offers], dtype=float)
         risks = np.array([o.risk_usd_per_token for o in offers], dtype=float)
         ai = np.array([o.ai_generated for o in offers], dtype=bool)
+        # What a token costs the lab is its price and its expected legal cost.
         columns = (tokens, quality, prices + risks, ai, np.array([o.per_real_token for o in offers], dtype=float))
         # Data paid from the run's budget leaves less compute, which makes a token worth less in compute:
         # when the data takes a sizeable share of the budget, value it again at what compute is left.

@@ -59,11 +59,6 @@ class Offer:
     per_real_token: float = 0.0
     exposes: bool = False  # copyrighted text crawled without a licence and not yet trained on: taking it adds liability
 
-    @property
-    def cost_usd_per_token(self) -> float:
-        """What a token of this offer costs the lab: the price and the expected legal cost."""
-        return self.usd_per_token + self.risk_usd_per_token
-
 
 @dataclass
 class Checkout:
