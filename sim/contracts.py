@@ -138,7 +138,7 @@ class ContractBook:
     usd_per_year: list[float] = field(default_factory=list)
     year: list[float] = field(default_factory=list)
     exclusive: list[bool] = field(default_factory=list)
-    _fees: np.ndarray | None = None  # `_columns`
+    _fees: np.ndarray | None = None  # start, end and yearly fee of every licence: `_columns`
     _end_steps: set[int] = field(default_factory=set)  # the months in which a licence ends
 
     def sign(
@@ -171,7 +171,7 @@ class ContractBook:
     def fees_usd_month(self, step: int) -> float:
         """What the licences in force this month cost their licensees: a twelfth of each yearly fee."""
         fee = self._columns()[2]
-        return float(fee[self._in_force(step)].sum()) / 12.0 if fee.size else 0.0
+        return float(fee[self._in_force(step)].sum()) / 12.0
 
     def in_force(self, step: int) -> int:
         """Licences in force this month."""

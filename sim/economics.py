@@ -104,27 +104,21 @@ def effective_data(data: DataSet) -> float:
     if u <= 0.0 or data.real_tokens <= 0.0 or data.seen_tokens <= 0.0:
         return 0.0
     epochs, _ = data.passes
-    value = _repeated_value(data.real_quality, data.real_counts, epochs) + u * math.log1p(data.ai_quality_tokens / u)
+    repeated = float((data.real_quality * data.real_counts) @ repetition_multiplier(epochs))
+    value = repeated + u * math.log1p(data.ai_quality_tokens / u)
     if data.collapse_regime == "replace":
         value *= collapse_factor(data.ai_share, data.collapse_threshold)
     return value
 
 
-def repetition_multiplier(epochs: ArrayOrFloat) -> ArrayOrFloat:
-    """Effective tokens per unique token seen `epochs` times (below one pass, only what is seen counts)."""
-    e = np.asarray(epochs, dtype=float)
-    value = np.where(e <= 1.0, e, 1.0 + REPETITION_HALF_LIFE_EPOCHS * -np.expm1(-(e - 1.0) / REPETITION_HALF_LIFE_EPOCHS))
-    return value if value.ndim else float(value)
-
-
 @kernel
-def _repeated_value(quality: np.ndarray, tokens: np.ndarray, epochs: np.ndarray) -> float:
-    """The human sources' effective tokens: each source's quality tokens times its `repetition_multiplier`."""
-    value = 0.0
-    for i in range(quality.size):
+def repetition_multiplier(epochs: np.ndarray) -> np.ndarray:
+    """Effective tokens per unique token of each source seen `epochs` times (below one pass, only what is seen
+    counts)."""
+    value = np.empty(epochs.size)
+    for i in range(epochs.size):
         e = epochs[i]
-        multiplier = e if e <= 1.0 else 1.0 + REPETITION_HALF_LIFE_EPOCHS * -math.expm1(-(e - 1.0) / REPETITION_HALF_LIFE_EPOCHS)
-        value += quality[i] * tokens[i] * multiplier
+        value[i] = e if e <= 1.0 else 1.0 + REPETITION_HALF_LIFE_EPOCHS * -math.expm1(-(e - 1.0) / REPETITION_HALF_LIFE_EPOCHS)
     return value
 
 
