@@ -40,6 +40,10 @@ TARGET_RUN_RATIO, STRETCH_RUN_RATIO = 0.75, 0.4
 TARGET_BIG_SWEEP_RUNS, TARGET_BIG_SWEEP_SECONDS, STRETCH_BIG_SWEEP_SECONDS = 10_000, 300.0, 150.0
 TARGET_OVER_BATCH_RUN = 1.2  # run_sweep's runs per second over mesa.batch_run's, at 1 and at 2 workers
 TARGET_COMMAND_SECONDS = {"peakdata run": 0.8, "peakdata --help": 0.3}  # whole processes, on a quiet machine
+RUN_FLOOR = "imports of peakdata run"
+_RUN_IMPORTS = (
+    "import sim.cli, sim.model, sim.experiments.io, sim.experiments.plots; from sim import scaling; scaling.model_loss(1e9, 1e10)"
+)
 TARGET_EFFICIENCY = 0.85
 TARGET_CPU_RATIO = 1.1
 TARGET_MEMORY_GROWTH = 1.2  # "flat": peak memory at the largest sweep within 20% of the smallest
@@ -93,14 +97,27 @@ def commands(repeats: int, measured: Measured, out: Path) -> str:
     timed = {
         "peakdata run": [peakdata, "run", "scenarios/baseline.toml", "--seed", "0", "--out", str(out / "command-run")],
         "peakdata --help": [peakdata, "--help"],
+        # What `peakdata run` cannot go below: the modules it imports (Mesa, which brings pandas, SciPy and NetworkX;
+        # numba; pyarrow; matplotlib) and numba's start at the first compiled call, with no model run and no chart.
+        RUN_FLOOR: [sys.executable, "-c", _RUN_IMPORTS],
+        "import mesa": [sys.executable, "-c", "import mesa"],
     }
     lines = [f"## Whole commands, median of {repeats}", "", "| command | median s | min s |", "|---|---:|---:|"]
     for name, command in timed.items():
         times = time_command(command, repeats)
         measured.command_seconds[name] = statistics.median(times)
         shown = " ".join(["peakdata", *command[1:]]).replace(str(out / "command-run"), "DIR")
+        if command[0] == sys.executable:
+            shown = f"python -c '{command[2]}'"
         lines.append(f"| `{shown}` | {statistics.median(times):.2f} | {min(times):.2f} |")
     shutil.rmtree(out / "command-run", ignore_errors=True)
+    floor = measured.command_seconds[RUN_FLOOR]
+    lines += [
+        "",
+        f"`peakdata run`'s imports and numba's start alone take {floor:.2f} s "
+        f"(`import mesa` alone {measured.command_seconds['import mesa']:.2f} s): "
+        f"the model, its files and the chart take the other {measured.command_seconds['peakdata run'] - floor:.2f} s.",
+    ]
     return "\n".join(lines)
 
 
@@ -257,6 +274,16 @@ def sensitivity(trajectories: int, shipped: int, measured: Measured, out: Path) 
     )
 
 
+def _batch_run_bound(through: dict[str, dict], run_seconds: float) -> str:
+    """The most any runner could gain on batch_run with the same runs: batch_run's wall time against the runs' own time
+    on the workers' cores, with no runner at all."""
+    bounds = []
+    for workers in (1, 2):
+        m = through[f"batch_run/{workers}"]
+        bounds.append(f"{m['wall_seconds'] / (m['runs'] * run_seconds / workers):.2f}x at {workers}")
+    return "no runner could pass " + " and ".join(bounds)
+
+
 def targets(measured: Measured) -> str:
     """Each target (issues 7 and 24) with the number measured above and whether it is met."""
     rows: list[tuple[str, str, bool | None]] = []
@@ -273,10 +300,13 @@ def targets(measured: Measured) -> str:
     if big is not None:
         minutes = TARGET_BIG_SWEEP_RUNS / (big["runs"] / big["wall_seconds"]) / 60
         how = "measured" if big["runs"] >= TARGET_BIG_SWEEP_RUNS else f"projected from {big['runs']:,} runs"
+        # Even with no runner at all and both cores busy throughout, the target needs runs this short.
+        needed_ms = TARGET_BIG_SWEEP_SECONDS * 2 / TARGET_BIG_SWEEP_RUNS * 1e3
         rows.append(
             (
                 f"{TARGET_BIG_SWEEP_RUNS:,}-run sweep on 2 workers",
-                f"{minutes:.1f} min, {how} (target < {TARGET_BIG_SWEEP_SECONDS / 60:.0f}, stretch {STRETCH_BIG_SWEEP_SECONDS / 60:.1f})",
+                f"{minutes:.1f} min, {how} (target < {TARGET_BIG_SWEEP_SECONDS / 60:.0f}, stretch {STRETCH_BIG_SWEEP_SECONDS / 60:.1f}; "
+                f"at most {needed_ms:.0f} ms a run on 2 cores, one run is {measured.run_seconds * 1e3:.0f} ms)",
                 minutes * 60 < TARGET_BIG_SWEEP_SECONDS,
             )
         )
@@ -313,7 +343,7 @@ def targets(measured: Measured) -> str:
             (
                 "Faster than mesa.batch_run, same runs and workers",
                 f"{speed[1]:.2f}x at 1 worker, {speed[2]:.2f}x at 2 on {through['run_sweep/1']['runs']} runs{also} "
-                f"(target >= {TARGET_OVER_BATCH_RUN}x at both)",
+                f"(target >= {TARGET_OVER_BATCH_RUN}x at both; {_batch_run_bound(through, measured.run_seconds)})",
                 min(speed.values()) >= TARGET_OVER_BATCH_RUN,
             )
         )
@@ -333,7 +363,9 @@ def targets(measured: Measured) -> str:
         if seconds is None:
             rows.append((f"`{name}`, whole process", "not run", None))
         else:
-            rows.append((f"`{name}`, whole process", f"{seconds:.2f} s (target <= {target} s)", seconds <= target))
+            floor = measured.command_seconds.get(RUN_FLOOR) if name == "peakdata run" else None
+            below = f"; its imports and numba's start alone {floor:.2f} s" if floor is not None else ""
+            rows.append((f"`{name}`, whole process", f"{seconds:.2f} s (target <= {target} s{below})", seconds <= target))
     if measured.slopes:
         worst = max(measured.slopes.values())
         shown = ", ".join(f"{axis} {value:.2f}" for axis, value in measured.slopes.items())
