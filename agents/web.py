@@ -287,6 +287,9 @@ class Web:
         open_ai = np.where(crawl, self.ai_tokens, np.where(archived, np.minimum(self.archived_ai, self.ai_tokens), 0.0))
         ignored_human = np.where(rights.robots_closed, self.human_tokens - open_human, 0.0)
         ignored_ai = np.where(rights.robots_closed, self.ai_tokens - open_ai, 0.0)
+        human_open, ai_open, human_ignored, ai_ignored = self.tier_sums(
+            np.stack([open_human, open_ai, ignored_human, ignored_ai])
+        )
         return Access(
             crawl=crawl,
             open_human=open_human,
@@ -296,10 +299,10 @@ class Web:
             ai_value=ai_value,
             holders=rights.holders,
             usable_shares=[p.usable_share for p in self.publishers],
-            human_open=self.tier_sums(open_human),
-            ai_open=self.tier_sums(open_ai),
-            human_ignored=self.tier_sums(ignored_human),
-            ai_ignored=self.tier_sums(ignored_ai),
+            human_open=human_open,
+            ai_open=ai_open,
+            human_ignored=human_ignored,
+            ai_ignored=ai_ignored,
         )
 
     def rights(self) -> _Rights:
@@ -458,15 +461,18 @@ class Web:
         # Per tier, its candidates with the most closed text first (stable), at most EXCLUSIVE_CANDIDATES.
         eligible = eligible[np.lexsort((-terms.closed[eligible], self.tier[eligible]))]
         tiers = self.tier[eligible]
-        firsts = np.flatnonzero(np.r_[True, tiers[1:] != tiers[:-1]])
-        rank = np.arange(eligible.size) - np.repeat(firsts, np.diff(np.r_[firsts, eligible.size]))
+        position = np.arange(eligible.size)
+        first = np.concatenate(([True], tiers[1:] != tiers[:-1]))  # the first of its tier
+        rank = position - np.maximum.accumulate(np.where(first, position, 0))
         candidates, tiers = eligible[rank < EXCLUSIVE_CANDIDATES], tiers[rank < EXCLUSIVE_CANDIDATES]
         # The rivals' licences forgone only lower the surplus: a tier where none would gain without them gains nothing.
         value = terms.value[candidates] + terms.closed[candidates] * foreclosure_usd_per_token[tiers]
         most = value - terms.reservation[candidates] - contracts.DEAL_COST_USD
         most_gain = economics.BARGAINING_SHARE * (most - np.maximum(terms.surplus[candidates], 0.0))
         could = (most_gain > economics.NEGLIGIBLE_SHARE * terms.value[candidates]) & (most > 0.0)
-        keep = np.isin(tiers, tiers[could])
+        tier_could = np.zeros(len(self.publishers), dtype=bool)
+        tier_could[tiers[could]] = True
+        keep = tier_could[tiers]
         if not keep.any():
             return None
         candidates, tiers, value = candidates[keep], tiers[keep], value[keep]
@@ -538,16 +544,21 @@ class Web:
         """Every tier's offers to a lab, tier by tier (each publisher settles its own)."""
         return [offer for p in self.publishers for offer in p.tier_offers(buyer, plan)]
 
-    def high_quality_tokens(self, lab_id: int) -> float:
-        """Usable high-quality tokens a lab may use once (crawlable or its own)."""
-        return sum(t * p.tier.high_quality_share for t, p in zip(self.tier_effective_tokens(lab_id), self.publishers))
-
     def effective_public_tokens(self, lab_id: int) -> float:
         """Usable public tokens a lab may use once (crawlable or its own)."""
         access = self.access()
         if any(lab_id in holders for holders in access.holders):
             return sum(self.tier_effective_tokens(lab_id))
         return access.common_effective_tokens(self.model.robots_compliance(self.model.lab_by_id[lab_id]))
+
+    def public_stocks(self, lab_id: int) -> tuple[float, float]:
+        """Usable public tokens a lab may use once (`effective_public_tokens`), and the high-quality ones among them,
+        from one measure of its tiers."""
+        tiers = self.tier_effective_tokens(lab_id)
+        high_quality = sum(t * p.tier.high_quality_share for t, p in zip(tiers, self.publishers))
+        if any(lab_id in holders for holders in self.access().holders):
+            return sum(tiers), high_quality
+        return self.effective_public_tokens(lab_id), high_quality
 
     def tier_effective_tokens(self, lab_id: int) -> list[float]:
         """Per tier, the usable tokens a lab may use once: what it crawls, and all of the domains it holds, AI text at
@@ -569,11 +580,11 @@ class Web:
                 tiers.append((human_open + access.ai_value * ai_open) * p.usable_share)
         return tiers
 
-    def tier_sums(self, values: np.ndarray) -> list[float]:
-        """Per tier, the sum of its stretch of `values`.
+    def tier_sums(self, values: np.ndarray) -> list:
+        """Per tier, the sum of its stretch of `values`; of each row's, for rows of values (a list per row).
 
         Each is numpy's pairwise sum of that tier's elements alone, exactly what the tier would get
-        from its own arrays.
+        from its own arrays (a reduction along a row sums it as it would the row alone).
         """
         add = np.add.reduce  # what ndarray.sum calls, without its wrapper
-        return [float(add(values[start:end])) if end > start else 0.0 for start, end in self.bounds]
+        return np.array([add(values[..., start:end], axis=-1) for start, end in self.bounds]).T.tolist()

@@ -388,7 +388,9 @@ class DataMarketModel(mesa.Model):
 
     def _measure(self) -> None:
         """Record exhaustion and the data wall, then this month's metrics."""
-        frontier_stock = self.accessible_effective_stock(self.frontier.unique_id)
+        gain = scaling.repetition_gain(self.params.uncertainties.max_epochs)
+        public, high_quality = self.web.public_stocks(self.frontier.unique_id)
+        frontier_stock, hq_stock = public * gain, high_quality * gain
         for lab in self.lab_list:  # the labs whose exhaustion is still to come
             if lab.unique_id in self.public_exhaustion_year:
                 continue
@@ -398,8 +400,6 @@ class DataMarketModel(mesa.Model):
                 if lab is self.frontier:
                     self.exhaustion_dataset_tokens = lab.plan.tokens
                     self.exhaustion_compute_flop = lab.plan.compute_flop
-        gain = scaling.repetition_gain(self.params.uncertainties.max_epochs)
-        hq_stock = self.web.high_quality_tokens(self.frontier.unique_id) * gain
         if self.high_quality_exhaustion_year is None and self.frontier.plan.tokens > hq_stock:
             self.high_quality_exhaustion_year = self.year
         self._measure_scarcity()
