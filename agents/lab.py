@@ -218,7 +218,7 @@ class Lab(mesa.Agent):
 
     def offer_book(self) -> OfferBook:
         """What every seller offers it now, then its own data: one decision's offers, for the runs it weighs."""
-        return OfferBook(self, self.model.sellers, self.own_offers)
+        return OfferBook(self, self.model.sellers, self.own_offers(), self.generated_offers)
 
     def marginal_usd(self, plan: RunPlan) -> float:
         """What a slot of its next run is worth: the margin of its last dataset, scaled to this run's price of data.
@@ -232,15 +232,14 @@ class Lab(mesa.Agent):
 
     # --- as the seller of its own data, to itself alone -------------------------------------
 
-    def own_offers(self, plan: RunPlan) -> list[Offer]:
-        """Its platforms' posts under the consent rule, text transcribed from media, and synthetic data made
-        in-house: real text rephrased by a small model, and text from its own model."""
+    def own_offers(self) -> list[Offer]:
+        """Its own data whatever run it plans: its platforms' posts under the consent rule, text transcribed from
+        media, and real text rephrased by a small model (synthetic, made in-house)."""
         market = self.model
         offers = self.platform_offers() + self.media_offers()
         if not market.params.constants.synthetic_sourcing or self.deployed is None:
             return offers
-        u = market.params.uncertainties
-        rephrased = u.rephrased_value * market.rephrasing_capability
+        rephrased = market.params.uncertainties.rephrased_value * market.rephrasing_capability
         if rephrased > 0.0:
             cost = generator.inference_usd_per_token(generator.REPHRASER_PARAMS, market.usd_per_flop)
             offers.append(
@@ -255,10 +254,17 @@ class Lab(mesa.Agent):
                     per_real_token=generator.REPHRASINGS_PER_TOKEN,
                 )
             )
-        quality = generator.synthetic_quality(u.synthetic_quality, self.deployed.loss, plan.target_loss)
-        cost = generator.inference_usd_per_token(self.deployed.params, market.usd_per_flop)
-        offers.append(Offer(self, Source.SYNTHETIC, "generated", generator.UNLIMITED_TOKENS, quality, cost, True))
         return offers
+
+    def generated_offers(self, plan: RunPlan) -> list[Offer]:
+        """Text from its own deployed model (synthetic, made in-house), worth more the nearer that model is to the
+        planned one (`generator.synthetic_quality`)."""
+        market = self.model
+        if not market.params.constants.synthetic_sourcing or self.deployed is None:
+            return []
+        quality = generator.synthetic_quality(market.params.uncertainties.synthetic_quality, self.deployed.loss, plan.target_loss)
+        cost = generator.inference_usd_per_token(self.deployed.params, market.usd_per_flop)
+        return [Offer(self, Source.SYNTHETIC, "generated", generator.UNLIMITED_TOKENS, quality, cost, True)]
 
     def media_offers(self) -> list[Offer]:
         """Video, audio and images turned into text by a small model (speech recognition, captions), at its serving
@@ -530,8 +536,8 @@ class ClosedLab(Lab):
         monthly = market.user_text_tokens_per_year / 12.0 * self.market_share * market.awareness
         self.own_user_tokens += monthly * economics.user_consent_share(market.policy.privacy_strictness)
 
-    def own_offers(self, plan: RunPlan) -> list[Offer]:
-        offers = super().own_offers(plan)
+    def own_offers(self) -> list[Offer]:
+        offers = super().own_offers()
         if not self.model.params.constants.private_sourcing or self.own_user_tokens <= 0.0:
             return offers
         # In usable tokens, as the brokers' (`DataBroker._offer`); compliance is paid on every raw token.

@@ -2,8 +2,8 @@
 
 A seller is anything in the model's ordered list `DataMarketModel.sellers`: the web (for its
 publishers), each broker, the alliance and each synthetic-data generator; a lab is also the seller of
-its own users' data, to itself alone (`Lab.own_offers`, asked after the others). A lab asks every seller
-the same two things and never asks who it is talking to:
+its own data and its own model's text, to itself alone (`Lab.own_offers`, `Lab.generated_offers`, asked
+after the others). A lab asks every seller the same two things and never asks who it is talking to:
 
 - `offers_to(buyer, plan)`: the offers this seller makes the buyer for its planned run (a seller whose offers do not
   depend on the plan says so with `offers_depend_on_plan = False`, and is asked once per decision: `OfferBook`);
@@ -74,17 +74,21 @@ class Checkout:
 
 class OfferBook:
     """What is on the table for a lab at one decision: every seller's offers, in the model's order of sellers, then the
-    lab's own data (`Lab.own_offers`).
+    lab's own data (`Lab.own_offers`) and its own model's text (`Lab.generated_offers`).
 
     A lab weighs several runs at one decision (the plan and smaller datasets, `firm.choose_run`; the data wall's
     measure, `firm.scarcity_oom`), and nothing changes hands until it has chosen. The offers of a seller that do not
-    depend on the plan (`offers_depend_on_plan = False`: the web, brokers, the alliance) are asked once, when the book
-    is opened; the others (generators, whose synthetic data is worth more the nearer they are to the planned model, and
-    the lab's own) are asked again for each plan. Open a new book after anything changes hands.
+    depend on the plan (`offers_depend_on_plan = False`: the web, brokers, the alliance), and the lab's own data, are
+    asked once, when the book is opened; the others (generators, whose synthetic data is worth more the nearer they are
+    to the planned model, and the lab's own model) are asked again for each plan. Open a new book after anything
+    changes hands.
     """
 
-    def __init__(self, buyer: Lab, sellers: tuple[Any, ...], own: Callable[[RunPlan], list[Offer]]) -> None:
+    def __init__(
+        self, buyer: Lab, sellers: tuple[Any, ...], own: list[Offer], own_per_plan: Callable[[RunPlan], list[Offer]]
+    ) -> None:
         self._own = own
+        self._own_per_plan = own_per_plan
         self._buyer = buyer
         # Per seller, in order: its offers, or the seller itself when they depend on the plan.
         self._segments: list[list[Offer] | Any] = [
@@ -96,7 +100,8 @@ class OfferBook:
         offers: list[Offer] = []
         for segment in self._segments:
             offers.extend(segment if isinstance(segment, list) else segment.offers_to(self._buyer, plan))
-        offers.extend(self._own(plan))
+        offers.extend(self._own)
+        offers.extend(self._own_per_plan(plan))
         return offers
 
 

@@ -95,7 +95,7 @@ class Publisher(mesa.Agent):
         web = self.model.web
         ends = web.licence_end.get(lab.unique_id)
         start = max(self.model.steps_done, int(ends[domain]) if ends is not None else 0)
-        web.grant_licence(lab.unique_id, np.array([domain]), start + contracts.LICENCE_TERM_MONTHS)
+        web.grant_licence(lab.unique_id, domain, start + contracts.LICENCE_TERM_MONTHS)
         return start
 
     def grant_exclusive(self, lab: mesa.Agent, domain: int, usd_per_year: float) -> int:
@@ -105,7 +105,7 @@ class Publisher(mesa.Agent):
         web, start = self.model.web, self.model.steps_done
         web.licensee[domain] = lab.unique_id
         web.exclusive_end[domain] = start + contracts.LICENCE_TERM_MONTHS
-        web.grant_licence(lab.unique_id, np.array([domain]), start + contracts.LICENCE_TERM_MONTHS)
+        web.grant_licence(lab.unique_id, domain, start + contracts.LICENCE_TERM_MONTHS)
         web.changed()  # closed to every other crawler
         return start
 

@@ -348,21 +348,20 @@ class Web:
         licences."""
         return (self.licensee[domains] == lab_id) | self.licensed(lab_id, domains)
 
-    def grant_licence(self, lab_id: int, domains: np.ndarray, end_step: int) -> None:
-        """Open `domains` (indices) to one lab until `end_step`; the licence clears the lab's liability for them.
+    def grant_licence(self, lab_id: int, domain: int, end_step: int) -> None:
+        """Open `domain` (its index) to one lab until `end_step`; the licence clears the lab's liability for it.
 
         A term licence changes only who holds domains, not what any crawler may take: the lab joins the holders of
-        the domains' tiers, and the measures of access stand (an exclusive changes both: `Publisher.grant_exclusive`).
+        the domain's tier, and the measures of access stand (an exclusive changes both: `Publisher.grant_exclusive`).
         """
         ends = self.licence_end.get(lab_id)
         if ends is None:
             ends = self.licence_end[lab_id] = np.zeros(self.human_tokens.size, dtype=np.int64)
-        ends[domains] = np.maximum(ends[domains], end_step)
+        ends[domain] = max(int(ends[domain]), end_step)
         if lab_id in self.exposure:
-            self.exposure[lab_id][domains] = 0.0
+            self.exposure[lab_id][domain] = 0.0
         if self._rights is not None:
-            for tier in set(self.tier[domains].tolist()):
-                self._rights.holders[tier].add(lab_id)  # the same lists as `Access.holders`
+            self._rights.holders[int(self.tier[domain])].add(lab_id)  # the same lists as `Access.holders`
 
     def licence_terms(
         self, buyer: mesa.Agent, outlook: contracts.Outlook, among: np.ndarray | None = None
@@ -413,7 +412,7 @@ class Web:
         traffic = reach * np.array([[buyer.market_share] for buyer in buyers])
         return LicenceTerms(
             candidates=candidates,
-            usable=np.broadcast_to(usable, candidates.shape),
+            usable=np.repeat(usable[None, :], len(buyers), axis=0),
             closed=closed,
             value=text + award + litigation,
             reservation=traffic * contracts.annuity() + award - litigation,

@@ -421,7 +421,7 @@ def test_rephrasing_is_worth_nothing_before_capable_models_and_its_full_value_af
 
     def rephrased(model):
         lab = model.frontier
-        return next((o for o in lab.own_offers(lab.plan) if o.tier == "rephrased"), None)
+        return next((o for o in lab.own_offers() if o.tier == "rephrased"), None)
 
     assert early.rephrasing_capability < 0.01 and rephrased(early).quality < 0.01 * value
     assert rephrased(late).quality == pytest.approx(value, rel=0.01)
