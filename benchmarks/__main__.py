@@ -66,7 +66,8 @@ class Measured:
 
 
 def one_run(repeats: int, measured: Measured) -> str:
-    """Median time of one default 2020-2040 run beside Mesa's Boltzmann wealth example; agent- and domain-steps per second."""
+    """Median CPU time of one default 2020-2040 run beside Mesa's Boltzmann wealth example; agent- and domain-steps per
+    second."""
     times = time_against_reference(repeats)
     model = DataMarketModel(rng=0)
     agents, domains, months = len(model.agents), model.web.human_tokens.size, model.n_months
@@ -77,9 +78,10 @@ def one_run(repeats: int, measured: Measured) -> str:
             f"## One default run (2020-01..2040-12, {months} months), {repeats} seeds",
             "",
             "Beside it, seed by seed in the same process: Mesa's Boltzmann wealth example (100 agents on a 10x10 grid) "
-            f"for {months} steps.",
+            f"for {months} steps. Times are each run's CPU time (one thread), which other tenants of a shared machine stretch "
+            "less than the wall clock.",
             "",
-            "| model | median ms | min ms | max ms | agents | agent-steps/s | domain-steps/s |",
+            "| model | median CPU ms | min CPU ms | max CPU ms | agents | agent-steps/s | domain-steps/s |",
             "|---|---:|---:|---:|---:|---:|---:|",
             f"| PeakData baseline | {median * 1e3:.1f} | {min(times['ours']) * 1e3:.1f} | {max(times['ours']) * 1e3:.1f} | {agents} "
             f"| {agents * months / median:,.0f} | {domains * months / median:,.0f} |",
@@ -129,7 +131,7 @@ def versus(baseline: Path, rounds: int, runs: int) -> str:
         [
             f"## Against {baseline} (interleaved, {rounds} rounds x {runs} seeds each)",
             "",
-            "| version | median ms per run |",
+            "| version | median CPU ms per run |",
             "|---|---:|",
             f"| baseline | {before * 1e3:.1f} |",
             f"| this tree | {after * 1e3:.1f} |",

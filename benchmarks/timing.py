@@ -10,7 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Runs `runs` default models with seeds 0.. in the source tree given as argv[1]; prints their times.
+# Runs `runs` default models with seeds 0.. in the source tree given as argv[1]; prints their CPU times.
+# A run is one thread: its CPU time is its wall time on an idle machine, and is not stretched when a shared machine
+# gives the process fewer turns (`benchmarks/__main__.py` compares runs by it).
 _WORKER = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -18,9 +20,9 @@ from sim import DataMarketModel
 DataMarketModel(rng=0).run()  # warm imports and caches
 times = []
 for seed in range(int(sys.argv[2])):
-    started = time.perf_counter()
+    started = time.process_time()
     DataMarketModel(rng=seed).run()
-    times.append(time.perf_counter() - started)
+    times.append(time.process_time() - started)
 print(json.dumps(times))
 """
 
@@ -45,15 +47,15 @@ reference(0), ours(0)  # warm imports and caches
 times = {"ours": [], "reference": []}
 for seed in range(int(sys.argv[1])):
     for name, run in (("reference", reference), ("ours", ours)):
-        started = time.perf_counter()
+        started = time.process_time()
         run(seed)
-        times[name].append(time.perf_counter() - started)
+        times[name].append(time.process_time() - started)
 print(json.dumps(times))
 """
 
 
 def time_against_reference(runs: int) -> dict[str, list[float]]:
-    """Seconds per default run ("ours") and per Boltzmann wealth run of as many steps ("reference"), alternating
+    """CPU seconds per default run ("ours") and per Boltzmann wealth run of as many steps ("reference"), alternating
     seed by seed in one fresh interpreter."""
     out = subprocess.run(
         [sys.executable, "-c", _AGAINST_REFERENCE, str(runs)], cwd=ROOT, capture_output=True, text=True, check=True
@@ -72,13 +74,13 @@ def time_command(command: list[str], repeats: int) -> list[float]:
 
 
 def time_runs(tree: Path, runs: int) -> list[float]:
-    """Seconds per default run, for `runs` seeds, with the code of source tree `tree`."""
+    """CPU seconds per default run, for `runs` seeds, with the code of source tree `tree`."""
     out = subprocess.run([sys.executable, "-c", _WORKER, str(tree), str(runs)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
 def interleaved(trees: dict[str, Path], rounds: int, runs: int) -> dict[str, list[float]]:
-    """Per tree, the seconds of every run, alternating trees round by round so load hits both alike."""
+    """Per tree, the CPU seconds of every run, alternating trees round by round so load hits both alike."""
     times: dict[str, list[float]] = {name: [] for name in trees}
     for _ in range(rounds):
         for name, tree in trees.items():

@@ -55,6 +55,13 @@ def test_benchmark_verdicts_use_the_measured_numbers(quick_report):
         seconds = measured["command_seconds"][name]
         verdict = "met" if seconds <= limit else "**missed**"
         assert re.search(rf"\| `{re.escape(name)}`, whole process \| {seconds:.2f} s[^|]*\| {re.escape(verdict)} \|", report)
+    # What stands under the missed targets is computed too: imports alone take less than the whole command, and no
+    # runner can beat batch_run by more than batch_run's wall time over the runs' own CPU time.
+    floor = measured["command_seconds"]["imports of peakdata run"]
+    assert 0 < floor < measured["command_seconds"]["peakdata run"]
+    assert f"its imports and numba's start alone {floor:.2f} s" in report
+    batch = measured["throughput"]["batch_run/1"]
+    assert f"no runner could pass {batch['wall_seconds'] / (batch['runs'] * measured['run_seconds']):.2f}x at 1" in report
 
     rate = {key: m["runs"] / m["wall_seconds"] for key, m in measured["throughput"].items()}
     efficiency = rate["run_sweep/2"] / (2 * rate["run_sweep/1"])
