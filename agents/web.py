@@ -317,14 +317,15 @@ class Web:
                 self.archived_ai[closing] = self.ai_tokens[closing]
                 self.archived |= closing
             mandated = self.copyrighted if self.model.policy.licensing_mandate else np.zeros_like(crawl)
-            owned = np.flatnonzero(self.licensee != NOBODY)
+            owned = self.licensee != NOBODY
             holders: list[set[int]] = [set() for _ in self.publishers]
-            for tier, lab_id in zip(self.tier[owned], self.licensee[owned]):
-                holders[tier].add(int(lab_id))
+            for tier, lab_id in zip(self.tier[owned].tolist(), self.licensee[owned].tolist()):
+                holders[tier].add(lab_id)
             if self.licence_end:  # per lab (rows) and tier (columns), whether it holds a term licence there
                 labs = list(self.licence_end)
                 in_force = np.stack([self.licence_end[lab_id] for lab_id in labs]) > self.model.steps_done
-                for row, tier in zip(*np.nonzero(np.logical_or.reduceat(in_force, self.starts, axis=1))):
+                rows, tiers = np.nonzero(np.logical_or.reduceat(in_force, self.starts, axis=1))
+                for row, tier in zip(rows.tolist(), tiers.tolist()):
                     holders[tier].add(labs[row])
             self._rights = _Rights(
                 crawl=crawl,
