@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from sim.params import UserError, load_scenario
+from sim.errors import UserError
 
 
 class ExecutorOption(StrEnum):
@@ -201,6 +201,7 @@ def run(
     from sim.experiments.plots import save_data_wall
     from sim.metrics import run_summary, timeseries
     from sim.model import DataMarketModel
+    from sim.params import load_scenario
 
     params = load_scenario(scenario)
     out = out or Path("results") / scenario.stem

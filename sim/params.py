@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, create_model, field_validator, model_validator
 
+from sim.errors import UserError
 from sim.levers import LEVERS
 from sim.levers import STATUS_QUO as LEVER_STATUS_QUO
 
@@ -552,10 +553,6 @@ _SECTION_OF = {
     **{name: "levers" for name in Levers.model_fields},
     **{name: "constants" for name in Constants.model_fields},
 }
-
-
-class UserError(ValueError):
-    """A mistake in what a person gave PeakData, with a message meant for them; the CLI prints it and exits 2."""
 
 
 class ParamsError(UserError):

@@ -119,6 +119,14 @@ def test_help_is_plain_click_help_with_every_word_kept():
     assert "/work" not in peakdata_help("robustness") and "scenarios/sensitivity.toml" in peakdata_help("robustness")
 
 
+def test_help_imports_neither_the_model_nor_its_numerical_stack():
+    """`peakdata --help` answers at once (issue 24: <= 0.3 s): the CLI loads the model's modules only in the command that
+    runs it."""
+    probe = "import sys, sim.cli; print(sorted(m for m in ('numpy', 'pydantic', 'pandas', 'mesa', 'numba', 'sim.params') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
 def peakdata_help(command: str) -> str:
     return subprocess.run(
         [sys.executable, "-m", "sim.cli", command, "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60

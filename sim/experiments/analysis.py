@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.errors import UserError
 from sim.experiments.io import read_manifest, read_part, read_parts
 from sim.experiments.study import Study
 from sim.outcomes import CENSORED_BY, OUTCOMES
-from sim.params import UserError
 
 
 class ResultsError(UserError):

@@ -36,12 +36,13 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 from scipy.stats import qmc
 
+from sim.errors import UserError
 from sim.experiments.analysis import SweepResults
 from sim.experiments.study import Design, Study, load_study
 from sim.experiments.sweep import run_sweep
 from sim.metrics import reporters
 from sim.outcomes import OUTCOMES, annual_mean, annual_sum
-from sim.params import ParamsError, UserError, _format, _Strict
+from sim.params import ParamsError, _format, _Strict
 
 # A run whose value is zero or negative, for an observation compared on a log scale, is read as this many decades
 # below the observed value: far, but finite, so that it neither breaks the emulator nor passes.

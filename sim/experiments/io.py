@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.params import UserError
+from sim.errors import UserError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)

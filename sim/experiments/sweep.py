@@ -33,10 +33,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.errors import UserError
 from sim.experiments.io import read_manifest, read_parts, write_json, write_parquet
 from sim.metrics import run_summary, timeseries
 from sim.model import DataMarketModel
-from sim.params import MarketParams, UserError
+from sim.params import MarketParams
 
 if TYPE_CHECKING:  # the study module pulls in scipy's samplers, which a worker never needs
     from sim.experiments.study import Study
