@@ -23,6 +23,7 @@ import time
 from benchmarks.timing import ROOT
 
 RUNNERS = ("run_sweep", "batch_run")
+ALONE = "runs alone"  # the same runs in a plain loop, no runner: the floor under both
 
 
 def measure(runner: str, runs: int, workers: int) -> dict:
@@ -42,13 +43,17 @@ def _sweep_ours(runs: int, workers: int) -> int:
     return outcome.ran - outcome.failed
 
 
+def _seeds(runs: int) -> list[int]:
+    import numpy as np
+
+    return [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1)) for s in np.random.SeedSequence(1).spawn(runs)]
+
+
 def _sweep_batch_run(runs: int, workers: int) -> int:
     import mesa
-    import numpy as np
 
     from sim.model import DataMarketModel
 
-    seeds = [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1)) for s in np.random.SeedSequence(1).spawn(runs)]
     rows = mesa.batch_run(
         DataMarketModel,
         {},
@@ -56,9 +61,19 @@ def _sweep_batch_run(runs: int, workers: int) -> int:
         data_collection_period=1,
         max_steps=10_000,
         display_progress=False,
-        rng=seeds,
+        rng=_seeds(runs),
     )
     return len({row["RunId"] for row in rows})
+
+
+def _runs_alone(runs: int, workers: int) -> int:
+    """The same runs with no runner at all, one after another in this process: what no runner can beat on one core."""
+    from sim.model import DataMarketModel
+
+    assert workers == 1, "runs alone are measured on one core"
+    for seed in _seeds(runs):
+        DataMarketModel(rng=seed).run()
+    return runs
 
 
 def _cpu_seconds(usage: resource.struct_rusage) -> float:
@@ -68,7 +83,7 @@ def _cpu_seconds(usage: resource.struct_rusage) -> float:
 def _child(runner: str, runs: int, workers: int) -> None:
     import multiprocessing.forkserver
 
-    sweep = _sweep_ours if runner == "run_sweep" else _sweep_batch_run
+    sweep = {"run_sweep": _sweep_ours, "batch_run": _sweep_batch_run, ALONE: _runs_alone}[runner]
     import mesa  # noqa: F401  imported before the clock starts: a sweep should not pay for this interpreter's start
     import pyarrow.parquet  # noqa: F401
 
