@@ -544,11 +544,12 @@ class Web:
         """Every tier's offers to a lab, tier by tier (each publisher settles its own)."""
         return [offer for p in self.publishers for offer in p.tier_offers(buyer, plan)]
 
-    def effective_public_tokens(self, lab_id: int) -> float:
-        """Usable public tokens a lab may use once (crawlable or its own)."""
+    def effective_public_tokens(self, lab_id: int, tiers: list[float] | None = None) -> float:
+        """Usable public tokens a lab may use once (crawlable or its own); `tiers`: its `tier_effective_tokens`, if
+        already measured."""
         access = self.access()
         if any(lab_id in holders for holders in access.holders):
-            return sum(self.tier_effective_tokens(lab_id))
+            return sum(self.tier_effective_tokens(lab_id) if tiers is None else tiers)
         return access.common_effective_tokens(self.model.robots_compliance(self.model.lab_by_id[lab_id]))
 
     def public_stocks(self, lab_id: int) -> tuple[float, float]:
@@ -556,9 +557,7 @@ class Web:
         from one measure of its tiers."""
         tiers = self.tier_effective_tokens(lab_id)
         high_quality = sum(t * p.tier.high_quality_share for t, p in zip(tiers, self.publishers))
-        if any(lab_id in holders for holders in self.access().holders):
-            return sum(tiers), high_quality
-        return self.effective_public_tokens(lab_id), high_quality
+        return self.effective_public_tokens(lab_id, tiers), high_quality
 
     def tier_effective_tokens(self, lab_id: int) -> list[float]:
         """Per tier, the usable tokens a lab may use once: what it crawls, and all of the domains it holds, AI text at

@@ -193,21 +193,15 @@ def throughput(runs: int, repeats: int, measured: Measured, bar: tqdm) -> str:
         "",
         *_HEADER,
     ]
-    for runner in sweeps.RUNNERS:
-        for workers in (1, 2):
-            samples = []
-            for _ in range(repeats):
-                samples.append(sweeps.measure(runner, runs, workers))
-                bar.update()
-            median = sorted(samples, key=lambda m: m["wall_seconds"])[len(samples) // 2]
-            measured.throughput[f"{runner}/{workers}"] = median
-            lines.append(_row(median, measured.run_seconds))
-    samples = []
-    for _ in range(repeats):
-        samples.append(sweeps.measure(sweeps.ALONE, runs, 1))
-        bar.update()
-    measured.throughput[f"{sweeps.ALONE}/1"] = median = sorted(samples, key=lambda m: m["wall_seconds"])[len(samples) // 2]
-    lines.append(_row(median, measured.run_seconds))
+    sweeps_measured = [(runner, workers) for runner in sweeps.RUNNERS for workers in (1, 2)] + [(sweeps.ALONE, 1)]
+    for runner, workers in sweeps_measured:
+        samples = []
+        for _ in range(repeats):
+            samples.append(sweeps.measure(runner, runs, workers))
+            bar.update()
+        median = sorted(samples, key=lambda m: m["wall_seconds"])[len(samples) // 2]
+        measured.throughput[f"{runner}/{workers}"] = median
+        lines.append(_row(median, measured.run_seconds))
     rate = {key: m["runs"] / m["wall_seconds"] for key, m in measured.throughput.items()}
     lines.append("")
     for runner in sweeps.RUNNERS:

@@ -56,7 +56,7 @@ def test_benchmark_verdicts_use_the_measured_numbers(quick_report):
         verdict = "met" if seconds <= limit else "**missed**"
         assert re.search(rf"\| `{re.escape(name)}`, whole process \| {seconds:.2f} s[^|]*\| {re.escape(verdict)} \|", report)
     # What stands under the missed targets is computed too: imports alone take less than the whole command, and no
-    # runner can beat batch_run by more than batch_run's wall time over the runs' own CPU time.
+    # runner can beat batch_run by more than batch_run's wall time over that of the same runs alone.
     floor = measured["command_seconds"]["imports of peakdata run"]
     assert 0 < floor < measured["command_seconds"]["peakdata run"]
     assert f"its imports and numba's start alone {floor:.2f} s" in report
